@@ -1,0 +1,24 @@
+"""asignals: signals with sync and async receivers, a drop-in for blinker.
+
+``import asignals as blinker`` runs code written for blinker 1.9 unchanged;
+on top of it: receivers run in connection order, sync receivers work under
+``send_async``, opt-in concurrent dispatch, robust sends and thread safety.
+"""
+
+from __future__ import annotations
+
+from ._dispatch import AsyncWrapper, Outcome, SyncWrapper
+from ._namespace import NamedSignal, Namespace, default_namespace, signal
+from ._signal import ANY, Signal
+
+__all__ = [
+    "ANY",
+    "AsyncWrapper",
+    "NamedSignal",
+    "Namespace",
+    "Outcome",
+    "Signal",
+    "SyncWrapper",
+    "default_namespace",
+    "signal",
+]

@@ -1,0 +1,99 @@
+"""Identity of receivers and senders, weak references, and async detection.
+
+Keys must never confuse two objects. blinker keys ints and strings by value
+and everything else by ``id()``, so ``0`` collides with its ANY id and a dead
+object's id can be inherited by a newcomer. Here the key spaces are disjoint:
+
+* weakly referenceable objects: ``id(obj)`` (an ``int``); a weak reference
+  with a death callback retires the key before the id can be reused;
+* bound methods: ``(id(self), id(func))`` (the method object is ephemeral);
+* other hashable objects (``str``, ``int``, ``None``, tuples...): ``(type,
+  value)``, which keeps the object itself alive inside the key;
+* anything else: ``id(obj)`` with a strong reference held by the caller.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import types
+import weakref
+from collections.abc import Callable, Hashable
+from typing import Any
+
+Getter = Callable[[], Any]
+"""Returns the referent, or None once a weakly held referent has died."""
+
+_MethodType = types.MethodType
+
+
+def is_async_callable(obj: object) -> bool:
+    """True when calling ``obj`` returns an awaitable coroutine.
+
+    Unlike ``inspect.iscoroutinefunction`` alone, this sees through
+    ``functools.partial`` and checks an object's ``async def __call__``.
+    """
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    if inspect.iscoroutinefunction(obj):
+        return True
+    call = getattr(type(obj), "__call__", None)  # noqa: B004 - the method itself
+    return not inspect.isfunction(obj) and inspect.iscoroutinefunction(call)
+
+
+def is_weakrefable(obj: object) -> bool:
+    """True when ``weakref.ref(obj)`` would succeed."""
+    return type(obj).__weakrefoffset__ != 0
+
+
+def object_key(obj: object) -> Hashable:
+    """The identity key of a receiver or sender (see the module docstring)."""
+    if type(obj) is _MethodType:
+        return (id(obj.__self__), id(obj.__func__))
+    if is_weakrefable(obj):
+        return id(obj)
+    try:
+        hash(obj)
+    except TypeError:
+        return id(obj)
+    return (type(obj), obj)
+
+
+def constant(value: object) -> Getter:
+    """A getter that always returns ``value`` (for strongly held objects).
+
+    ``itertools.repeat(...).__next__`` is a C call, about as cheap as
+    dereferencing a weak reference, so weak and strong receivers share one
+    call shape on the dispatch path.
+    """
+    return itertools.repeat(value).__next__
+
+
+def weak_getter(obj: object, on_death: Callable[[Any], None]) -> Getter:
+    """A weak reference to ``obj`` (a ``WeakMethod`` for bound methods).
+
+    Raises ``TypeError`` naming the object when it cannot be weakly
+    referenced, telling the caller to connect it with ``weak=False``.
+    """
+    if type(obj) is _MethodType:
+        return weakref.WeakMethod(obj, on_death)
+    try:
+        return weakref.ref(obj, on_death)
+    except TypeError:
+        raise TypeError(
+            f"cannot weakly reference {obj!r}; connect it with weak=False"
+        ) from None
+
+
+def sender_anchor(sender: object, on_death: Callable[[Any], None]) -> Getter:
+    """What keeps a sender's key honest: a weak reference when possible.
+
+    A bound-method sender is tracked through its ``__self__``. A sender that
+    cannot be weakly referenced is held strongly, so its id cannot be reused
+    while receivers are connected to it.
+    """
+    target = sender.__self__ if type(sender) is _MethodType else sender
+    if is_weakrefable(target):
+        return weakref.ref(target, on_death)
+    return constant(target)
