@@ -6,10 +6,10 @@ Every contender calls the same receivers with the same sender and keyword
 argument. Contenders are interleaved round by round in one process and the
 median of the rounds is reported, so drift of the machine hits them alike.
 Receivers are connected as users connect them: weakly (the default), kept
-alive by the benchmark. The "plain loop" is the floor: a hand-written dispatcher with the same call
-shape as ``send``, ``def plain_send(sender, /, **kwargs): for r in
-receivers: r(sender, **kwargs)`` (``await r(...)`` for async), with no
-bookkeeping, no results and no weak references at all.
+alive by the benchmark. The "plain loop" is the floor: a hand-written
+dispatcher with the same call shape as ``send``, ``def plain_send(sender, /,
+**kwargs): for r in receivers: r(sender, **kwargs)`` (``await r(...)`` for
+async), with no bookkeeping, no results and no weak references at all.
 """
 
 from __future__ import annotations
