@@ -1,0 +1,296 @@
+"""App: a thin façade over the router, the pipeline, contexts and hooks."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .blueprints import Blueprint
+from .config import DEFAULTS, Config
+from .ctx import AppContext, RequestContext
+from .lifespan import lifespan
+from .pipeline import Pipeline
+from .routing import Router
+from .scaffold import AsyncFunc, HookChain, Scaffold, as_async, as_async_view
+from .sessions import SecureCookieSessionInterface, SessionInterface
+from .wrappers import Request
+
+if TYPE_CHECKING:
+    from .testing import TestClient
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App(Scaffold):
+    """An ASGI application with Flask's programming model.
+
+    :param import_name: The application's module, usually ``__name__``.
+    :param root_path: Where the app's files live (default: its module's folder).
+    :param static_folder: Static files, relative to ``root_path``.
+    :param static_url_path: The URL prefix of static files.
+    :param template_folder: Templates, relative to ``root_path``.
+    """
+
+    request_class: type[Request] = Request
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+
+    def __init__(
+        self,
+        import_name: str,
+        *,
+        root_path: str | None = None,
+        static_folder: str | None = "static",
+        static_url_path: str | None = None,
+        template_folder: str | None = "templates",
+    ) -> None:
+        super().__init__()
+        self.import_name = import_name
+        self.root_path = root_path or _module_folder(import_name)
+        self.static_folder = static_folder
+        self.static_url_path = static_url_path
+        self.template_folder = template_folder
+        self.config = Config(DEFAULTS)
+        self.router = Router()
+        self.logger = logging.getLogger(self.name)
+        self.blueprints: dict[str, Blueprint] = {}
+        self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
+        self.before_serving_funcs: list[Callable[..., Any]] = []
+        self.after_serving_funcs: list[Callable[..., Any]] = []
+        self._chains: dict[str | None, HookChain] = {}
+        self._appcontext_teardown: tuple[AsyncFunc, ...] | None = None
+        self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
+        self._stack: ASGIApp | None = None
+        self._pipeline = Pipeline(self)
+
+    # -- settings ------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The import name, or the script's name when run as ``__main__``."""
+        if self.import_name == "__main__":
+            main = getattr(sys.modules["__main__"], "__file__", None) or "__main__"
+            return os.path.splitext(os.path.basename(main))[0]
+        return self.import_name
+
+    @property
+    def debug(self) -> bool:
+        """``config["DEBUG"]``: 500 responses show the traceback."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    @property
+    def testing(self) -> bool:
+        """``config["TESTING"]``: unhandled exceptions propagate to the caller."""
+        return bool(self.config["TESTING"])
+
+    @testing.setter
+    def testing(self, value: bool) -> None:
+        self.config["TESTING"] = value
+
+    @property
+    def secret_key(self) -> Any:
+        """``config["SECRET_KEY"]``."""
+        return self.config["SECRET_KEY"]
+
+    @secret_key.setter
+    def secret_key(self, value: Any) -> None:
+        self.config["SECRET_KEY"] = value
+
+    @property
+    def propagate_exceptions(self) -> bool:
+        """``PROPAGATE_EXCEPTIONS`` if set, else ``TESTING``."""
+        value = self.config["PROPAGATE_EXCEPTIONS"]
+        return bool(self.testing if value is None else value)
+
+    # -- registration --------------------------------------------------------
+
+    def _check_setup(self, what: str) -> None:
+        if self._stack is not None:
+            raise RuntimeError(
+                f"Cannot call {what}() after the application started serving; "
+                "register routes, hooks and middleware at start-up."
+            )
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        methods: Iterable[str] | None = None,
+    ) -> None:
+        """Register ``view_func`` (async, or sync: run in a worker thread)
+        for ``rule``. See :meth:`Scaffold.add_url_rule`.
+
+        :raises ValueError: a malformed rule or an endpoint taken by another view.
+        """
+        self._check_setup("add_url_rule")
+        if view_func is None:
+            raise TypeError("add_url_rule() needs a view_func")
+        name = endpoint or view_func.__name__
+        self.router.add(rule, name, as_async_view(view_func), view_func, methods)
+
+    def register_blueprint(
+        self, blueprint: Blueprint, url_prefix: str | None = None
+    ) -> None:
+        """Add a blueprint's rules (prefixed) and hooks to this app.
+
+        :raises ValueError: another blueprint already has this name.
+        """
+        self._check_setup("register_blueprint")
+        known = self.blueprints.get(blueprint.name)
+        if known is not None and known is not blueprint:
+            raise ValueError(
+                f"a different blueprint named {blueprint.name!r} is registered"
+            )
+        self.blueprints[blueprint.name] = blueprint
+        blueprint.register(self, url_prefix)
+
+    def teardown_appcontext(self, func: F) -> F:
+        """Run ``func(exc)`` when an app context is popped (after each
+        request, after the request's own teardown)."""
+        self._check_setup("teardown_appcontext")
+        self.teardown_appcontext_funcs.append(func)
+        return func
+
+    def before_serving(self, func: F) -> F:
+        """Run ``func()`` at server start-up (ASGI lifespan), in an app context."""
+        self._check_setup("before_serving")
+        self.before_serving_funcs.append(func)
+        return func
+
+    def after_serving(self, func: F) -> F:
+        """Run ``func()`` at server shutdown (ASGI lifespan), in an app context."""
+        self._check_setup("after_serving")
+        self.after_serving_funcs.append(func)
+        return func
+
+    def add_middleware(self, cls: Callable[..., ASGIApp], **options: Any) -> None:
+        """Wrap the app in an ASGI middleware (``cls(app, **options)``); the
+        last one added is the outermost, as in Starlette."""
+        self._check_setup("add_middleware")
+        self._middleware.insert(0, (cls, options))
+
+    # -- resolved hooks (cached once serving) --------------------------------
+
+    def hooks_for(self, blueprint: str | None) -> HookChain:
+        """The hooks a request of ``blueprint`` (None: no blueprint) runs."""
+        chain = self._chains.get(blueprint)
+        if chain is None:
+            scopes: list[Scaffold] = [self]
+            if blueprint in self.blueprints:
+                scopes.append(self.blueprints[blueprint])
+            chain = HookChain(
+                before=tuple(
+                    as_async(f) for s in scopes for f in s.before_request_funcs
+                ),
+                after=tuple(
+                    as_async(f)
+                    for s in reversed(scopes)
+                    for f in reversed(s.after_request_funcs)
+                ),
+                teardown=tuple(
+                    as_async(f)
+                    for s in reversed(scopes)
+                    for f in reversed(s.teardown_request_funcs)
+                ),
+                handlers=tuple(
+                    {key: as_async(f) for key, f in s.error_handlers.items()}
+                    for s in reversed(scopes)
+                ),
+            )
+            if self._stack is not None:  # registration is closed: safe to keep
+                self._chains[blueprint] = chain
+        return chain
+
+    def teardown_appcontext_chain(self) -> tuple[AsyncFunc, ...]:
+        """The ``teardown_appcontext`` functions, in the order they run."""
+        chain = self._appcontext_teardown
+        if chain is None:
+            chain = tuple(as_async(f) for f in reversed(self.teardown_appcontext_funcs))
+            if self._stack is not None:
+                self._appcontext_teardown = chain
+        return chain
+
+    # -- contexts, testing, serving -----------------------------------------
+
+    def app_context(self) -> AppContext:
+        """An application context: ``async with app.app_context(): ...``."""
+        return AppContext(self)
+
+    def test_request_context(
+        self,
+        path: str = "/",
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        query_string: str = "",
+        data: bytes | str = b"",
+        json: Any = None,
+    ) -> RequestContext:
+        """A request context for a made-up request, for tests:
+        ``async with app.test_request_context("/users/1"): ...``."""
+        from .testing import make_request
+
+        request = make_request(self, path, method, headers, query_string, data, json)
+        return RequestContext(self, request)
+
+    def test_client(self, **kwargs: Any) -> TestClient:
+        """An ``httpx.AsyncClient`` that calls this app in-process.
+        ``async with app.test_client() as client:`` also runs the lifespan."""
+        from .testing import TestClient
+
+        return TestClient(self, **kwargs)
+
+    async def startup(self) -> None:
+        """Run the ``before_serving`` functions in an app context."""
+        async with self.app_context():
+            for func in self.before_serving_funcs:
+                await as_async(func)()
+
+    async def shutdown(self) -> None:
+        """Run the ``after_serving`` functions in an app context."""
+        async with self.app_context():
+            for func in self.after_serving_funcs:
+                await as_async(func)()
+
+    def run(self, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
+        """Serve with uvicorn (for development; see ``python -m app_framework run``)."""
+        import uvicorn
+
+        uvicorn.run(self, host=host, port=port, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry point."""
+        stack = self._stack
+        if stack is None:
+            stack = self._dispatch
+            for cls, options in reversed(self._middleware):
+                stack = cls(stack, **options)
+            self._stack = stack
+        await stack(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._pipeline(scope, receive, send)
+        elif kind == "lifespan":
+            await lifespan(self, receive, send)
+        else:  # websockets arrive with their own pipeline
+            await send({"type": "websocket.close", "code": 1000})
+
+    def __repr__(self) -> str:
+        return f"<App {self.name!r}>"
+
+
+def _module_folder(import_name: str) -> str:
+    module = sys.modules.get(import_name)
+    path = getattr(module, "__file__", None)
+    return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()

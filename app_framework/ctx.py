@@ -1,0 +1,220 @@
+"""Application and request contexts: push, pop, teardown and their signals."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import Token
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .globals import _cv_app, _cv_request
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    request_tearing_down,
+)
+
+if TYPE_CHECKING:
+    from asignals import Signal
+
+    from .app import App
+    from .routing import Rule
+    from .sessions import Session
+    from .wrappers import Request
+
+_MISSING: Any = object()
+
+
+class _AppGlobals:
+    """The type of ``g``: a plain namespace with a few dict-like helpers."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return attribute ``name``, or ``default`` when it is not set."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: Any = _MISSING) -> Any:
+        """Remove and return attribute ``name`` (``KeyError`` without default)."""
+        if default is _MISSING:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        """Return attribute ``name``, setting it to ``default`` first if unset."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        return f"<g of {_cv_app.get(None)!r}>"
+
+
+async def send_logged(app: App, signal: Signal, **kwargs: Any) -> None:
+    """Send ``signal``; a receiver that raises is logged, the others still run.
+
+    For signals sent while cleaning up or reporting an error, where a faulty
+    receiver must not hide the original problem or stop the cleanup.
+    """
+    if not signal.receivers:
+        return
+    for receiver, outcome in await signal.send_async_robust(app, **kwargs):
+        if outcome.error is not None:
+            app.logger.error(
+                "Error in %s receiver %r", signal, receiver, exc_info=outcome.error
+            )
+
+
+async def run_teardown(
+    app: App,
+    funcs: tuple[Callable[[BaseException | None], Awaitable[Any]], ...],
+    signal: Signal,
+    exc: BaseException | None,
+) -> None:
+    """Run teardown callbacks then send ``signal``; log errors, never stop early."""
+    for func in funcs:
+        try:
+            await func(exc)
+        except Exception:
+            app.logger.exception("Error in teardown function %r", func)
+    await send_logged(app, signal, exc=exc)
+
+
+class AppContext:
+    """Makes ``current_app`` and ``g`` available; pushed for every request.
+
+    Use ``async with app.app_context():`` outside requests (CLI commands,
+    tests, background work). It may be pushed again while current (nested);
+    teardown runs when the outermost push is popped.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.g = _AppGlobals()
+        self._tokens: list[Token[AppContext]] = []
+
+    async def push(self) -> None:
+        """Make this the current app context and send ``appcontext_pushed``."""
+        self._tokens.append(_cv_app.set(self))
+        if appcontext_pushed.receivers:
+            try:
+                await appcontext_pushed.send_async(self.app)
+            except BaseException:
+                _cv_app.reset(self._tokens.pop())
+                raise
+
+    async def pop(self, exc: BaseException | None = None) -> None:
+        """Tear down (on the outermost pop) and stop being current.
+
+        :raises RuntimeError: this context is not the current one.
+        """
+        current = _cv_app.get(None)
+        if current is not self:
+            raise RuntimeError(
+                f"Popped wrong app context: {current!r} instead of {self!r}"
+            )
+        try:
+            if len(self._tokens) == 1:
+                await run_teardown(
+                    self.app,
+                    self.app.teardown_appcontext_chain(),
+                    appcontext_tearing_down,
+                    exc,
+                )
+        finally:
+            _cv_app.reset(self._tokens.pop())
+        await send_logged(self.app, appcontext_popped)
+
+    async def __aenter__(self) -> AppContext:
+        await self.push()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.pop(exc)
+
+    def __repr__(self) -> str:
+        return f"<AppContext of {self.app.name!r}>"
+
+
+class RequestContext:
+    """Makes ``request`` and ``session`` available for one request.
+
+    Pushing it pushes an app context first, unless this app's context is
+    already current (then the request shares that context's ``g``).
+    """
+
+    def __init__(self, app: App, request: Request) -> None:
+        self.app = app
+        self.request = request
+        self.session: Session = app.session_interface.null_session(app)
+        self.rule: Rule | None = None
+        self.routing_error: Exception | None = None
+        self.allowed_methods: frozenset[str] = frozenset()
+        self.error: BaseException | None = None
+        """The unhandled exception of this request, passed to teardown."""
+        self._app_ctx: AppContext | None = None
+        self._token: Token[RequestContext] | None = None
+
+    async def push(self) -> None:
+        """Push an app context if needed, bind, open the session, match the URL."""
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not self.app:
+            app_ctx = AppContext(self.app)
+            await app_ctx.push()
+            self._app_ctx = app_ctx
+        self._token = _cv_request.set(self)
+        try:
+            self.session = await self.app.session_interface.open_session(
+                self.app, self.request
+            )
+        except BaseException:
+            await self.pop(None)
+            raise
+        self.app.router.match_into(self)
+
+    async def pop(self, exc: BaseException | None = None) -> None:
+        """Tear down the request, unbind it and pop the app context it pushed.
+
+        :raises RuntimeError: this context is not the current one.
+        """
+        current = _cv_request.get(None)
+        if current is not self or self._token is None:
+            raise RuntimeError(
+                f"Popped wrong request context: {current!r} instead of {self!r}"
+            )
+        try:
+            await run_teardown(
+                self.app,
+                self.app.hooks_for(self.request.blueprint).teardown,
+                request_tearing_down,
+                exc,
+            )
+        finally:
+            _cv_request.reset(self._token)
+            self._token = None
+            if self._app_ctx is not None:
+                app_ctx, self._app_ctx = self._app_ctx, None
+                await app_ctx.pop(exc)
+
+    async def __aenter__(self) -> RequestContext:
+        await self.push()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.pop(exc)
+
+    def __repr__(self) -> str:
+        return f"<RequestContext {self.request.method} {self.request.url.path!r}>"

@@ -1,0 +1,169 @@
+"""The request lifecycle, step by step (see DESIGN.md, "request lifecycle").
+
+1. app context pushed (appcontext_pushed), 2. request bound, session opened,
+URL matched, 3. request_started, 4. before_request, 5. the view, 6. errors,
+7. response, after_request, session saved, request_finished, 8. response
+sent with the contexts still pushed, 9. teardown, shielded, exactly once.
+
+Everything runs in the server's task: no task is created per request.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response as StarletteResponse
+from starlette.types import Receive, Scope, Send
+
+from .ctx import RequestContext, send_logged
+from .exceptions import HTTPException, InternalServerError, describe
+from .helpers import to_response
+from .routing import RequestRedirect
+from .signals import got_request_exception, request_finished, request_started
+from .wrappers import Response
+
+if TYPE_CHECKING:
+    from .app import App
+    from .scaffold import HookChain
+
+
+class Pipeline:
+    """Runs one HTTP request through the lifecycle for an app."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        request = app.request_class(scope, receive, app.config["MAX_CONTENT_LENGTH"])
+        ctx = RequestContext(app, request)
+        await ctx.push()
+        try:
+            response = await self.respond(ctx)
+            await self._send(ctx, response, scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await ctx.pop(ctx.error)
+
+    async def respond(self, ctx: RequestContext) -> StarletteResponse:
+        """Steps 3 to 7: the response for the bound request, errors handled."""
+        chain = self.app.hooks_for(ctx.request.blueprint)
+        try:
+            return await self._full_dispatch(ctx, chain)
+        except Exception as exc:
+            ctx.error = exc
+            return await self._handle_exception(ctx, chain, exc)
+
+    async def _full_dispatch(
+        self, ctx: RequestContext, chain: HookChain
+    ) -> StarletteResponse:
+        app = self.app
+        try:
+            if request_started.receivers:
+                await request_started.send_async(app)
+            rv = None
+            for func in chain.before:
+                rv = await func()
+                if rv is not None:
+                    break
+            else:
+                rv = await self._dispatch(ctx)
+        except Exception as exc:
+            rv = await self._handle_user_exception(chain, exc)
+        return await self._finalize(ctx, chain, rv)
+
+    async def _dispatch(self, ctx: RequestContext) -> Any:
+        if ctx.routing_error is not None:
+            raise ctx.routing_error
+        if ctx.rule is None:  # OPTIONS on a path with no explicit OPTIONS view
+            allow = ", ".join(sorted(ctx.allowed_methods))
+            return Response(status=200, headers={"Allow": allow})
+        return await ctx.rule.view(**ctx.request.view_args)
+
+    async def _handle_user_exception(self, chain: HookChain, exc: Exception) -> Any:
+        """An HTTP error or an exception with a handler becomes a response;
+        anything else is re-raised (step 6)."""
+        if isinstance(exc, RequestRedirect):
+            return _http_error_response(exc)
+        handler = chain.find_handler(exc)
+        if handler is not None:
+            return await handler(exc)
+        if isinstance(exc, HTTPException):
+            return _http_error_response(exc)
+        raise exc
+
+    async def _finalize(
+        self, ctx: RequestContext, chain: HookChain, rv: Any, from_error: bool = False
+    ) -> StarletteResponse:
+        app = self.app
+        response = to_response(rv)
+        try:
+            for func in chain.after:
+                response = await func(response)
+                if response is None:
+                    raise TypeError(f"after_request function {func!r} returned None")
+            session = ctx.session
+            if not app.session_interface.is_null_session(session):
+                await app.session_interface.save_session(app, session, response)
+            if request_finished.receivers:
+                await request_finished.send_async(app, response=response)
+        except Exception:
+            if not from_error:
+                raise
+            app.logger.exception("Error while finishing the response to an error")
+        return response
+
+    async def _handle_exception(
+        self, ctx: RequestContext, chain: HookChain, exc: Exception
+    ) -> StarletteResponse:
+        """An unhandled exception: signal, log, then the 500 response (or
+        re-raise when exceptions propagate, as in testing)."""
+        app = self.app
+        await send_logged(app, got_request_exception, exception=exc)
+        if app.propagate_exceptions:
+            raise exc
+        request = ctx.request
+        app.logger.error(
+            "Exception on %s [%s]", request.url.path, request.method, exc_info=exc
+        )
+        server_error = InternalServerError(original_exception=exc)
+        handler = chain.find_handler(server_error)
+        if handler is not None:
+            rv = await handler(server_error)
+        elif app.debug:
+            detail = "".join(traceback.format_exception(exc))
+            rv = Response(
+                f"500 Internal Server Error\n\n{detail}", 500, mimetype="text/plain"
+            )
+        else:
+            rv = _http_error_response(server_error)
+        return await self._finalize(ctx, chain, rv, from_error=True)
+
+    async def _send(
+        self,
+        ctx: RequestContext,
+        response: StarletteResponse,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Step 8: send, with the contexts pushed (streamed bodies see them)."""
+        try:
+            await response(scope, receive, send)
+        except ClientDisconnect:
+            # The client went away mid-response: not an application error.
+            self.app.logger.debug("Client disconnected from %s", ctx.request.url.path)
+        except Exception as exc:
+            ctx.error = exc
+            await send_logged(self.app, got_request_exception, exception=exc)
+            self.app.logger.error("Exception while sending the response", exc_info=exc)
+            raise
+
+
+def _http_error_response(exc: HTTPException) -> Response:
+    return Response(
+        describe(exc), exc.status_code, headers=exc.headers, mimetype="text/plain"
+    )

@@ -1,0 +1,256 @@
+"""Flask-style URL rules (``/users/<int:user_id>``) on Starlette's routes.
+
+Starlette's ``Route`` does the matching; this module translates rules,
+keeps endpoints, turns a failed match into 404/405 (kept on the request
+context and raised at dispatch, so hooks and signals still run), and
+builds URLs back for ``url_for`` with real errors instead of assertions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from starlette.routing import Match, Route
+
+from .exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from .ctx import RequestContext
+
+View = Callable[..., Awaitable[Any]]
+
+_PLACEHOLDER = re.compile(r"<(?:(?P<converter>[A-Za-z_]\w*):)?(?P<name>[A-Za-z_]\w*)>")
+_FORMAT_PARAM = re.compile(r"{(\w+)}")
+
+
+class BuildError(LookupError):
+    """``url_for`` could not build a URL: unknown endpoint or wrong values."""
+
+
+class RequestRedirect(HTTPException):
+    """A redirect the router decides (``/path`` to ``/path/``); never handled."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(308, f"Redirecting to {location}", {"Location": location})
+
+
+def _string_to_url(value: Any) -> str:
+    text = str(value)
+    if not text or "/" in text:
+        raise ValueError(f"{text!r} cannot fill a <string:...> part (empty or has '/')")
+    return quote(text, safe="")
+
+
+def _path_to_url(value: Any) -> str:
+    text = str(value)
+    if not text:
+        raise ValueError("an empty value cannot fill a <path:...> part")
+    return quote(text, safe="/")
+
+
+def _int_to_url(value: Any) -> str:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{value!r} cannot fill an <int:...> part (needs an int >= 0)")
+    return str(value)
+
+
+def _float_to_url(value: Any) -> str:
+    number = float(value)
+    if math.isnan(number) or math.isinf(number) or number < 0:
+        raise ValueError(
+            f"{value!r} cannot fill a <float:...> part (needs a finite >= 0)"
+        )
+    text = f"{number:.20f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def _uuid_to_url(value: Any) -> str:
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+
+
+# converter name in rules -> (Starlette convertor, how to put a value in a URL)
+CONVERTERS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "string": ("str", _string_to_url),
+    "default": ("str", _string_to_url),
+    "int": ("int", _int_to_url),
+    "float": ("float", _float_to_url),
+    "path": ("path", _path_to_url),
+    "uuid": ("uuid", _uuid_to_url),
+}
+
+
+def translate(rule: str) -> tuple[str, dict[str, Callable[[Any], str]]]:
+    """The Starlette path of a Flask rule, and each part's URL builder.
+
+    :raises ValueError: the rule does not start with '/', names an unknown
+        converter, repeats a name, or has a stray '{', '}', '<' or '>'.
+    """
+    if not rule.startswith("/"):
+        raise ValueError(f"URL rule {rule!r} must start with '/'")
+    builders: dict[str, Callable[[Any], str]] = {}
+
+    def replace(found: re.Match[str]) -> str:
+        converter, name = found["converter"] or "default", found["name"]
+        if converter not in CONVERTERS:
+            known = ", ".join(sorted(CONVERTERS))
+            raise ValueError(
+                f"unknown converter {converter!r} in {rule!r}; known: {known}"
+            )
+        if name in builders:
+            raise ValueError(f"URL rule {rule!r} uses <{name}> twice")
+        starlette_type, builders[name] = CONVERTERS[converter]
+        return "{" + name + ":" + starlette_type + "}"
+
+    literal = _PLACEHOLDER.sub("", rule)
+    if any(char in literal for char in "{}<>"):
+        raise ValueError(f"URL rule {rule!r} has a malformed <converter:name> part")
+    return _PLACEHOLDER.sub(replace, rule), builders
+
+
+@dataclass(eq=False)
+class Rule:
+    """One URL rule: where it matches, which methods, which view."""
+
+    rule: str
+    endpoint: str
+    methods: frozenset[str]
+    view: View
+    route: Route = field(repr=False)
+    builders: dict[str, Callable[[Any], str]] = field(repr=False)
+
+    def build(self, values: dict[str, Any]) -> str:
+        """The path with ``values`` filled in (all parts must be given)."""
+        return _FORMAT_PARAM.sub(
+            lambda found: self.builders[found[1]](values[found[1]]),
+            self.route.path_format,
+        )
+
+
+def allowed_methods(methods: Iterable[str] | None) -> frozenset[str]:
+    """Upper-cased methods; GET by default; HEAD with GET; OPTIONS always."""
+    chosen = {method.upper() for method in (methods or ("GET",))}
+    if "GET" in chosen:
+        chosen.add("HEAD")
+    return frozenset(chosen | {"OPTIONS"})
+
+
+class Router:
+    """The application's rules, in registration order."""
+
+    def __init__(self) -> None:
+        self.rules: list[Rule] = []
+        self._by_endpoint: dict[str, list[Rule]] = {}
+        self._views: dict[str, Callable[..., Any]] = {}
+
+    def add(
+        self,
+        rule: str,
+        endpoint: str,
+        view: View,
+        original: Callable[..., Any],
+        methods: Iterable[str] | None = None,
+    ) -> Rule:
+        """Add a rule.
+
+        :raises ValueError: a bad rule, or ``endpoint`` already names another view.
+        """
+        known = self._views.get(endpoint)
+        if known is not None and known is not original:
+            raise ValueError(
+                f"endpoint {endpoint!r} already belongs to {known!r}; "
+                "give the new rule another endpoint name"
+            )
+        path, builders = translate(rule)
+        chosen = allowed_methods(methods)
+        route = Route(path, original, methods=sorted(chosen), name=endpoint)
+        entry = Rule(rule, endpoint, chosen, view, route, builders)
+        self.rules.append(entry)
+        self._by_endpoint.setdefault(endpoint, []).append(entry)
+        self._views[endpoint] = original
+        return entry
+
+    def match_into(self, ctx: RequestContext) -> None:
+        """Match the request; record the rule, or the error to raise later."""
+        request = ctx.request
+        scope = request.scope
+        allowed: set[str] = set()
+        for rule in self.rules:
+            match, child = rule.route.matches(scope)
+            if match is Match.FULL:
+                ctx.rule = rule
+                request.view_args = child["path_params"]
+                request.endpoint = rule.endpoint
+                return
+            if match is Match.PARTIAL:
+                allowed |= rule.methods
+        method, path = scope["method"], scope["path"]
+        if allowed:
+            if method == "OPTIONS":
+                ctx.allowed_methods = frozenset(allowed)
+                return
+            ctx.routing_error = HTTPException(
+                405,
+                f"The method {method} is not allowed for {path}.",
+                {"Allow": ", ".join(sorted(allowed))},
+            )
+        elif not path.endswith("/") and self._matches_path(
+            {**scope, "path": path + "/"}
+        ):
+            query = scope.get("query_string", b"").decode("latin-1")
+            ctx.routing_error = RequestRedirect(
+                path + "/" + ("?" + query if query else "")
+            )
+        else:
+            ctx.routing_error = HTTPException(
+                404, f"The requested URL {path} was not found on the server."
+            )
+
+    def _matches_path(self, scope: dict[str, Any]) -> bool:
+        return any(
+            rule.route.matches(scope)[0] is not Match.NONE for rule in self.rules
+        )
+
+    def build(
+        self, endpoint: str, values: dict[str, Any], method: str | None = None
+    ) -> str:
+        """The path (and query string, for extra values) of ``endpoint``.
+
+        :raises BuildError: unknown endpoint, or no rule takes these values.
+        """
+        rules = self._by_endpoint.get(endpoint)
+        if rules is None:
+            raise BuildError(
+                f"Could not build url for endpoint {endpoint!r}: no such endpoint."
+            )
+        for rule in rules:
+            if method is not None and method.upper() not in rule.methods:
+                continue
+            if not all(name in values for name in rule.builders):
+                continue
+            try:
+                path = rule.build(values)
+            except (ValueError, TypeError) as exc:
+                raise BuildError(
+                    f"Could not build url for endpoint {endpoint!r}: {exc}"
+                ) from None
+            extra = {
+                k: v
+                for k, v in values.items()
+                if k not in rule.builders and v is not None
+            }
+            return path + ("?" + urlencode(extra, doseq=True) if extra else "")
+        needed = " or ".join(sorted(repr(sorted(r.builders)) for r in rules))
+        raise BuildError(
+            f"Could not build url for endpoint {endpoint!r} with values "
+            f"{sorted(values)}: it needs {needed}."
+        )
+
+    def endpoints(self) -> list[Rule]:
+        """Every rule, for ``python -m app_framework routes``."""
+        return list(self.rules)

@@ -1,0 +1,185 @@
+"""Registration shared by ``App`` and ``Blueprint``: routes, hooks, error handlers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+from asignals._refs import is_async_callable
+
+F = TypeVar("F", bound=Callable[..., Any])
+ErrorKey = int | type[BaseException]
+AsyncFunc = Callable[..., Awaitable[Any]]
+
+
+def as_async(func: Callable[..., Any]) -> AsyncFunc:
+    """``func`` itself when async, else an async function calling it inline.
+
+    Hooks and error handlers run inline on the event loop, like sync signal
+    receivers: they are expected to be quick. Views are different (see
+    :func:`as_async_view`).
+    """
+    if is_async_callable(func):
+        return func
+
+    @functools.wraps(func)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return call
+
+
+def as_async_view(func: Callable[..., Any]) -> AsyncFunc:
+    """``func`` itself when async, else run in a worker thread (the contexts
+    are copied into it, so ``request`` and ``g`` work there)."""
+    if is_async_callable(func):
+        return func
+
+    @functools.wraps(func)
+    async def call(**kwargs: Any) -> Any:
+        return await anyio.to_thread.run_sync(functools.partial(func, **kwargs))
+
+    return call
+
+
+@dataclass(frozen=True)
+class HookChain:
+    """The hooks one request runs, resolved once per blueprint."""
+
+    before: tuple[AsyncFunc, ...]
+    after: tuple[AsyncFunc, ...]
+    teardown: tuple[AsyncFunc, ...]
+    handlers: tuple[dict[ErrorKey, AsyncFunc], ...]
+
+    def find_handler(self, exc: BaseException) -> AsyncFunc | None:
+        """The handler for ``exc``: by status code first, then by class (MRO),
+        the blueprint's before the app's."""
+        code = getattr(exc, "status_code", None)
+        if isinstance(code, int):
+            for handlers in self.handlers:
+                if code in handlers:
+                    return handlers[code]
+        for handlers in self.handlers:
+            for cls in type(exc).__mro__:
+                if cls in handlers:
+                    return handlers[cls]
+        return None
+
+
+class Scaffold:
+    """Collects routes and hooks. The app registers them for real; a
+    blueprint keeps them until it is registered on an app."""
+
+    def __init__(self) -> None:
+        self.before_request_funcs: list[Callable[..., Any]] = []
+        self.after_request_funcs: list[Callable[..., Any]] = []
+        self.teardown_request_funcs: list[Callable[..., Any]] = []
+        self.error_handlers: dict[ErrorKey, Callable[..., Any]] = {}
+
+    def _check_setup(self, what: str) -> None:
+        """Raise when registering ``what`` is too late (overridden)."""
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        methods: Iterable[str] | None = None,
+    ) -> None:
+        """Register ``view_func`` for ``rule`` (``/users/<int:user_id>``).
+
+        ``endpoint`` defaults to the function's name; ``methods`` to GET
+        (HEAD and OPTIONS are added).
+        """
+        raise NotImplementedError
+
+    def route(
+        self,
+        rule: str,
+        *,
+        endpoint: str | None = None,
+        methods: Iterable[str] | None = None,
+    ) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_url_rule`."""
+
+        def decorator(func: F) -> F:
+            self.add_url_rule(rule, endpoint, func, methods)
+            return func
+
+        return decorator
+
+    def _method_route(
+        self, method: str, rule: str, endpoint: str | None
+    ) -> Callable[[F], F]:
+        return self.route(rule, endpoint=endpoint, methods=[method])
+
+    def get(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """``route(rule, methods=["GET"])``."""
+        return self._method_route("GET", rule, endpoint)
+
+    def post(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """``route(rule, methods=["POST"])``."""
+        return self._method_route("POST", rule, endpoint)
+
+    def put(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """``route(rule, methods=["PUT"])``."""
+        return self._method_route("PUT", rule, endpoint)
+
+    def patch(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """``route(rule, methods=["PATCH"])``."""
+        return self._method_route("PATCH", rule, endpoint)
+
+    def delete(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """``route(rule, methods=["DELETE"])``."""
+        return self._method_route("DELETE", rule, endpoint)
+
+    def before_request(self, func: F) -> F:
+        """Run ``func()`` before each view; a non-None return is the response."""
+        self._check_setup("before_request")
+        self.before_request_funcs.append(func)
+        return func
+
+    def after_request(self, func: F) -> F:
+        """Run ``func(response)`` after each view; it must return a response.
+        Runs in reverse registration order."""
+        self._check_setup("after_request")
+        self.after_request_funcs.append(func)
+        return func
+
+    def teardown_request(self, func: F) -> F:
+        """Run ``func(exc)`` when the request is torn down, even after errors;
+        ``exc`` is the unhandled exception or None. Reverse order; errors are
+        logged and do not stop the others."""
+        self._check_setup("teardown_request")
+        self.teardown_request_funcs.append(func)
+        return func
+
+    def errorhandler(self, code_or_exception: ErrorKey) -> Callable[[F], F]:
+        """Handle an HTTP status (``404``) or an exception class; the handler
+        gets the exception and returns a response."""
+
+        def decorator(func: F) -> F:
+            self.register_error_handler(code_or_exception, func)
+            return func
+
+        return decorator
+
+    def register_error_handler(self, key: ErrorKey, func: Callable[..., Any]) -> None:
+        """Non-decorator form of :meth:`errorhandler`.
+
+        :raises ValueError: ``key`` is an int that is not an error status.
+        :raises TypeError: ``key`` is neither an int nor an exception class.
+        """
+        self._check_setup("errorhandler")
+        if isinstance(key, int) and not isinstance(key, bool):
+            if not 400 <= key <= 599:
+                raise ValueError(f"{key} is not an HTTP error status (400-599)")
+        elif not (isinstance(key, type) and issubclass(key, BaseException)):
+            raise TypeError(
+                f"errorhandler takes a status code or an exception class, got {key!r}"
+            )
+        self.error_handlers[key] = func

@@ -1,0 +1,180 @@
+"""Sessions in signed cookies (itsdangerous), behind a replaceable interface."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+    from .app import App
+    from .wrappers import Request
+
+__all__ = ["NullSession", "SecureCookieSessionInterface", "Session", "SessionInterface"]
+
+
+class Session(dict[str, Any]):
+    """The session: a dict that records whether it was changed or read.
+
+    A nested change (``session["cart"].append(x)``) is not seen; set
+    ``session.modified = True`` after one.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.modified = False
+        self.accessed = False
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the cookie outlives the browser session
+        (for ``PERMANENT_SESSION_LIFETIME``)."""
+        return bool(self.get("_permanent", False))
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        self["_permanent"] = bool(value)
+
+    def __getitem__(self, key: str) -> Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.modified = self.accessed = True
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.modified = self.accessed = True
+        super().__delitem__(key)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.modified = self.accessed = True
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        self.modified = self.accessed = True
+        return super().popitem()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.modified = self.accessed = True
+        super().update(*args, **kwargs)
+
+    def clear(self) -> None:
+        self.modified = self.accessed = True
+        super().clear()
+
+
+class NullSession(Session):
+    """The session when no ``SECRET_KEY`` is set: readable, empty, unwritable."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(
+            "The session is unavailable because no SECRET_KEY is set. Set "
+            "app.config['SECRET_KEY'] to a long random string (for example "
+            "from 'python -c \"import secrets; print(secrets.token_hex())\"')."
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
+
+
+class SessionInterface:
+    """How sessions are loaded and saved; subclass it for server-side stores
+    and set ``app.session_interface``. Both hooks are async."""
+
+    null_session_class = NullSession
+
+    def null_session(self, app: App) -> Session:
+        """The session to use when a real one cannot be had."""
+        return self.null_session_class()
+
+    def is_null_session(self, session: Session) -> bool:
+        """Whether ``session`` is a null session (never saved)."""
+        return isinstance(session, self.null_session_class)
+
+    async def open_session(self, app: App, request: Request) -> Session:
+        """Load the session of ``request`` (never raise for bad client input)."""
+        raise NotImplementedError
+
+    async def save_session(
+        self, app: App, session: Session, response: Response
+    ) -> None:
+        """Persist ``session`` and set whatever cookie points at it."""
+        raise NotImplementedError
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """The default: the whole session, JSON-encoded, in a signed cookie.
+
+    Signed with ``SECRET_KEY``; cookies signed with a key listed in
+    ``SECRET_KEY_FALLBACKS`` are still accepted, so keys can be rotated. A
+    tampered, expired or garbled cookie opens as an empty session.
+    """
+
+    salt = "app_framework.session"
+
+    def serializer(self, app: App) -> URLSafeTimedSerializer | None:
+        """The signer for ``app``'s keys, or None without ``SECRET_KEY``."""
+        key = app.config["SECRET_KEY"]
+        if not key:
+            return None
+        keys = [*app.config["SECRET_KEY_FALLBACKS"], key]  # the last one signs
+        return URLSafeTimedSerializer(keys, salt=self.salt)
+
+    async def open_session(self, app: App, request: Request) -> Session:
+        """The cookie's session; empty for no, bad or expired cookies."""
+        serializer = self.serializer(app)
+        if serializer is None:
+            return self.null_session(app)
+        cookie = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        if not cookie:
+            return Session()
+        max_age = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+        try:
+            data = serializer.loads(cookie, max_age=max_age)
+        except BadSignature:
+            return Session()
+        return Session(data) if isinstance(data, dict) else Session()
+
+    async def save_session(
+        self, app: App, session: Session, response: Response
+    ) -> None:
+        """Set (or delete) the cookie when the session changed or is permanent."""
+        config = app.config
+        name = config["SESSION_COOKIE_NAME"]
+        domain = config["SESSION_COOKIE_DOMAIN"]
+        path = config["SESSION_COOKIE_PATH"] or config["APPLICATION_ROOT"]
+        if session.accessed:
+            response.headers.append("Vary", "Cookie")
+        if not session:
+            if session.modified:
+                response.delete_cookie(name, path=path, domain=domain)
+            return
+        if not (session.modified or session.permanent):
+            return
+        serializer = self.serializer(app)
+        if serializer is None:  # a custom session on an app with no key
+            raise RuntimeError("Saving the session needs app.config['SECRET_KEY'].")
+        lifetime = config["PERMANENT_SESSION_LIFETIME"]
+        response.set_cookie(
+            name,
+            serializer.dumps(dict(session)),
+            max_age=int(lifetime.total_seconds()) if session.permanent else None,
+            expires=datetime.now(UTC) + lifetime if session.permanent else None,
+            path=path,
+            domain=domain,
+            secure=config["SESSION_COOKIE_SECURE"],
+            httponly=config["SESSION_COOKIE_HTTPONLY"],
+            samesite=config["SESSION_COOKIE_SAMESITE"],
+        )

@@ -1,0 +1,72 @@
+"""Every signal the framework sends, in one asignals namespace.
+
+The sender is always the application object. Signals are sent with
+``send_async``: async receivers are awaited before the pipeline moves on,
+sync receivers run inline. A signal with nothing connected is skipped with
+one attribute read (``if signal.receivers:``), so unused signals cost nothing.
+"""
+
+from __future__ import annotations
+
+from asignals import Namespace
+
+__all__ = [
+    "Namespace",
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
+    "got_request_exception",
+    "message_flashed",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "signals_available",
+    "template_rendered",
+]
+
+signals_available = True
+"""Always True: asignals is a hard dependency (kept for Flask extensions)."""
+
+_signals = Namespace()
+
+appcontext_pushed = _signals.signal(
+    "appcontext-pushed",
+    doc="An app context was pushed; sent before the request is bound.",
+)
+appcontext_tearing_down = _signals.signal(
+    "appcontext-tearing-down",
+    doc="An app context is being torn down; kwargs: exc (the unhandled error or None).",
+)
+appcontext_popped = _signals.signal(
+    "appcontext-popped", doc="An app context was popped (its context var reset)."
+)
+request_started = _signals.signal(
+    "request-started", doc="Request handling begins; request and g are usable."
+)
+request_finished = _signals.signal(
+    "request-finished", doc="A response is ready to send; kwargs: response."
+)
+got_request_exception = _signals.signal(
+    "got-request-exception",
+    doc="An unhandled exception escaped a view or hook; kwargs: exception.",
+)
+request_tearing_down = _signals.signal(
+    "request-tearing-down",
+    doc="The request is being torn down; kwargs: exc (the unhandled error or None).",
+)
+before_render_template = _signals.signal(
+    "before-render-template",
+    doc="A template is about to render; kwargs: template, context (mutable).",
+)
+template_rendered = _signals.signal(
+    "template-rendered", doc="A template rendered; kwargs: template, context."
+)
+message_flashed = _signals.signal(
+    "message-flashed", doc="A message was flashed; kwargs: message, category."
+)
+
+
+def all_signals() -> dict[str, object]:
+    """Every framework signal by name, for ``python -m app_framework signals``."""
+    return dict(_signals)
