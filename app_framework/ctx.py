@@ -29,6 +29,19 @@ _MISSING: Any = object()
 class _AppGlobals:
     """The type of ``g``: a plain namespace with a few dict-like helpers."""
 
+    # Declared so that type checkers accept any attribute on ``g``.
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"g has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
     def get(self, name: str, default: Any = None) -> Any:
         """Return attribute ``name``, or ``default`` when it is not set."""
         return self.__dict__.get(name, default)

@@ -102,9 +102,10 @@ class Pipeline:
         response = to_response(rv)
         try:
             for func in chain.after:
-                response = await func(response)
-                if response is None:
+                processed = await func(response)
+                if processed is None:
                     raise TypeError(f"after_request function {func!r} returned None")
+                response = processed
             session = ctx.session
             if not app.session_interface.is_null_session(session):
                 await app.session_interface.save_session(app, session, response)

@@ -120,6 +120,7 @@ class Rule:
     rule: str
     endpoint: str
     methods: frozenset[str]
+    automatic_options: bool
     view: View
     route: Route = field(repr=False)
     builders: dict[str, Callable[[Any], str]] = field(repr=False)
@@ -168,8 +169,9 @@ class Router:
             )
         path, builders = translate(rule)
         chosen = allowed_methods(methods)
+        automatic = "OPTIONS" not in {m.upper() for m in methods or ()}
         route = Route(path, original, methods=sorted(chosen), name=endpoint)
-        entry = Rule(rule, endpoint, chosen, view, route, builders)
+        entry = Rule(rule, endpoint, chosen, automatic, view, route, builders)
         self.rules.append(entry)
         self._by_endpoint.setdefault(endpoint, []).append(entry)
         self._views[endpoint] = original
@@ -180,18 +182,20 @@ class Router:
         request = ctx.request
         scope = request.scope
         allowed: set[str] = set()
+        method, path = scope["method"], scope["path"]
         for rule in self.rules:
             match, child = rule.route.matches(scope)
-            if match is Match.FULL:
+            if match is Match.FULL and not (
+                method == "OPTIONS" and rule.automatic_options
+            ):
                 ctx.rule = rule
                 request.view_args = child["path_params"]
                 request.endpoint = rule.endpoint
                 return
-            if match is Match.PARTIAL:
+            if match is not Match.NONE:
                 allowed |= rule.methods
-        method, path = scope["method"], scope["path"]
         if allowed:
-            if method == "OPTIONS":
+            if method == "OPTIONS":  # answered by the pipeline with Allow
                 ctx.allowed_methods = frozenset(allowed)
                 return
             ctx.routing_error = HTTPException(

@@ -8,7 +8,7 @@ one attribute read (``if signal.receivers:``), so unused signals cost nothing.
 
 from __future__ import annotations
 
-from asignals import Namespace
+from asignals import NamedSignal, Namespace
 
 __all__ = [
     "Namespace",
@@ -67,6 +67,6 @@ message_flashed = _signals.signal(
 )
 
 
-def all_signals() -> dict[str, object]:
+def all_signals() -> dict[str, NamedSignal]:
     """Every framework signal by name, for ``python -m app_framework signals``."""
     return dict(_signals)

@@ -14,3 +14,30 @@ async def test_signals_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "[mail] the corner shop sold order 2" not in out
     assert "spy saw: [3]" in out
     assert "flaky: raised ConnectionError('mail server down')" in out
+
+
+async def test_tour_serves_its_pages_and_logs_every_signal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from examples.tour import app
+
+    with caplog.at_level(logging.INFO, logger="tour"):
+        async with app.test_client() as client:
+            index = await client.get("/")
+            assert index.status_code == 200 and "/users/42" in index.text
+            assert (await client.get("/users/42")).json()["user_id"] == 42
+            assert (await client.get("/api/status")).json()["endpoint"] == "api.status"
+            assert (await client.get("/sync")).text.startswith("sync view")
+            assert (await client.get("/teapot")).status_code == 418
+            assert not app.testing  # so the failing view answers 500
+            assert (await client.get("/fails")).status_code == 500
+    text = caplog.text
+    for name in (
+        "appcontext_pushed",
+        "request_started",
+        "got_request_exception",
+        "appcontext_popped",
+    ):
+        assert f"[sync]  {name}" in text and f"[async] {name}" in text

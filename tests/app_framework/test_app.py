@@ -1,0 +1,191 @@
+"""The App façade: settings, registration, lifespan, middleware."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app_framework import App, current_app, g
+from app_framework.testing import TestClient
+
+
+def test_settings_properties(app: App) -> None:
+    assert app.name == "test_app" and repr(app) == "<App 'test_app'>"
+    assert app.testing and not app.debug
+    app.debug = True
+    app.testing = False
+    app.secret_key = "k"
+    assert app.config["DEBUG"] and not app.config["TESTING"] and app.secret_key == "k"
+    assert not app.propagate_exceptions
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    assert app.propagate_exceptions
+    assert isinstance(app.logger, logging.Logger) and app.logger.name == "test_app"
+
+
+def test_main_module_name() -> None:
+    assert App("__main__").name not in ("", "__main__.py")
+
+
+async def test_lifespan_hooks_run_with_an_app_context(app: App) -> None:
+    calls: list[str] = []
+
+    @app.before_serving
+    async def start() -> None:
+        g.started = True
+        calls.append(f"start {current_app.name}")
+
+    @app.after_serving
+    def stop() -> None:
+        calls.append("stop")
+
+    async with app.test_client():
+        assert calls == ["start test_app"]
+    assert calls == ["start test_app", "stop"]
+
+
+async def run_lifespan(app: App) -> list[Message]:
+    """Drive the ASGI lifespan protocol as a server does."""
+    inbox: list[Message] = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return inbox.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+    return sent
+
+
+async def test_asgi_lifespan(app: App) -> None:
+    calls: list[str] = []
+    app.before_serving(lambda: calls.append("start"))
+    app.after_serving(lambda: calls.append("stop"))
+    sent = await run_lifespan(app)
+    assert [m["type"] for m in sent] == [
+        "lifespan.startup.complete",
+        "lifespan.shutdown.complete",
+    ]
+    assert calls == ["start", "stop"]
+
+
+@pytest.mark.parametrize("phase", ["before_serving", "after_serving"])
+async def test_failing_lifespan_hook_is_reported(app: App, phase: str) -> None:
+    def broken() -> None:
+        raise ConnectionError("database is down")
+
+    getattr(app, phase)(broken)
+    sent = await run_lifespan(app)
+    failed = [m for m in sent if m["type"].endswith(".failed")]
+    assert len(failed) == 1
+    assert "ConnectionError: database is down" in failed[0]["message"]
+
+
+async def test_websockets_are_closed_until_supported(app: App) -> None:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app({"type": "websocket", "path": "/ws"}, receive, send)
+    assert sent == [{"type": "websocket.close", "code": 1000}]
+
+
+class AddHeader:
+    """A plain ASGI middleware, as Starlette's are written."""
+
+    def __init__(self, app: ASGIApp, name: str, value: str) -> None:
+        self.app, self.name, self.value = app, name.encode(), value.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def add(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], (self.name, self.value)]
+            await send(message)
+
+        await self.app(scope, receive, add)
+
+
+async def test_middleware(app: App, client: TestClient) -> None:
+    app.add_url_rule("/", "index", lambda: "ok")
+    app.add_middleware(AddHeader, name="x-inner", value="1")
+    app.add_middleware(AddHeader, name="x-outer", value="2")
+    response = await client.get("/")
+    assert response.headers["x-inner"] == "1" and response.headers["x-outer"] == "2"
+    raw = [k for k, _ in response.headers.raw]
+    assert raw.index(b"x-inner") < raw.index(b"x-outer")
+
+
+async def test_registration_closes_when_serving_starts(
+    app: App, client: TestClient
+) -> None:
+    app.add_url_rule("/", "index", lambda: "ok")
+    await client.get("/")
+    for register in (
+        lambda: app.add_url_rule("/late", "late", lambda: ""),
+        lambda: app.before_request(lambda: None),
+        lambda: app.add_middleware(AddHeader, name="a", value="b"),
+        lambda: app.errorhandler(404)(lambda e: ""),
+    ):
+        with pytest.raises(RuntimeError, match="after the application started serving"):
+            register()
+
+
+def test_add_url_rule_needs_a_view(app: App) -> None:
+    with pytest.raises(TypeError, match="needs a view_func"):
+        app.add_url_rule("/")
+
+
+@pytest.mark.parametrize(
+    ("key", "error"), [(200, ValueError), ("404", TypeError), (ValueError(), TypeError)]
+)
+def test_errorhandler_keys_are_checked(
+    app: App, key: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        app.register_error_handler(key, lambda e: "")
+
+
+async def test_error_handlers_by_class_follow_the_mro(
+    app: App, client: TestClient
+) -> None:
+    @app.errorhandler(LookupError)
+    def lookup(exc: LookupError) -> tuple[str, int]:
+        return f"lookup: {type(exc).__name__}", 400
+
+    @app.route("/")
+    async def index() -> str:
+        raise KeyError("k")
+
+    assert (await client.get("/")).text == "lookup: KeyError"
+
+
+async def test_http_errors_by_class(app: App, client: TestClient) -> None:
+    from app_framework import HTTPException, abort
+
+    @app.errorhandler(HTTPException)
+    def any_http(exc: HTTPException) -> tuple[str, int]:
+        return f"handled {exc.status_code}", exc.status_code
+
+    @app.route("/")
+    async def index() -> str:
+        abort(403)
+
+    assert (await client.get("/")).text == "handled 403"
+    assert (await client.get("/missing")).text == "handled 404"
+
+
+def test_run_uses_uvicorn(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    calls: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
+    app.run(port=9999)
+    assert calls == [((app,), {"host": "127.0.0.1", "port": 9999})]

@@ -1,0 +1,149 @@
+"""Application and request contexts, and the proxies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app_framework import (
+    App,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+    signals,
+)
+
+
+async def test_app_context_makes_current_app_and_g_available(app: App) -> None:
+    assert not has_app_context()
+    async with app.app_context():
+        assert has_app_context()
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        assert current_app.name == "test_app"
+        g.value = 1
+        assert g.get("value") == 1 and "value" in g
+        assert g.pop("value") == 1
+        assert g.setdefault("other", 2) == 2
+        assert list(g) == ["other"]
+        del g.other
+        with pytest.raises(AttributeError):
+            g.missing  # noqa: B018
+    assert not has_app_context()
+
+
+async def test_each_app_context_has_its_own_g(app: App) -> None:
+    async with app.app_context():
+        g.name = "outer"
+        async with app.app_context():
+            assert "name" not in g
+            g.name = "inner"
+        assert g.name == "outer"
+
+
+async def test_nested_push_of_the_same_context_tears_down_once(app: App) -> None:
+    torn: list[Any] = []
+    app.teardown_appcontext(torn.append)
+    ctx = app.app_context()
+    await ctx.push()
+    await ctx.push()
+    await ctx.pop()
+    assert torn == [] and has_app_context()
+    await ctx.pop()
+    assert torn == [None] and not has_app_context()
+
+
+async def test_popping_a_context_that_is_not_on_top_raises(app: App) -> None:
+    outer, inner = app.app_context(), app.app_context()
+    await outer.push()
+    await inner.push()
+    with pytest.raises(RuntimeError, match="Popped wrong app context"):
+        await outer.pop()
+    await inner.pop()
+    await outer.pop()
+
+
+async def test_popping_a_request_context_that_is_not_on_top_raises(app: App) -> None:
+    ctx = app.test_request_context("/")
+    with pytest.raises(RuntimeError, match="Popped wrong request context"):
+        await ctx.pop()
+
+
+async def test_exception_in_the_block_reaches_teardown(app: App) -> None:
+    seen: list[Any] = []
+    app.teardown_appcontext(seen.append)
+    with pytest.raises(KeyError):
+        async with app.app_context():
+            raise KeyError("inside")
+    assert isinstance(seen[0], KeyError)
+
+
+async def test_proxies_outside_a_context_say_how_to_fix_it() -> None:
+    with pytest.raises(RuntimeError, match="app.app_context"):
+        current_app.name  # noqa: B018
+    with pytest.raises(RuntimeError, match="test_request_context"):
+        request.path  # noqa: B018
+    with pytest.raises(RuntimeError, match="outside of application context"):
+        g.x = 1
+    assert not g
+    assert repr(request) == "<unbound proxy>"
+
+
+async def test_test_request_context(app: App) -> None:
+    @app.route("/users/<int:user_id>", methods=["POST"])
+    async def user(user_id: int) -> str:
+        return ""
+
+    async with app.test_request_context(
+        "/users/7?q=1", method="POST", json={"a": 1}, headers={"X-Test": "yes"}
+    ):
+        assert has_request_context() and has_app_context()
+        assert request.path == "/users/7"
+        assert request.args["q"] == "1"
+        assert request.view_args == {"user_id": 7}
+        assert request.endpoint == "user"
+        assert request.headers["x-test"] == "yes"
+        assert await request.get_json() == {"a": 1}
+        assert session == {} and len(session) == 0
+        session["k"] = "v"
+        assert "k" in session and session["k"] == "v"
+        assert list(iter(session)) == ["k"]
+        del session["k"]
+        assert session != {"k": "v"} and session == {}
+    assert not has_request_context()
+
+
+async def test_request_shares_an_already_pushed_app_context(app: App) -> None:
+    pushed: list[Any] = []
+    async with app.app_context():
+        g.from_outer = True
+        with signals.appcontext_pushed.connected_to(pushed.append, app):
+            async with app.test_request_context("/"):
+                assert g.from_outer is True
+        assert has_app_context()
+    assert pushed == []
+
+
+async def test_a_faulty_appcontext_pushed_receiver_leaves_nothing_pushed(
+    app: App,
+) -> None:
+    def broken(sender: App) -> None:
+        raise RuntimeError("receiver bug")
+
+    with (
+        signals.appcontext_pushed.connected_to(broken, app),
+        pytest.raises(RuntimeError),
+    ):
+        async with app.app_context():
+            raise AssertionError("never entered")
+    assert not has_app_context()
+
+
+async def test_repr(app: App) -> None:
+    assert repr(app.app_context()) == "<AppContext of 'test_app'>"
+    assert repr(app.test_request_context("/x")) == "<RequestContext GET '/x'>"
+    async with app.app_context():
+        assert repr(g).startswith("<g of <AppContext")

@@ -1,0 +1,578 @@
+"""The request lifecycle: order, errors, signals, teardown, isolation."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import anyio
+import pytest
+from starlette.types import Message
+
+from app_framework import (
+    App,
+    Response,
+    abort,
+    g,
+    has_app_context,
+    request,
+    signals,
+)
+from app_framework.testing import TestClient
+
+REQUEST_SIGNALS = [
+    "appcontext_pushed",
+    "request_started",
+    "request_finished",
+    "got_request_exception",
+    "request_tearing_down",
+    "appcontext_tearing_down",
+    "appcontext_popped",
+]
+
+
+class Trace:
+    """Records signals (a sync and an async receiver each) and hooks."""
+
+    def __init__(self, app: App) -> None:
+        self.events: list[Any] = []
+        self.receivers: list[Any] = []
+        for index, name in enumerate(REQUEST_SIGNALS):
+            self._connect(app, name, is_async=index % 2 == 1)
+
+    def _connect(self, app: App, name: str, is_async: bool) -> None:
+        signal = getattr(signals, name)
+
+        def sync_receiver(sender: App, **kwargs: Any) -> None:
+            self.events.append((name, kwargs))
+
+        async def async_receiver(sender: App, **kwargs: Any) -> None:
+            await anyio.lowlevel.checkpoint()
+            self.events.append((name, kwargs))
+
+        receiver = async_receiver if is_async else sync_receiver
+        self.receivers.append(receiver)
+        signal.connect(receiver, sender=app)
+
+    @property
+    def names(self) -> list[str]:
+        return [
+            event[0] if isinstance(event, tuple) else event for event in self.events
+        ]
+
+    def kwargs(self, name: str) -> dict[str, Any]:
+        """The keyword arguments of the latest event called ``name``."""
+        found = [e[1] for e in self.events if isinstance(e, tuple) and e[0] == name]
+        return dict(found[-1])
+
+
+@pytest.fixture
+def trace(app: App) -> Trace:
+    trace = Trace(app)
+
+    @app.before_request
+    def before() -> None:
+        trace.events.append("before_request")
+
+    @app.after_request
+    async def after(response: Response) -> Response:
+        trace.events.append("after_request")
+        return response
+
+    @app.teardown_request
+    def teardown_request(exc: BaseException | None) -> None:
+        trace.events.append(("teardown_request", {"exc": exc}))
+
+    @app.teardown_appcontext
+    async def teardown_appcontext(exc: BaseException | None) -> None:
+        trace.events.append(("teardown_appcontext", {"exc": exc}))
+
+    return trace
+
+
+GOOD_ORDER = [
+    "appcontext_pushed",
+    "request_started",
+    "before_request",
+    "view",
+    "after_request",
+    "request_finished",
+    "teardown_request",
+    "request_tearing_down",
+    "teardown_appcontext",
+    "appcontext_tearing_down",
+    "appcontext_popped",
+]
+
+
+async def test_order_for_a_good_request(
+    app: App, trace: Trace, client: TestClient
+) -> None:
+    @app.route("/")
+    async def index() -> str:
+        trace.events.append("view")
+        return "ok"
+
+    trace.events.clear()  # the lifespan's own app context
+    response = await client.get("/")
+    assert response.text == "ok"
+    assert trace.names == GOOD_ORDER
+    assert trace.kwargs("request_tearing_down") == {"exc": None}
+    assert trace.kwargs("appcontext_tearing_down") == {"exc": None}
+    assert trace.kwargs("request_finished")["response"].status_code == 200
+    assert not has_app_context()
+
+
+async def test_unhandled_exception(app: App, trace: Trace) -> None:
+    app.testing = False
+    error = ValueError("broken view")
+
+    @app.route("/")
+    async def index() -> str:
+        raise error
+
+    async with app.test_client() as client:
+        trace.events.clear()
+        response = await client.get("/")
+        # Checked before the lifespan's shutdown adds an app context of its own.
+        assert trace.names == [
+            "appcontext_pushed",
+            "request_started",
+            "before_request",
+            "got_request_exception",
+            "after_request",
+            "request_finished",
+            "teardown_request",
+            "request_tearing_down",
+            "teardown_appcontext",
+            "appcontext_tearing_down",
+            "appcontext_popped",
+        ]
+        assert trace.kwargs("got_request_exception") == {"exception": error}
+        assert trace.kwargs("request_tearing_down") == {"exc": error}
+        assert trace.kwargs("appcontext_tearing_down") == {"exc": error}
+        assert trace.kwargs("teardown_request") == {"exc": error}
+    assert response.status_code == 500
+    assert "Traceback" not in response.text
+
+
+async def test_unhandled_exception_propagates_when_testing(
+    app: App, trace: Trace, client: TestClient
+) -> None:
+    @app.route("/")
+    async def index() -> str:
+        raise KeyError("propagated")
+
+    with pytest.raises(KeyError, match="propagated"):
+        await client.get("/")
+    assert isinstance(trace.kwargs("request_tearing_down")["exc"], KeyError)
+    assert "request_finished" not in trace.names
+
+
+async def test_debug_shows_the_traceback(app: App) -> None:
+    app.config.update(TESTING=False, DEBUG=True)
+
+    @app.route("/")
+    async def index() -> str:
+        raise ValueError("look at me")
+
+    async with app.test_client() as client:
+        response = await client.get("/")
+    assert response.status_code == 500
+    assert "ValueError: look at me" in response.text
+
+
+@pytest.mark.parametrize("kind", ["abort", "handled"])
+async def test_handled_errors_send_no_exception_signal(
+    app: App, trace: Trace, client: TestClient, kind: str
+) -> None:
+    class Conflict(Exception):
+        pass
+
+    @app.errorhandler(Conflict)
+    async def conflict(exc: Conflict) -> tuple[str, int]:
+        return "conflict", 409
+
+    @app.route("/")
+    async def index() -> str:
+        if kind == "abort":
+            abort(404)
+        raise Conflict
+
+    response = await client.get("/")
+    assert response.status_code == (404 if kind == "abort" else 409)
+    assert "got_request_exception" not in trace.names
+    assert trace.kwargs("request_tearing_down") == {"exc": None}
+    assert trace.kwargs("appcontext_tearing_down") == {"exc": None}
+
+
+async def test_routing_errors_still_run_hooks_and_signals(
+    trace: Trace, client: TestClient
+) -> None:
+    trace.events.clear()
+    response = await client.get("/missing")
+    assert response.status_code == 404
+    assert "was not found" in response.text
+    assert trace.names == [name for name in GOOD_ORDER if name != "view"]
+
+
+async def test_request_started_receiver_sees_request_and_g(
+    app: App, client: TestClient
+) -> None:
+    seen: list[Any] = []
+
+    async def on_started(sender: App) -> None:
+        g.marker = "from receiver"
+        seen.append((request.path, request.method))
+
+    @app.route("/here")
+    async def here() -> str:
+        return str(g.marker)
+
+    with signals.request_started.connected_to(on_started, app):
+        response = await client.get("/here")
+    assert response.text == "from receiver"
+    assert seen == [("/here", "GET")]
+
+
+async def test_appcontext_pushed_sets_g_for_the_view(
+    app: App, client: TestClient
+) -> None:
+    def set_user(sender: App) -> None:
+        g.user = "alice"
+
+    @app.route("/me")
+    async def me() -> str:
+        return str(g.user)
+
+    with signals.appcontext_pushed.connected_to(set_user, app):
+        assert (await client.get("/me")).text == "alice"
+
+
+async def test_signals_for_another_app_are_not_heard(
+    app: App, client: TestClient
+) -> None:
+    heard: list[Any] = []
+    other = App("other")
+
+    @app.route("/")
+    async def index() -> str:
+        return ""
+
+    with signals.request_started.connected_to(heard.append, other):
+        await client.get("/")
+    assert heard == []
+
+
+async def test_a_faulty_request_started_receiver_is_a_view_error(
+    app: App, trace: Trace
+) -> None:
+    app.testing = False
+
+    def broken(sender: App) -> None:
+        raise RuntimeError("receiver bug")
+
+    @app.route("/")
+    async def index() -> str:
+        return "never"
+
+    async with app.test_client() as client:
+        with signals.request_started.connected_to(broken, app):
+            response = await client.get("/")
+    assert response.status_code == 500
+    assert str(trace.kwargs("got_request_exception")["exception"]) == "receiver bug"
+    assert "appcontext_popped" in trace.names
+
+
+async def test_teardown_errors_are_logged_and_the_rest_runs(
+    app: App, trace: Trace, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.teardown_request
+    def first_teardown_fails(exc: BaseException | None) -> None:
+        raise OSError("teardown bug")
+
+    def receiver_fails(sender: App, **kwargs: Any) -> None:
+        raise LookupError("receiver bug")
+
+    @app.route("/")
+    async def index() -> str:
+        return "ok"
+
+    with signals.appcontext_tearing_down.connected_to(receiver_fails, app):
+        with caplog.at_level(logging.ERROR):
+            response = await client.get("/")
+    assert response.text == "ok"
+    assert trace.names[-5:] == [
+        "teardown_request",
+        "request_tearing_down",
+        "teardown_appcontext",
+        "appcontext_tearing_down",
+        "appcontext_popped",
+    ]
+    logged = "\n".join(r.getMessage() + str(r.exc_info) for r in caplog.records)
+    assert "teardown bug" in logged and "receiver bug" in logged
+
+
+async def test_before_request_can_answer(
+    app: App, trace: Trace, client: TestClient
+) -> None:
+    @app.before_request
+    async def gate() -> Any:
+        return "stopped here", 403
+
+    @app.route("/")
+    async def index() -> str:
+        trace.events.append("view")
+        return "view"
+
+    response = await client.get("/")
+    assert (response.status_code, response.text) == (403, "stopped here")
+    assert "view" not in trace.names
+    assert "after_request" in trace.names
+
+
+async def test_hook_orders(app: App, client: TestClient) -> None:
+    calls: list[str] = []
+    for n in (1, 2):
+
+        def before(n: int = n) -> None:
+            calls.append(f"before{n}")
+
+        def after(response: Response, n: int = n) -> Response:
+            calls.append(f"after{n}")
+            return response
+
+        def teardown(exc: BaseException | None, n: int = n) -> None:
+            calls.append(f"teardown{n}")
+
+        app.before_request(before)
+        app.after_request(after)
+        app.teardown_request(teardown)
+
+    @app.route("/")
+    async def index() -> str:
+        return ""
+
+    await client.get("/")
+    assert calls == ["before1", "before2", "after2", "after1", "teardown2", "teardown1"]
+
+
+async def test_after_request_must_return_a_response(app: App) -> None:
+    app.testing = False
+
+    @app.after_request
+    def forgot(response: Response) -> None:
+        return None
+
+    @app.route("/")
+    async def index() -> str:
+        return ""
+
+    async with app.test_client() as client:
+        assert (await client.get("/")).status_code == 500
+
+
+async def test_500_handler_gets_the_original_exception(app: App) -> None:
+    app.testing = False
+
+    @app.errorhandler(500)
+    async def server_error(exc: Any) -> tuple[str, int]:
+        return f"sorry: {exc.original_exception!r}", 500
+
+    @app.route("/")
+    async def index() -> str:
+        raise ValueError("x")
+
+    async with app.test_client() as client:
+        response = await client.get("/")
+    assert response.text == "sorry: ValueError('x')"
+
+
+async def test_sync_views_run_in_a_thread_with_contexts(
+    app: App, client: TestClient
+) -> None:
+    import threading
+
+    loop_thread = threading.get_ident()
+
+    @app.route("/sync/<name>")
+    def sync_view(name: str) -> dict[str, Any]:
+        g.seen = name
+        return {
+            "name": name,
+            "path": request.path,
+            "in_worker": threading.get_ident() != loop_thread,
+        }
+
+    assert (await client.get("/sync/x")).json() == {
+        "name": "x",
+        "path": "/sync/x",
+        "in_worker": True,
+    }
+
+
+async def test_streamed_body_runs_with_the_contexts_pushed(
+    app: App, trace: Trace, client: TestClient
+) -> None:
+    @app.route("/stream")
+    async def stream() -> AsyncIterator[str]:
+        g.count = 0
+
+        async def body() -> AsyncIterator[str]:
+            for _ in range(3):
+                g.count += 1
+                yield f"{request.path}:{g.count};"
+
+        return body()
+
+    trace.events.clear()
+    response = await client.get("/stream")
+    assert response.text == "/stream:1;/stream:2;/stream:3;"
+    assert trace.names.index("request_finished") < trace.names.index("teardown_request")
+
+
+async def test_sync_generators_stream_too(app: App, client: TestClient) -> None:
+    @app.route("/lines")
+    def lines() -> Iterator[str]:
+        return iter(["a\n", "b\n"])
+
+    assert (await client.get("/lines")).text == "a\nb\n"
+
+
+async def test_options_and_head_are_automatic(app: App, client: TestClient) -> None:
+    @app.route("/thing", methods=["GET", "POST"])
+    async def thing() -> str:
+        return "body"
+
+    options = await client.options("/thing")
+    assert options.status_code == 200
+    assert options.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+    head = await client.head("/thing")
+    assert head.status_code == 200
+    wrong = await client.delete("/thing")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+async def test_trailing_slash_redirect(app: App, client: TestClient) -> None:
+    @app.route("/folder/")
+    async def folder() -> str:
+        return "folder"
+
+    response = await client.get("/folder?x=1")
+    assert response.status_code == 308
+    assert response.headers["location"] == "/folder/?x=1"
+
+
+def asgi_scope(path: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 5000),
+        "root_path": "",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1")],
+    }
+
+
+async def test_client_disconnect_mid_stream_tears_down_once(
+    app: App, trace: Trace
+) -> None:
+    @app.route("/stream")
+    async def stream() -> AsyncIterator[str]:
+        async def body() -> AsyncIterator[str]:
+            for i in range(100):
+                yield f"chunk {i}\n"
+
+        return body()
+
+    chunks = 0
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        nonlocal chunks
+        if message["type"] == "http.response.body":
+            chunks += 1
+            if chunks == 3:
+                raise OSError("client went away")  # what servers raise (ASGI 2.4)
+
+    await app(asgi_scope("/stream"), receive, send)
+    assert chunks == 3
+    assert trace.names.count("request_tearing_down") == 1
+    assert trace.kwargs("request_tearing_down") == {"exc": None}
+    assert trace.names[-1] == "appcontext_popped"
+    assert not has_app_context()
+
+
+async def test_cancelled_request_still_tears_down(app: App, trace: Trace) -> None:
+    started = anyio.Event()
+
+    @app.route("/slow")
+    async def slow() -> str:
+        started.set()
+        await anyio.sleep_forever()
+        return "never"
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nothing is sent for a cancelled request")
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(app, asgi_scope("/slow"), receive, send)
+        await started.wait()
+        group.cancel_scope.cancel()
+    assert trace.names.count("request_tearing_down") == 1
+    assert trace.names.count("appcontext_popped") == 1
+    async with app.test_client() as client:  # the next request works
+        assert (await client.get("/missing")).status_code == 404
+
+
+async def test_timeout_around_a_slow_view_tears_down(app: App, trace: Trace) -> None:
+    @app.route("/slow")
+    async def slow() -> str:
+        await anyio.sleep_forever()
+        return "never"
+
+    async with app.test_client() as client:
+        with anyio.move_on_after(0.05):
+            await client.get("/slow")
+    assert trace.names.count("request_tearing_down") == 1
+    # start-up, the request, shutdown: each app context torn down once
+    assert trace.names.count("appcontext_tearing_down") == 3
+
+
+async def test_concurrent_requests_are_isolated(app: App, client: TestClient) -> None:
+    async def on_started(sender: App) -> None:
+        await anyio.sleep(random.random() / 1000)
+        g.tag = request.args["n"]
+
+    @app.route("/echo")
+    async def echo() -> dict[str, str]:
+        await anyio.sleep(random.random() / 1000)
+        return {"query": request.args["n"], "g": g.tag, "path": request.path}
+
+    results: dict[int, dict[str, str]] = {}
+
+    async def one(n: int) -> None:
+        results[n] = (await client.get("/echo", params={"n": n})).json()
+
+    with signals.request_started.connected_to(on_started, app):
+        async with anyio.create_task_group() as group:
+            for n in range(300):
+                group.start_soon(one, n)
+    assert len(results) == 300
+    assert all(
+        r == {"query": str(n), "g": str(n), "path": "/echo"} for n, r in results.items()
+    )

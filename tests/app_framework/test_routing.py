@@ -1,0 +1,205 @@
+"""Rules, converters, matching, and url_for."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from app_framework import App, Blueprint, BuildError, url_for
+from app_framework.routing import translate
+from app_framework.testing import TestClient
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("/", "/"),
+        ("/users/<int:user_id>", "/users/{user_id:int}"),
+        ("/p/<name>/<string:other>", "/p/{name:str}/{other:str}"),
+        ("/f/<float:x>/<path:rest>", "/f/{x:float}/{rest:path}"),
+        ("/u/<uuid:id>", "/u/{id:uuid}"),
+    ],
+)
+def test_translate(rule: str, expected: str) -> None:
+    assert translate(rule)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("users", "must start with '/'"),
+        ("/<bogus:x>", "unknown converter 'bogus'"),
+        ("/<a>/<int:a>", "uses <a> twice"),
+        ("/<int:>", "malformed"),
+        ("/{x}", "malformed"),
+    ],
+)
+def test_bad_rules_are_refused_clearly(rule: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        App("x").add_url_rule(rule, "e", lambda: "")
+
+
+async def test_converters_match_and_convert(app: App, client: TestClient) -> None:
+    @app.route("/int/<int:n>")
+    async def as_int(n: int) -> dict[str, object]:
+        return {"value": n, "type": type(n).__name__}
+
+    @app.route("/float/<float:x>")
+    async def as_float(x: float) -> dict[str, object]:
+        return {"value": x, "type": type(x).__name__}
+
+    @app.route("/uuid/<uuid:u>")
+    async def as_uuid(u: uuid.UUID) -> dict[str, object]:
+        return {"value": str(u), "type": type(u).__name__}
+
+    @app.route("/path/<path:rest>")
+    async def as_path(rest: str) -> dict[str, object]:
+        return {"value": rest, "type": type(rest).__name__}
+
+    assert (await client.get("/int/42")).json() == {"value": 42, "type": "int"}
+    assert (await client.get("/int/x")).status_code == 404
+    assert (await client.get("/float/1.5")).json() == {"value": 1.5, "type": "float"}
+    u = uuid.uuid4()
+    assert (await client.get(f"/uuid/{u}")).json() == {"value": str(u), "type": "UUID"}
+    assert (await client.get("/path/a/b/c")).json() == {"value": "a/b/c", "type": "str"}
+
+
+async def test_url_for_round_trips(app: App) -> None:
+    @app.route("/users/<int:user_id>/<name>")
+    async def user(user_id: int, name: str) -> str:
+        return ""
+
+    @app.route("/files/<path:rest>")
+    async def files(rest: str) -> str:
+        return ""
+
+    async with app.test_request_context("/"):
+        assert url_for("user", user_id=3, name="a b") == "/users/3/a%20b"
+        assert url_for("user", user_id=3, name="x", page=2) == "/users/3/x?page=2"
+        assert url_for("files", rest="a/b c") == "/files/a/b%20c"
+        assert url_for("user", user_id=1, name="n", _anchor="top") == "/users/1/n#top"
+        assert url_for("user", user_id=1, name="n", _external=True) == (
+            "http://localhost/users/1/n"
+        )
+        assert url_for("user", user_id=1, name="n", _scheme="https").startswith(
+            "https://"
+        )
+
+
+async def test_url_for_outside_a_request_uses_server_name(app: App) -> None:
+    app.add_url_rule("/", "index", lambda: "")
+    async with app.app_context():
+        assert url_for("index") == "/"
+        with pytest.raises(RuntimeError, match="SERVER_NAME"):
+            url_for("index", _external=True)
+        app.config["SERVER_NAME"] = "example.com"
+        assert url_for("index", _external=True) == "http://example.com/"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"user_id": -1}, "cannot fill an <int"),
+        ({"user_id": True}, "cannot fill an <int"),
+        ({}, "it needs"),
+    ],
+)
+async def test_url_for_errors(app: App, values: dict[str, Any], message: str) -> None:
+    app.add_url_rule("/u/<int:user_id>", "user", lambda user_id: "")
+    async with app.app_context():
+        with pytest.raises(BuildError, match=message):
+            url_for("user", **values)
+        with pytest.raises(BuildError, match="no such endpoint"):
+            url_for("nobody")
+
+
+async def test_url_for_string_part_refuses_a_slash(app: App) -> None:
+    app.add_url_rule("/n/<name>", "named", lambda name: "")
+    async with app.app_context():
+        with pytest.raises(BuildError, match="has '/'"):
+            url_for("named", name="a/b")
+
+
+async def test_url_for_by_method(app: App) -> None:
+    app.add_url_rule("/read", "item", lambda: "", methods=["GET"])
+    async with app.app_context():
+        assert url_for("item", _method="GET") == "/read"
+        with pytest.raises(BuildError):
+            url_for("item", _method="POST")
+
+
+async def test_an_endpoint_belongs_to_one_view(app: App) -> None:
+    app.add_url_rule("/a", "same", lambda: "a")
+    with pytest.raises(ValueError, match="already belongs"):
+        app.add_url_rule("/b", "same", lambda: "b")
+
+
+async def test_blueprints(app: App) -> None:
+    calls: list[str] = []
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+    @admin.before_request
+    def admin_only() -> None:
+        calls.append("admin before")
+
+    @admin.after_request
+    def admin_after(response: object) -> object:
+        calls.append("admin after")
+        return response
+
+    @admin.teardown_request
+    def admin_teardown(exc: BaseException | None) -> None:
+        calls.append("admin teardown")
+
+    @admin.errorhandler(404)
+    async def admin_404(exc: Exception) -> tuple[str, int]:
+        return "no such admin page", 404
+
+    @admin.route("/users/<int:n>")
+    async def users(n: int) -> str:
+        return url_for(".users", n=n + 1)
+
+    @admin.get("/missing")
+    async def missing() -> str:
+        from app_framework import abort
+
+        abort(404)
+
+    @app.before_request
+    def app_before() -> None:
+        calls.append("app before")
+
+    @app.route("/")
+    async def index() -> str:
+        return url_for("admin.users", n=1)
+
+    app.register_blueprint(admin)
+    async with app.test_client() as client:
+        assert (await client.get("/admin/users/1")).text == "/admin/users/2"
+        assert calls == ["app before", "admin before", "admin after", "admin teardown"]
+        calls.clear()
+        assert (await client.get("/")).text == "/admin/users/1"
+        assert calls == ["app before"]
+        assert (await client.get("/admin/missing")).text == "no such admin page"
+        assert (await client.get("/nothing")).text.startswith("404 Not Found")
+
+
+async def test_blueprint_rules(app: App) -> None:
+    shop = Blueprint("shop", __name__)
+    with pytest.raises(ValueError, match="no '.'"):
+        Blueprint("a.b", __name__)
+    with pytest.raises(ValueError, match="may not contain"):
+        shop.add_url_rule("/", "x.y", lambda: "")
+    with pytest.raises(TypeError, match="needs a view_func"):
+        shop.add_url_rule("/")
+    shop.add_url_rule("/cart", "cart", lambda: "cart")
+    app.register_blueprint(shop, url_prefix="/store/")
+    app.register_blueprint(shop)  # the same blueprint again: harmless
+    with pytest.raises(ValueError, match="different blueprint"):
+        app.register_blueprint(Blueprint("shop", __name__))
+    with pytest.raises(RuntimeError, match="already registered"):
+        shop.add_url_rule("/late", "late", lambda: "")
+    async with app.test_client() as client:
+        assert (await client.get("/store/cart")).text == "cart"

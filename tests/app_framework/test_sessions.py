@@ -1,0 +1,138 @@
+"""Signed-cookie sessions."""
+
+from __future__ import annotations
+
+import pytest
+
+from app_framework import App, session
+from app_framework.sessions import SessionInterface
+from app_framework.testing import TestClient
+
+
+@pytest.fixture
+def counter(app: App) -> App:
+    @app.route("/count")
+    async def count() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    @app.route("/read")
+    async def read() -> str:
+        return str(session.get("n"))
+
+    @app.route("/clear")
+    async def clear() -> str:
+        session.clear()
+        return "cleared"
+
+    return app
+
+
+async def test_session_survives_between_requests(
+    counter: App, client: TestClient
+) -> None:
+    assert (await client.get("/count")).text == "1"
+    response = await client.get("/count")
+    assert response.text == "2"
+    cookie = response.headers["set-cookie"]
+    assert "; HttpOnly;" in cookie and cookie.endswith("; Path=/; SameSite=Lax")
+    assert "Cookie" in response.headers["vary"]
+    read = await client.get("/read")
+    assert read.text == "2"
+    assert "set-cookie" not in read.headers  # unchanged: not re-sent
+
+
+async def test_clearing_the_session_deletes_the_cookie(
+    counter: App, client: TestClient
+) -> None:
+    await client.get("/count")
+    response = await client.get("/clear")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith('session=""') and "Max-Age=0" in cookie
+    assert (await client.get("/read")).text == "None"
+
+
+@pytest.mark.parametrize("cookie", ["garbage", "eyJuIjo5OX0.invalid.signature", ""])
+async def test_tampered_cookie_gives_an_empty_session(
+    counter: App, client: TestClient, cookie: str
+) -> None:
+    client.cookies.set("session", cookie)
+    response = await client.get("/read")
+    assert (response.status_code, response.text) == (200, "None")
+
+
+async def test_cookie_signed_with_another_key_is_ignored(counter: App) -> None:
+    async with counter.test_client() as client:
+        await client.get("/count")
+        stolen = client.cookies["session"]
+    counter.config["SECRET_KEY"] = "a-completely-different-secret-key"
+    async with counter.test_client() as client:
+        client.cookies.set("session", stolen)
+        assert (await client.get("/read")).text == "None"
+
+
+async def test_key_rotation_with_fallbacks(counter: App) -> None:
+    async with counter.test_client() as client:
+        await client.get("/count")
+        old_cookie = client.cookies["session"]
+    old_key = counter.config["SECRET_KEY"]
+    counter.config.update(
+        SECRET_KEY="the-new-key-after-rotation", SECRET_KEY_FALLBACKS=[old_key]
+    )
+    async with counter.test_client() as client:
+        client.cookies.set("session", old_cookie)
+        assert (await client.get("/count")).text == "2"
+
+
+async def test_writing_without_a_secret_key_says_to_set_one(counter: App) -> None:
+    counter.config["SECRET_KEY"] = None
+    async with counter.test_client() as client:
+        assert (await client.get("/read")).text == "None"
+        with pytest.raises(RuntimeError, match="no SECRET_KEY is set"):
+            await client.get("/count")
+
+
+async def test_permanent_session_sets_an_expiry(app: App, client: TestClient) -> None:
+    @app.route("/login")
+    async def login() -> str:
+        session.permanent = True
+        session["user"] = "alice"
+        return str(session.permanent)
+
+    response = await client.get("/login")
+    assert response.text == "True"
+    assert "Max-Age=2678400" in response.headers["set-cookie"]
+
+
+async def test_session_interface_can_be_replaced(app: App) -> None:
+    from app_framework.sessions import Session
+
+    store: dict[str, dict[str, object]] = {"abc": {"user": "bob"}}
+
+    class ServerSide(SessionInterface):
+        async def open_session(self, app: App, request: object) -> Session:
+            return Session(store["abc"])
+
+        async def save_session(
+            self, app: App, session: Session, response: object
+        ) -> None:
+            store["abc"] = dict(session)
+
+    app.session_interface = ServerSide()
+
+    @app.route("/")
+    async def index() -> str:
+        session["seen"] = True
+        return str(session["user"])
+
+    async with app.test_client() as client:
+        assert (await client.get("/")).text == "bob"
+    assert store["abc"] == {"user": "bob", "seen": True}
+
+
+async def test_base_interface_is_abstract(app: App) -> None:
+    interface = SessionInterface()
+    with pytest.raises(NotImplementedError):
+        await interface.open_session(app, None)  # type: ignore[arg-type]
+    with pytest.raises(NotImplementedError):
+        await interface.save_session(app, interface.null_session(app), None)  # type: ignore[arg-type]
