@@ -68,12 +68,11 @@ class _AppGlobals:
 
 async def send_logged(app: App, signal: Signal, **kwargs: Any) -> None:
     """Send ``signal``; a receiver that raises is logged, the others still run.
+    (Callers check ``signal.has_receivers_for(app)`` first, which is cheaper.)
 
     For signals sent while cleaning up or reporting an error, where a faulty
     receiver must not hide the original problem or stop the cleanup.
     """
-    if not signal.receivers:
-        return
     for receiver, outcome in await signal.send_async_robust(app, **kwargs):
         if outcome.error is not None:
             app.logger.error(
@@ -93,7 +92,8 @@ async def run_teardown(
             await func(exc)
         except Exception:
             app.logger.exception("Error in teardown function %r", func)
-    await send_logged(app, signal, exc=exc)
+    if signal.has_receivers_for(app):
+        await send_logged(app, signal, exc=exc)
 
 
 class AppContext:
@@ -112,7 +112,7 @@ class AppContext:
     async def push(self) -> None:
         """Make this the current app context and send ``appcontext_pushed``."""
         self._tokens.append(_cv_app.set(self))
-        if appcontext_pushed.receivers:
+        if appcontext_pushed.has_receivers_for(self.app):
             try:
                 await appcontext_pushed.send_async(self.app)
             except BaseException:
@@ -131,15 +131,13 @@ class AppContext:
             )
         try:
             if len(self._tokens) == 1:
-                await run_teardown(
-                    self.app,
-                    self.app.teardown_appcontext_chain(),
-                    appcontext_tearing_down,
-                    exc,
-                )
+                funcs = self.app.teardown_appcontext_chain()
+                if funcs or appcontext_tearing_down.has_receivers_for(self.app):
+                    await run_teardown(self.app, funcs, appcontext_tearing_down, exc)
         finally:
             _cv_app.reset(self._tokens.pop())
-        await send_logged(self.app, appcontext_popped)
+        if appcontext_popped.has_receivers_for(self.app):
+            await send_logged(self.app, appcontext_popped)
 
     async def __aenter__(self) -> AppContext:
         await self.push()
@@ -164,10 +162,12 @@ class RequestContext:
     already current (then the request shares that context's ``g``).
     """
 
+    session: Session
+    """The session, opened when the context is pushed."""
+
     def __init__(self, app: App, request: Request) -> None:
         self.app = app
         self.request = request
-        self.session: Session = app.session_interface.null_session(app)
         self.rule: Rule | None = None
         self.routing_error: Exception | None = None
         self.allowed_methods: frozenset[str] = frozenset()
@@ -184,14 +184,27 @@ class RequestContext:
             await app_ctx.push()
             self._app_ctx = app_ctx
         self._token = _cv_request.set(self)
+        interface = self.app.session_interface
         try:
-            self.session = await self.app.session_interface.open_session(
-                self.app, self.request
-            )
+            self.session = await interface.open_session(self.app, self.request)
         except BaseException:
+            self.session = interface.null_session(self.app)
             await self.pop(None)
             raise
         self.app.router.match_into(self)
+
+    def teardown_may_suspend(self) -> bool:
+        """Whether popping runs anything that could wait (async hooks or
+        receivers), so that it needs shielding from cancellation. A pop that
+        never suspends cannot be interrupted, and skips the shield's cost."""
+        app = self.app
+        return bool(
+            app.hooks_for(self.request.blueprint).teardown
+            or request_tearing_down.has_receivers_for(app)
+            or (self._app_ctx is not None and app.teardown_appcontext_chain())
+            or appcontext_tearing_down.has_receivers_for(app)
+            or appcontext_popped.has_receivers_for(app)
+        )
 
     async def pop(self, exc: BaseException | None = None) -> None:
         """Tear down the request, unbind it and pop the app context it pushed.
@@ -204,12 +217,9 @@ class RequestContext:
                 f"Popped wrong request context: {current!r} instead of {self!r}"
             )
         try:
-            await run_teardown(
-                self.app,
-                self.app.hooks_for(self.request.blueprint).teardown,
-                request_tearing_down,
-                exc,
-            )
+            funcs = self.app.hooks_for(self.request.blueprint).teardown
+            if funcs or request_tearing_down.has_receivers_for(self.app):
+                await run_teardown(self.app, funcs, request_tearing_down, exc)
         finally:
             _cv_request.reset(self._token)
             self._token = None

@@ -45,7 +45,10 @@ class Pipeline:
             response = await self.respond(ctx)
             await self._send(ctx, response, scope, receive, send)
         finally:
-            with anyio.CancelScope(shield=True):
+            if ctx.teardown_may_suspend():
+                with _shield():
+                    await ctx.pop(ctx.error)
+            else:
                 await ctx.pop(ctx.error)
 
     async def respond(self, ctx: RequestContext) -> StarletteResponse:
@@ -62,7 +65,7 @@ class Pipeline:
     ) -> StarletteResponse:
         app = self.app
         try:
-            if request_started.receivers:
+            if request_started.has_receivers_for(app):
                 await request_started.send_async(app)
             rv = None
             for func in chain.before:
@@ -109,7 +112,7 @@ class Pipeline:
             session = ctx.session
             if not app.session_interface.is_null_session(session):
                 await app.session_interface.save_session(app, session, response)
-            if request_finished.receivers:
+            if request_finished.has_receivers_for(app):
                 await request_finished.send_async(app, response=response)
         except Exception:
             if not from_error:
@@ -123,7 +126,8 @@ class Pipeline:
         """An unhandled exception: signal, log, then the 500 response (or
         re-raise when exceptions propagate, as in testing)."""
         app = self.app
-        await send_logged(app, got_request_exception, exception=exc)
+        if got_request_exception.has_receivers_for(app):
+            await send_logged(app, got_request_exception, exception=exc)
         if app.propagate_exceptions:
             raise exc
         request = ctx.request
@@ -159,9 +163,23 @@ class Pipeline:
             self.app.logger.debug("Client disconnected from %s", ctx.request.url.path)
         except Exception as exc:
             ctx.error = exc
-            await send_logged(self.app, got_request_exception, exception=exc)
+            if got_request_exception.has_receivers_for(self.app):
+                await send_logged(self.app, got_request_exception, exception=exc)
             self.app.logger.error("Exception while sending the response", exc_info=exc)
             raise
+
+
+_scope_class: type[anyio.CancelScope] | None = None
+
+
+def _shield() -> anyio.CancelScope:
+    """A shielding cancel scope. ``anyio.CancelScope()`` looks the async
+    library up on every call (about 1.5 µs); the class it returns is cached
+    instead, as a process serves requests on one async library."""
+    global _scope_class
+    if _scope_class is None:
+        _scope_class = type(anyio.CancelScope())
+    return _scope_class(shield=True)
 
 
 def _http_error_response(exc: HTTPException) -> Response:

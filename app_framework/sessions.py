@@ -134,11 +134,11 @@ class SecureCookieSessionInterface(SessionInterface):
 
     async def open_session(self, app: App, request: Request) -> Session:
         """The cookie's session; empty for no, bad or expired cookies."""
-        serializer = self.serializer(app)
-        if serializer is None:
+        if not app.config["SECRET_KEY"]:
             return self.null_session(app)
         cookie = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
-        if not cookie:
+        serializer = self.serializer(app) if cookie else None
+        if serializer is None:  # no cookie yet: nothing to verify
             return Session()
         max_age = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
         try:

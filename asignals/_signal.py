@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Hashable, Iterator
+from collections.abc import Callable, Coroutine, Generator, Hashable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any, TypeVar
@@ -168,11 +168,15 @@ class Signal:
                 yield receiver
 
     def has_receivers_for(self, sender: Any) -> bool:
-        """Whether ``send(sender)`` would call at least one live receiver."""
-        return any(
-            get() is not None
-            for get in self._registry.plan_for(sender, muting=False).getters
-        )
+        """Whether ``send(sender)`` would call at least one live receiver.
+
+        Cheap (one plan lookup): use it to skip building expensive keyword
+        arguments, or a send altogether, when nobody listens to ``sender``.
+        """
+        for get in self._registry.plan_for(sender, muting=False).getters:
+            if get() is not None:
+                return True
+        return False
 
     def send(
         self,
@@ -225,6 +229,13 @@ class Signal:
             outcomes = await await_concurrently(plan, sender, kwargs, _sync_wrapper)
             return unwrap_all(outcomes, repr(self))
         if not plan.all_async:
+            if plan.first_async is None and _sync_wrapper is None:
+                # All sync: call inline here, saving a coroutine layer.
+                return [
+                    (receiver, receiver(sender, **kwargs))
+                    for get in plan.getters
+                    if (receiver := get()) is not None
+                ]
             return await await_each(plan, sender, kwargs, _sync_wrapper)
         results = []
         for get in plan.getters:
@@ -250,7 +261,7 @@ class Signal:
         """
         return call_robust(self._plan(sender), sender, kwargs, _async_wrapper)
 
-    async def send_async_robust(
+    def send_async_robust(
         self,
         sender: Any = None,
         /,
@@ -258,10 +269,15 @@ class Signal:
         _sync_wrapper: SyncWrapper | None = None,
         _concurrent: bool = False,
         **kwargs: Any,
-    ) -> list[tuple[Receiver, Outcome]]:
+    ) -> Coroutine[Any, Any, list[tuple[Receiver, Outcome]]]:
         """Like :meth:`send_async`, but a receiver's ``Exception`` is recorded
-        in its :class:`Outcome`, never raised, and every receiver runs."""
+        in its :class:`Outcome`, never raised, and every receiver runs.
+
+        Await the result: ``outcomes = await signal.send_async_robust(...)``.
+        (A plain method returning the coroutine that does the work, which
+        saves a coroutine layer on a path used in cleanup code.)
+        """
         plan = self._plan(sender)
         if _concurrent:
-            return await await_concurrently(plan, sender, kwargs, _sync_wrapper)
-        return await await_robust(plan, sender, kwargs, _sync_wrapper)
+            return await_concurrently(plan, sender, kwargs, _sync_wrapper)
+        return await_robust(plan, sender, kwargs, _sync_wrapper)

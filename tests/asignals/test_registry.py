@@ -206,6 +206,7 @@ async def test_stale_plans_skip_dead_receivers_in_every_flavour() -> None:
         assert len(await signal.send_async()) == 1
         assert len(await signal.send_async(Sender)) == 2
         assert len(await signal.send_async(Sender, _concurrent=True)) == 2
+        assert len(await signal.send_async_robust(Sender)) == 2
         assert len(list(signal.receivers_for(Sender))) == 2
     assert recorder.names.count("dead async") == 0
     assert recorder.names.count("dead sync") == 0

@@ -1,0 +1,177 @@
+"""Per-request cost in-process: each framework's ASGI app called directly.
+
+Run: ``make bench`` (or ``.venv/bin/python bench/bench_requests.py``).
+
+Every contender answers ``GET /hello`` with a short text body. The scope is
+fixed; ``receive`` hands over an empty body; ``send`` drops the messages.
+Contenders are interleaved round by round in one event loop and the median
+microseconds per request is printed. "with receivers" connects one receiver
+to each request-path signal, alternating sync and async, as a real app
+with logging or metrics would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import quart
+import quart.signals
+from starlette.applications import Starlette
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+import app_framework
+from app_framework import signals
+
+ASGI = Callable[..., Awaitable[None]]
+ROUNDS = 15
+REQUEST_SIGNALS = [
+    "appcontext_pushed",
+    "request_started",
+    "request_finished",
+    "request_tearing_down",
+    "appcontext_tearing_down",
+    "appcontext_popped",
+]
+
+SCOPE: dict[str, Any] = {
+    "type": "http",
+    "asgi": {"version": "3.0", "spec_version": "2.4"},
+    "http_version": "1.1",
+    "method": "GET",
+    "scheme": "http",
+    "server": ("127.0.0.1", 8000),
+    "client": ("127.0.0.1", 50000),
+    "root_path": "",
+    "path": "/hello",
+    "raw_path": b"/hello",
+    "query_string": b"",
+    "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"bench")],
+}
+
+
+def make_receive() -> Callable[[], Awaitable[dict[str, Any]]]:
+    """Like a server's: the (empty) body once, then wait as for a live client."""
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await anyio.Event().wait()  # the client stays connected
+        raise AssertionError("unreachable")
+
+    return receive
+
+
+async def send(message: dict[str, Any]) -> None:
+    return None
+
+
+async def raw_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"hello"})
+
+
+def starlette_app() -> ASGI:
+    async def hello(request: StarletteRequest) -> PlainTextResponse:
+        return PlainTextResponse("hello")
+
+    return Starlette(routes=[Route("/hello", hello)])
+
+
+def connect_half_and_half(namespace: Any, names: list[str], sender: Any) -> list[Any]:
+    """One receiver per signal, alternating sync and async; returns them."""
+    keep: list[Any] = []
+    for index, name in enumerate(names):
+        if index % 2:
+
+            async def receiver(sender: Any, **kwargs: Any) -> None:
+                return None
+
+        else:
+
+            def receiver(sender: Any, **kwargs: Any) -> None:  # type: ignore[misc]
+                return None
+
+        getattr(namespace, name).connect(receiver, sender, weak=False)
+        keep.append(receiver)
+    return keep
+
+
+def framework_app(with_receivers: bool) -> ASGI:
+    app = app_framework.App("bench")
+
+    @app.route("/hello")
+    async def hello() -> str:
+        return "hello"
+
+    if with_receivers:
+        connect_half_and_half(signals, REQUEST_SIGNALS, app)
+    return app
+
+
+def quart_app(with_receivers: bool) -> ASGI:
+    app = quart.Quart("bench")
+
+    @app.route("/hello")
+    async def hello() -> str:
+        return "hello"
+
+    if with_receivers:
+        connect_half_and_half(quart.signals, REQUEST_SIGNALS, app)
+    return app
+
+
+async def per_request(app: ASGI, n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        await app(dict(SCOPE), make_receive(), send)
+    return (time.perf_counter() - start) / n * 1e6
+
+
+async def measure(apps: dict[str, ASGI]) -> dict[str, float]:
+    samples: dict[str, list[float]] = {name: [] for name in apps}
+    counts = {}
+    for name, app in apps.items():  # warm up and size each run to ~50 ms
+        n = 50
+        while await per_request(app, n) * n < 50_000:
+            n *= 2
+        counts[name] = n
+    for _ in range(ROUNDS):
+        for name, app in apps.items():
+            samples[name].append(await per_request(app, counts[name]))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+async def main() -> None:
+    quart_plain, quart_signals = quart_app(False), quart_app(True)
+    for app in (quart_plain, quart_signals):
+        await app.startup()  # type: ignore[attr-defined]
+    apps: dict[str, ASGI] = {
+        "raw ASGI callable": raw_app,
+        "Starlette, one route": starlette_app(),
+        "app_framework, no receivers": framework_app(False),
+        "app_framework, receivers": framework_app(True),
+        "Quart, no receivers": quart_plain,
+        "Quart, receivers": quart_signals,
+    }
+    results = await measure(apps)
+    starlette = results["Starlette, one route"]
+    print("In-process ASGI calls, median microseconds per request (lower is better)")
+    print()
+    print("| contender | µs/request | vs Starlette |")
+    print("|---|---:|---:|")
+    for name, micros in results.items():
+        print(f"| {name} | {micros:,.1f} | {micros / starlette:.2f}x |")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
