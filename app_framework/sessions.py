@@ -124,21 +124,30 @@ class SecureCookieSessionInterface(SessionInterface):
 
     salt = "app_framework.session"
 
+    def __init__(self) -> None:
+        # Signers by key set: building one per request would cost more than
+        # the rest of opening a session.
+        self._signers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
     def serializer(self, app: App) -> URLSafeTimedSerializer | None:
         """The signer for ``app``'s keys, or None without ``SECRET_KEY``."""
         key = app.config["SECRET_KEY"]
         if not key:
             return None
-        keys = [*app.config["SECRET_KEY_FALLBACKS"], key]  # the last one signs
-        return URLSafeTimedSerializer(keys, salt=self.salt)
+        keys = (*app.config["SECRET_KEY_FALLBACKS"], key)  # the last one signs
+        signer = self._signers.get(keys)
+        if signer is None:
+            signer = URLSafeTimedSerializer(list(keys), salt=self.salt)
+            self._signers[keys] = signer
+        return signer
 
     async def open_session(self, app: App, request: Request) -> Session:
         """The cookie's session; empty for no, bad or expired cookies."""
-        if not app.config["SECRET_KEY"]:
+        serializer = self.serializer(app)
+        if serializer is None:
             return self.null_session(app)
         cookie = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
-        serializer = self.serializer(app) if cookie else None
-        if serializer is None:  # no cookie yet: nothing to verify
+        if not cookie:
             return Session()
         max_age = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
         try:
