@@ -64,8 +64,9 @@ def print_signals(app: App, out: TextIO) -> None:
             print("    (no receivers)", file=out)
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
+    out = out or sys.stdout  # looked up now, so redirected output is honoured
     parser = argparse.ArgumentParser(prog="python -m app_framework")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve the app with uvicorn")

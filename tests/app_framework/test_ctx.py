@@ -147,3 +147,26 @@ async def test_repr(app: App) -> None:
     assert repr(app.test_request_context("/x")) == "<RequestContext GET '/x'>"
     async with app.app_context():
         assert repr(g).startswith("<g of <AppContext")
+
+
+async def test_g_reports_missing_names(app: App) -> None:
+    async with app.app_context():
+        with pytest.raises(AttributeError):
+            del g.missing
+        with pytest.raises(KeyError):
+            g.pop("missing")
+        assert g.pop("missing", "default") == "default"
+
+
+async def test_a_failing_session_interface_leaves_nothing_pushed(app: App) -> None:
+    from app_framework.sessions import SecureCookieSessionInterface, Session
+
+    class Broken(SecureCookieSessionInterface):
+        async def open_session(self, app: App, request: object) -> Session:
+            raise ConnectionError("session store down")
+
+    app.session_interface = Broken()
+    with pytest.raises(ConnectionError):
+        async with app.test_request_context("/"):
+            raise AssertionError("never entered")
+    assert not has_request_context() and not has_app_context()

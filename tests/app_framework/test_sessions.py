@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from app_framework import App, session
@@ -136,3 +138,35 @@ async def test_base_interface_is_abstract(app: App) -> None:
         await interface.open_session(app, None)  # type: ignore[arg-type]
     with pytest.raises(NotImplementedError):
         await interface.save_session(app, interface.null_session(app), None)  # type: ignore[arg-type]
+
+
+async def test_every_mutation_marks_the_session_modified(app: App) -> None:
+    from app_framework.sessions import Session
+
+    mutations: list[Callable[[Session], object]] = [
+        lambda s: s.setdefault("a", 1),
+        lambda s: s.pop("x"),
+        lambda s: s.popitem(),
+        lambda s: s.update(b=2),
+        lambda s: s.clear(),
+    ]
+    for mutate in mutations:
+        fresh = Session(x=1)
+        assert not fresh.modified
+        mutate(fresh)
+        assert fresh.modified and fresh.accessed
+    untouched = Session(x=1)
+    assert untouched.setdefault("x", 2) == 1 and not untouched.modified
+
+
+async def test_a_custom_session_on_an_app_without_a_key_cannot_be_saved(
+    app: App,
+) -> None:
+    from app_framework.sessions import SecureCookieSessionInterface, Session
+    from app_framework.wrappers import Response
+
+    app.config["SECRET_KEY"] = None
+    changed = Session()
+    changed["a"] = 1
+    with pytest.raises(RuntimeError, match="needs app.config\\['SECRET_KEY'\\]"):
+        await SecureCookieSessionInterface().save_session(app, changed, Response())

@@ -283,3 +283,17 @@ def test_connecting_and_sending_from_two_threads_never_errors() -> None:
     assert not thread.is_alive()
     assert errors == []
     assert sends > 0
+
+
+async def test_all_sync_plan_under_send_async_skips_dead_receivers() -> None:
+    signal = Signal()
+    recorder = Recorder()
+    dead = recorder.sync("dead")
+    signal.connect(dead)
+    signal.connect(recorder.sync("live"))
+    with signal._registry._lock:
+        recorder.made.remove(dead)
+        del dead
+        gc.collect()
+        assert [value for _, value in await signal.send_async()] == ["live"]
+        assert signal.has_receivers_for(None)  # past the dead one, to the live
