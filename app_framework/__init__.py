@@ -20,7 +20,15 @@ from .globals import (
     request,
     session,
 )
-from .helpers import jsonify, make_response, redirect, url_for
+from .helpers import (
+    flash,
+    get_flashed_messages,
+    jsonify,
+    make_response,
+    redirect,
+    send_from_directory,
+    url_for,
+)
 from .routing import BuildError
 from .signals import (
     appcontext_popped,
@@ -33,6 +41,12 @@ from .signals import (
     request_started,
     request_tearing_down,
     template_rendered,
+)
+from .templating import (
+    render_template,
+    render_template_string,
+    stream_template,
+    stream_template_string,
 )
 from .wrappers import Request, Response
 
@@ -50,7 +64,9 @@ __all__ = [
     "appcontext_tearing_down",
     "before_render_template",
     "current_app",
+    "flash",
     "g",
+    "get_flashed_messages",
     "got_request_exception",
     "has_app_context",
     "has_request_context",
@@ -58,12 +74,17 @@ __all__ = [
     "make_response",
     "message_flashed",
     "redirect",
+    "render_template",
+    "render_template_string",
     "request",
     "request_finished",
     "request_started",
     "request_tearing_down",
+    "send_from_directory",
     "session",
     "signals",
+    "stream_template",
+    "stream_template_string",
     "template_rendered",
     "url_for",
 ]

@@ -6,8 +6,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from jinja2 import Environment
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .blueprints import Blueprint
@@ -16,8 +18,16 @@ from .ctx import AppContext, RequestContext
 from .lifespan import lifespan
 from .pipeline import Pipeline
 from .routing import Router
-from .scaffold import AsyncFunc, HookChain, Scaffold, as_async, as_async_view
+from .scaffold import (
+    AsyncFunc,
+    HookChain,
+    Scaffold,
+    as_async,
+    as_async_view,
+    module_folder,
+)
 from .sessions import SecureCookieSessionInterface, SessionInterface
+from .templating import create_environment
 from .wrappers import Request
 
 if TYPE_CHECKING:
@@ -50,7 +60,7 @@ class App(Scaffold):
     ) -> None:
         super().__init__()
         self.import_name = import_name
-        self.root_path = root_path or _module_folder(import_name)
+        self.root_path = root_path or module_folder(import_name)
         self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
@@ -63,9 +73,18 @@ class App(Scaffold):
         self.after_serving_funcs: list[Callable[..., Any]] = []
         self._chains: dict[str | None, HookChain] = {}
         self._appcontext_teardown: tuple[AsyncFunc, ...] | None = None
+        self.context_processors: list[Callable[..., Any]] = []
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         self._stack: ASGIApp | None = None
         self._pipeline = Pipeline(self)
+        if static_folder is not None:
+            if self.static_url_path is None:
+                self.static_url_path = "/" + os.path.basename(static_folder.rstrip("/"))
+            self.add_url_rule(
+                self.static_url_path.rstrip("/") + "/<path:filename>",
+                "static",
+                self.send_static_file,
+            )
 
     # -- settings ------------------------------------------------------------
 
@@ -178,6 +197,51 @@ class App(Scaffold):
         self._check_setup("add_middleware")
         self._middleware.insert(0, (cls, options))
 
+    # -- templates and static files ------------------------------------------
+
+    @cached_property
+    def jinja_env(self) -> Environment:
+        """The Jinja2 environment, made on first use (see ``templating``)."""
+        return create_environment(self)
+
+    def context_processor(self, func: F) -> F:
+        """Register ``func()`` (sync or async) returning a dict that every
+        template sees."""
+        self._check_setup("context_processor")
+        self.context_processors.append(func)
+        return func
+
+    def template_context_processors(self) -> tuple[AsyncFunc, ...]:
+        """The context processors, as async callables."""
+        return tuple(as_async(f) for f in self.context_processors)
+
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Register a Jinja filter: ``@app.template_filter()``."""
+        return self._jinja_register("filters", name)
+
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Register a Jinja global function: ``@app.template_global()``."""
+        return self._jinja_register("globals", name)
+
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """Register a Jinja test: ``@app.template_test()``."""
+        return self._jinja_register("tests", name)
+
+    def _jinja_register(self, kind: str, name: str | None) -> Callable[[F], F]:
+        def decorator(func: F) -> F:
+            getattr(self.jinja_env, kind)[name or func.__name__] = func
+            return func
+
+        return decorator
+
+    async def send_static_file(self, filename: str) -> Any:
+        """The view of the ``static`` endpoint: a file of ``static_folder``
+        (404 for anything missing or outside it)."""
+        from .helpers import send_from_directory
+
+        folder = os.path.join(self.root_path, self.static_folder or "")
+        return send_from_directory(folder, filename)
+
     # -- resolved hooks (cached once serving) --------------------------------
 
     def hooks_for(self, blueprint: str | None) -> HookChain:
@@ -288,9 +352,3 @@ class App(Scaffold):
 
     def __repr__(self) -> str:
         return f"<App {self.name!r}>"
-
-
-def _module_folder(import_name: str) -> str:
-    module = sys.modules.get(import_name)
-    path = getattr(module, "__file__", None)
-    return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()

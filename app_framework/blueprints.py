@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from .scaffold import Scaffold
+from .scaffold import Scaffold, module_folder
 
 if TYPE_CHECKING:
     from .app import App
@@ -22,10 +22,17 @@ class Blueprint(Scaffold):
     :param name: The blueprint's name, the prefix of its endpoints.
     :param import_name: The module defining it, usually ``__name__``.
     :param url_prefix: Prepended to every rule (``"/admin"``).
+    :param template_folder: The blueprint's own templates, relative to
+        ``root_path`` (default: its module's folder); searched after the app's.
     """
 
     def __init__(
-        self, name: str, import_name: str, url_prefix: str | None = None
+        self,
+        name: str,
+        import_name: str,
+        url_prefix: str | None = None,
+        template_folder: str | None = None,
+        root_path: str | None = None,
     ) -> None:
         if not name or "." in name:
             raise ValueError(
@@ -35,6 +42,8 @@ class Blueprint(Scaffold):
         self.name = name
         self.import_name = import_name
         self.url_prefix = url_prefix
+        self.template_folder = template_folder
+        self.root_path = root_path or module_folder(import_name)
         self.rules: list[tuple[str, str, Callable[..., Any], Iterable[str] | None]] = []
         self._registered = False
 

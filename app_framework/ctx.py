@@ -171,6 +171,8 @@ class RequestContext:
         self.rule: Rule | None = None
         self.routing_error: Exception | None = None
         self.allowed_methods: frozenset[str] = frozenset()
+        self.flashes: list[tuple[str, str]] | None = None
+        """The flashed messages, once read in this request."""
         self.error: BaseException | None = None
         """The unhandled exception of this request, passed to teardown."""
         self._app_ctx: AppContext | None = None

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import AsyncIterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse, RedirectResponse, StreamingResponse
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
 from starlette.responses import Response as StarletteResponse
 
-from .globals import _cv_request, app_context
+from .exceptions import HTTPException
+from .globals import _cv_request, app_context, request_context
+from .signals import message_flashed
 
 if TYPE_CHECKING:
     from .ctx import RequestContext
 from .wrappers import Response
 
-__all__ = ["jsonify", "make_response", "redirect", "url_for"]
+__all__ = [
+    "flash",
+    "get_flashed_messages",
+    "jsonify",
+    "make_response",
+    "redirect",
+    "safe_join",
+    "send_from_directory",
+    "url_for",
+]
 
 
 def jsonify(*args: Any, **kwargs: Any) -> JSONResponse:
@@ -144,3 +162,69 @@ def _base_url(
             "url_for(_external=True) outside a request needs app.config['SERVER_NAME']."
         )
     return f"{scheme or config['PREFERRED_URL_SCHEME']}://{server}"
+
+
+def safe_join(directory: str, path: str) -> str | None:
+    """``directory``/``path``, or None when ``path`` would leave ``directory``
+    (``..`` parts, absolute paths, backslashes, or a link pointing out)."""
+    normal = posixpath.normpath(path)
+    if (
+        not path
+        or "\\" in path
+        or "\0" in path
+        or normal.startswith(("/", "../"))
+        or normal == ".."
+        or os.path.isabs(normal)
+    ):
+        return None
+    root = os.path.realpath(directory)
+    joined = os.path.realpath(os.path.join(root, normal))
+    return joined if joined.startswith(root + os.sep) else None
+
+
+def send_from_directory(directory: str, path: str) -> FileResponse:
+    """A file from ``directory``; 404 when missing or outside it.
+
+    :raises HTTPException: 404.
+    """
+    joined = safe_join(directory, path)
+    if joined is None or not os.path.isfile(joined):
+        raise HTTPException(404, f"The requested file {path!r} was not found.")
+    return FileResponse(joined)
+
+
+_FLASHES = "_flashes"
+
+
+async def flash(message: str, category: str = "message") -> None:
+    """Store ``message`` in the session for the next request to show, and
+    send ``message_flashed(message=, category=)``.
+
+    :raises RuntimeError: outside a request, or without ``SECRET_KEY``.
+    """
+    ctx = request_context()
+    flashes = list(ctx.session.get(_FLASHES, []))
+    flashes.append([category, message])
+    ctx.session[_FLASHES] = flashes
+    if message_flashed.has_receivers_for(ctx.app):
+        await message_flashed.send_async(ctx.app, message=message, category=category)
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: tuple[str, ...] | list[str] = ()
+) -> list[Any]:
+    """The flashed messages, removed from the session on the first call in a
+    request and returned again by later calls in the same request.
+
+    :param with_categories: Return ``(category, message)`` pairs.
+    :param category_filter: Only these categories.
+    """
+    ctx = request_context()
+    if ctx.flashes is None:
+        ctx.flashes = (
+            [tuple(pair) for pair in ctx.session.pop(_FLASHES)]
+            if _FLASHES in ctx.session
+            else []
+        )
+    chosen = [p for p in ctx.flashes if not category_filter or p[0] in category_filter]
+    return list(chosen) if with_categories else [message for _, message in chosen]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -44,6 +46,13 @@ def as_async_view(func: Callable[..., Any]) -> AsyncFunc:
         return await anyio.to_thread.run_sync(functools.partial(func, **kwargs))
 
     return call
+
+
+def module_folder(import_name: str) -> str:
+    """The folder of module ``import_name`` (the working directory if unknown)."""
+    module = sys.modules.get(import_name)
+    path = getattr(module, "__file__", None)
+    return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -11,8 +12,11 @@ from urllib.parse import quote
 import httpx
 from starlette.types import Message
 
+from .wrappers import Response
+
 if TYPE_CHECKING:
     from .app import App
+    from .sessions import Session
     from .wrappers import Request
 
 __all__ = ["TestClient"]
@@ -52,6 +56,32 @@ class TestClient(httpx.AsyncClient):
                 await self.app.shutdown()
         finally:
             await super().__aexit__(exc_type, exc, tb)
+
+    @asynccontextmanager
+    async def session_transaction(self, path: str = "/") -> AsyncIterator[Session]:
+        """Read and change the session between requests, as the next request
+        will see it: ``async with client.session_transaction() as sess:``.
+
+        :raises RuntimeError: the app cannot keep a session (no ``SECRET_KEY``).
+        """
+        app = self.app
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        headers = {"cookie": cookie} if cookie else {}
+        async with app.test_request_context(path, headers=headers) as ctx:
+            session = ctx.session
+            if app.session_interface.is_null_session(session):
+                raise RuntimeError(
+                    "The session is unavailable: set app.config['SECRET_KEY']."
+                )
+            yield session
+            response = Response()
+            await app.session_interface.save_session(app, session, response)
+        reply = httpx.Response(
+            200,
+            headers=response.raw_headers,
+            request=httpx.Request("GET", self.base_url.join(path)),
+        )
+        self.cookies.extract_cookies(reply)
 
 
 def make_request(

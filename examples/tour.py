@@ -2,7 +2,8 @@
 
 Start: ``make run`` (or ``uvicorn examples.tour:app``), then open
 http://127.0.0.1:8000/ and watch the log: every framework signal has a sync
-and an async receiver that log when it fires.
+and an async receiver that log when it fires. ``/pages/`` has templates, a
+layout and a contact form that flashes (examples/pages.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app_framework import (
     signals,
     url_for,
 )
+from examples.pages import pages
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)-7s %(name)s: %(message)s")
 log = logging.getLogger("tour")
@@ -78,6 +80,8 @@ async def remember_start() -> None:
 @app.route("/")
 async def index() -> str:
     links = [
+        url_for("pages.home"),
+        url_for("pages.contact"),
         url_for("user", user_id=42),
         url_for("api.status"),
         url_for("countdown", n=3),
@@ -123,6 +127,7 @@ async def fails() -> str:
 
 
 api = Blueprint("api", __name__, url_prefix="/api")
+app.register_blueprint(pages)  # templates, a layout, a flashing form
 
 
 @api.route("/status")

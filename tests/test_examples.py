@@ -41,3 +41,22 @@ async def test_tour_serves_its_pages_and_logs_every_signal(
         "appcontext_popped",
     ):
         assert f"[sync]  {name}" in text and f"[async] {name}" in text
+
+
+async def test_pages_render_and_the_form_flashes() -> None:
+    from examples.tour import app
+
+    async with app.test_client() as client:
+        home = await client.get("/pages/")
+        assert "<h1>Hello!</h1>" in home.text and "site.css" in home.text
+        assert (await client.get("/static/site.css")).status_code == 200
+        bad = await client.post("/pages/contact", data={"name": "", "message": ""})
+        assert bad.status_code == 400 and "Please give your name" in bad.text
+        sent = await client.post(
+            "/pages/contact", data={"name": "Ada", "message": "Hi"}
+        )
+        assert sent.status_code == 302
+        after = await client.get(sent.headers["location"])
+        assert "Thanks, Ada! Your message was received." in after.text
+        assert "<h1>Hello, Ada!</h1>" in after.text
+        assert "Thanks, Ada" not in (await client.get("/pages/")).text

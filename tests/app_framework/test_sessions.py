@@ -170,3 +170,29 @@ async def test_a_custom_session_on_an_app_without_a_key_cannot_be_saved(
     changed["a"] = 1
     with pytest.raises(RuntimeError, match="needs app.config\\['SECRET_KEY'\\]"):
         await SecureCookieSessionInterface().save_session(app, changed, Response())
+
+
+async def test_expired_cookie_gives_an_empty_session(counter: App) -> None:
+    from datetime import timedelta
+
+    async with counter.test_client() as client:
+        await client.get("/count")
+        counter.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=-1)
+        assert (await client.get("/read")).text == "None"
+
+
+async def test_cookie_settings(counter: App) -> None:
+    counter.config.update(
+        SESSION_COOKIE_NAME="sid",
+        SESSION_COOKIE_DOMAIN="example.com",
+        SESSION_COOKIE_PATH="/app",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=False,
+    )
+    async with counter.test_client() as client:
+        cookie = (await client.get("/count")).headers["set-cookie"]
+    assert cookie.startswith("sid=")
+    for part in ("Domain=example.com", "Path=/app", "Secure", "SameSite=Strict"):
+        assert part in cookie
+    assert "HttpOnly" not in cookie
