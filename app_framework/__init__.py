@@ -17,8 +17,10 @@ from .globals import (
     g,
     has_app_context,
     has_request_context,
+    has_websocket_context,
     request,
     session,
+    websocket,
 )
 from .helpers import (
     flash,
@@ -35,12 +37,22 @@ from .signals import (
     appcontext_pushed,
     appcontext_tearing_down,
     before_render_template,
+    got_background_exception,
     got_request_exception,
+    got_serving_exception,
+    got_websocket_exception,
     message_flashed,
     request_finished,
     request_started,
     request_tearing_down,
+    serving_started,
+    serving_stopping,
     template_rendered,
+    websocket_finished,
+    websocket_received,
+    websocket_sent,
+    websocket_started,
+    websocket_tearing_down,
 )
 from .templating import (
     render_template,
@@ -48,7 +60,7 @@ from .templating import (
     stream_template,
     stream_template_string,
 )
-from .wrappers import Request, Response
+from .wrappers import Request, Response, Websocket
 
 __all__ = [
     "App",
@@ -58,6 +70,7 @@ __all__ = [
     "HTTPException",
     "Request",
     "Response",
+    "Websocket",
     "abort",
     "appcontext_popped",
     "appcontext_pushed",
@@ -67,9 +80,13 @@ __all__ = [
     "flash",
     "g",
     "get_flashed_messages",
+    "got_background_exception",
     "got_request_exception",
+    "got_serving_exception",
+    "got_websocket_exception",
     "has_app_context",
     "has_request_context",
+    "has_websocket_context",
     "jsonify",
     "make_response",
     "message_flashed",
@@ -81,10 +98,18 @@ __all__ = [
     "request_started",
     "request_tearing_down",
     "send_from_directory",
+    "serving_started",
+    "serving_stopping",
     "session",
     "signals",
     "stream_template",
     "stream_template_string",
     "template_rendered",
     "url_for",
+    "websocket",
+    "websocket_finished",
+    "websocket_received",
+    "websocket_sent",
+    "websocket_started",
+    "websocket_tearing_down",
 ]

@@ -12,10 +12,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jinja2 import Environment
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from asignals._refs import is_async_callable
+
+from .background import BackgroundTasks
 from .blueprints import Blueprint
 from .config import DEFAULTS, Config
 from .ctx import AppContext, RequestContext
-from .lifespan import lifespan
+from .globals import _cv_request
+from .lifespan import lifespan, shutdown, startup
 from .pipeline import Pipeline
 from .routing import Router
 from .scaffold import (
@@ -71,12 +75,13 @@ class App(Scaffold):
         self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
         self.before_serving_funcs: list[Callable[..., Any]] = []
         self.after_serving_funcs: list[Callable[..., Any]] = []
-        self._chains: dict[str | None, HookChain] = {}
+        self._chains: dict[tuple[str | None, bool], HookChain] = {}
         self._appcontext_teardown: tuple[AsyncFunc, ...] | None = None
         self.context_processors: list[Callable[..., Any]] = []
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         self._stack: ASGIApp | None = None
         self._pipeline = Pipeline(self)
+        self.background = BackgroundTasks(self)
         if static_folder is not None:
             if self.static_url_path is None:
                 self.static_url_path = "/" + os.path.basename(static_folder.rstrip("/"))
@@ -144,17 +149,23 @@ class App(Scaffold):
         endpoint: str | None = None,
         view_func: Callable[..., Any] | None = None,
         methods: Iterable[str] | None = None,
+        *,
+        websocket: bool = False,
     ) -> None:
         """Register ``view_func`` (async, or sync: run in a worker thread)
         for ``rule``. See :meth:`Scaffold.add_url_rule`.
 
         :raises ValueError: a malformed rule or an endpoint taken by another view.
+        :raises TypeError: no view, or a sync websocket view.
         """
         self._check_setup("add_url_rule")
         if view_func is None:
             raise TypeError("add_url_rule() needs a view_func")
+        if websocket and not is_async_callable(view_func):
+            raise TypeError(f"websocket view {view_func!r} must be an async function")
         name = endpoint or view_func.__name__
-        self.router.add(rule, name, as_async_view(view_func), view_func, methods)
+        view = as_async_view(view_func)
+        self.router.add(rule, name, view, view_func, methods, websocket)
 
     def register_blueprint(
         self, blueprint: Blueprint, url_prefix: str | None = None
@@ -244,34 +255,43 @@ class App(Scaffold):
 
     # -- resolved hooks (cached once serving) --------------------------------
 
-    def hooks_for(self, blueprint: str | None) -> HookChain:
-        """The hooks a request of ``blueprint`` (None: no blueprint) runs."""
-        chain = self._chains.get(blueprint)
+    def hooks_for(self, blueprint: str | None, websocket: bool = False) -> HookChain:
+        """The hooks a request (or websocket) of ``blueprint`` runs."""
+        key = (blueprint, websocket)
+        chain = self._chains.get(key)
         if chain is None:
             scopes: list[Scaffold] = [self]
             if blueprint in self.blueprints:
                 scopes.append(self.blueprints[blueprint])
-            chain = HookChain(
-                before=tuple(
-                    as_async(f) for s in scopes for f in s.before_request_funcs
-                ),
-                after=tuple(
-                    as_async(f)
+            if websocket:
+                before = [f for s in scopes for f in s.before_websocket_funcs]
+                after: list[Callable[..., Any]] = []
+                teardown = [
+                    f
                     for s in reversed(scopes)
-                    for f in reversed(s.after_request_funcs)
-                ),
-                teardown=tuple(
-                    as_async(f)
+                    for f in reversed(s.teardown_websocket_funcs)
+                ]
+            else:
+                before = [f for s in scopes for f in s.before_request_funcs]
+                after = [
+                    f for s in reversed(scopes) for f in reversed(s.after_request_funcs)
+                ]
+                teardown = [
+                    f
                     for s in reversed(scopes)
                     for f in reversed(s.teardown_request_funcs)
-                ),
+                ]
+            chain = HookChain(
+                before=tuple(as_async(f) for f in before),
+                after=tuple(as_async(f) for f in after),
+                teardown=tuple(as_async(f) for f in teardown),
                 handlers=tuple(
                     {key: as_async(f) for key, f in s.error_handlers.items()}
                     for s in reversed(scopes)
                 ),
             )
             if self._stack is not None:  # registration is closed: safe to keep
-                self._chains[blueprint] = chain
+                self._chains[key] = chain
         return chain
 
     def teardown_appcontext_chain(self) -> tuple[AsyncFunc, ...]:
@@ -314,16 +334,27 @@ class App(Scaffold):
         return TestClient(self, **kwargs)
 
     async def startup(self) -> None:
-        """Run the ``before_serving`` functions in an app context."""
-        async with self.app_context():
-            for func in self.before_serving_funcs:
-                await as_async(func)()
+        """Run the ``before_serving`` hooks, then send ``serving_started``."""
+        await startup(self)
 
     async def shutdown(self) -> None:
-        """Run the ``after_serving`` functions in an app context."""
-        async with self.app_context():
-            for func in self.after_serving_funcs:
-                await as_async(func)()
+        """Send ``serving_stopping``, wait for background tasks, then run the
+        ``after_serving`` hooks."""
+        await shutdown(self)
+
+    def add_background_task(
+        self, func: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> None:
+        """Run ``func(*args, **kwargs)`` (sync: in a worker thread) in the
+        background: after the response when called during a request, else
+        now. It gets an app context of its own, not the request. Shutdown
+        waits for it; an exception is logged and sent as
+        ``got_background_exception``."""
+        ctx = _cv_request.get(None)
+        if ctx is not None and ctx.app is self:
+            ctx.background.append((func, args, kwargs))
+        else:
+            self.background.spawn(func, args, kwargs)
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
         """Serve with uvicorn (for development; see ``python -m app_framework run``)."""
@@ -345,10 +376,10 @@ class App(Scaffold):
         kind = scope["type"]
         if kind == "http":
             await self._pipeline(scope, receive, send)
+        elif kind == "websocket":
+            await self._pipeline.websocket(scope, receive, send)
         elif kind == "lifespan":
             await lifespan(self, receive, send)
-        else:  # websockets arrive with their own pipeline
-            await send({"type": "websocket.close", "code": 1000})
 
     def __repr__(self) -> str:
         return f"<App {self.name!r}>"

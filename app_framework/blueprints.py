@@ -44,7 +44,9 @@ class Blueprint(Scaffold):
         self.url_prefix = url_prefix
         self.template_folder = template_folder
         self.root_path = root_path or module_folder(import_name)
-        self.rules: list[tuple[str, str, Callable[..., Any], Iterable[str] | None]] = []
+        self.rules: list[
+            tuple[str, str, Callable[..., Any], Iterable[str] | None, bool]
+        ] = []
         self._registered = False
 
     def _check_setup(self, what: str) -> None:
@@ -60,6 +62,8 @@ class Blueprint(Scaffold):
         endpoint: str | None = None,
         view_func: Callable[..., Any] | None = None,
         methods: Iterable[str] | None = None,
+        *,
+        websocket: bool = False,
     ) -> None:
         """Record a rule; it is added to the app, prefixed, on registration."""
         self._check_setup("add_url_rule")
@@ -68,12 +72,14 @@ class Blueprint(Scaffold):
         name = endpoint or view_func.__name__
         if "." in name:
             raise ValueError(f"endpoint {name!r} of a blueprint may not contain '.'")
-        self.rules.append((rule, name, view_func, methods))
+        self.rules.append((rule, name, view_func, methods, websocket))
 
     def register(self, app: App, url_prefix: str | None = None) -> None:
         """Add this blueprint's rules to ``app`` (called by ``register_blueprint``)."""
         prefix = (url_prefix if url_prefix is not None else self.url_prefix) or ""
-        for rule, endpoint, view_func, methods in self.rules:
+        for rule, endpoint, view_func, methods, websocket in self.rules:
             full = prefix.rstrip("/") + rule if prefix else rule
-            app.add_url_rule(full, f"{self.name}.{endpoint}", view_func, methods)
+            app.add_url_rule(
+                full, f"{self.name}.{endpoint}", view_func, methods, websocket=websocket
+            )
         self._registered = True

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
     "TEMPLATES_AUTO_RELOAD": None,
+    "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5.0,
 }
 
 

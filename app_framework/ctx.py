@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import Token
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -12,16 +13,22 @@ from .signals import (
     appcontext_popped,
     appcontext_pushed,
     appcontext_tearing_down,
+    got_request_exception,
+    got_websocket_exception,
+    request_started,
     request_tearing_down,
+    websocket_started,
+    websocket_tearing_down,
 )
+from .wrappers import Connection, Request, Websocket
 
 if TYPE_CHECKING:
     from asignals import Signal
 
     from .app import App
     from .routing import Rule
+    from .scaffold import HookChain
     from .sessions import Session
-    from .wrappers import Request
 
 _MISSING: Any = object()
 
@@ -155,8 +162,28 @@ class AppContext:
         return f"<AppContext of {self.app.name!r}>"
 
 
+@dataclass(frozen=True)
+class ConnectionKind:
+    """What differs between an HTTP request and a websocket: their signals
+    and hooks. Everything else in their lifecycle is shared."""
+
+    websocket: bool
+    started: Signal
+    got_exception: Signal
+    tearing_down: Signal
+
+
+HTTP = ConnectionKind(
+    False, request_started, got_request_exception, request_tearing_down
+)
+WEBSOCKET = ConnectionKind(
+    True, websocket_started, got_websocket_exception, websocket_tearing_down
+)
+
+
 class RequestContext:
-    """Makes ``request`` and ``session`` available for one request.
+    """Makes ``request`` (or ``websocket``) and ``session`` available for one
+    HTTP request or websocket connection.
 
     Pushing it pushes an app context first, unless this app's context is
     already current (then the request shares that context's ``g``).
@@ -165,18 +192,41 @@ class RequestContext:
     session: Session
     """The session, opened when the context is pushed."""
 
-    def __init__(self, app: App, request: Request) -> None:
+    def __init__(self, app: App, connection: Connection) -> None:
         self.app = app
-        self.request = request
+        self.connection = connection
+        self.kind = WEBSOCKET if isinstance(connection, Websocket) else HTTP
         self.rule: Rule | None = None
         self.routing_error: Exception | None = None
         self.allowed_methods: frozenset[str] = frozenset()
         self.flashes: list[tuple[str, str]] | None = None
         """The flashed messages, once read in this request."""
+        self.background: list[
+            tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+        ] = []
+        """Background tasks to start once the response is sent."""
         self.error: BaseException | None = None
         """The unhandled exception of this request, passed to teardown."""
         self._app_ctx: AppContext | None = None
         self._token: Token[RequestContext] | None = None
+
+    @property
+    def request(self) -> Request:
+        """The HTTP request. :raises RuntimeError: this is a websocket."""
+        if not isinstance(self.connection, Request):
+            raise RuntimeError(
+                "This is a websocket connection: use 'websocket', not 'request'."
+            )
+        return self.connection
+
+    @property
+    def websocket(self) -> Websocket:
+        """The websocket. :raises RuntimeError: this is an HTTP request."""
+        if not isinstance(self.connection, Websocket):
+            raise RuntimeError(
+                "This is an HTTP request: use 'request', not 'websocket'."
+            )
+        return self.connection
 
     async def push(self) -> None:
         """Push an app context if needed, bind, open the session, match the URL."""
@@ -188,12 +238,16 @@ class RequestContext:
         self._token = _cv_request.set(self)
         interface = self.app.session_interface
         try:
-            self.session = await interface.open_session(self.app, self.request)
+            self.session = await interface.open_session(self.app, self.connection)
         except BaseException:
             self.session = interface.null_session(self.app)
             await self.pop(None)
             raise
         self.app.router.match_into(self)
+
+    def hooks(self) -> HookChain:
+        """The hooks of this request's blueprint and kind."""
+        return self.app.hooks_for(self.connection.blueprint, self.kind.websocket)
 
     def teardown_may_suspend(self) -> bool:
         """Whether popping runs anything that could wait (async hooks or
@@ -201,8 +255,8 @@ class RequestContext:
         never suspends cannot be interrupted, and skips the shield's cost."""
         app = self.app
         return bool(
-            app.hooks_for(self.request.blueprint).teardown
-            or request_tearing_down.has_receivers_for(app)
+            self.hooks().teardown
+            or self.kind.tearing_down.has_receivers_for(app)
             or (self._app_ctx is not None and app.teardown_appcontext_chain())
             or appcontext_tearing_down.has_receivers_for(app)
             or appcontext_popped.has_receivers_for(app)
@@ -219,9 +273,10 @@ class RequestContext:
                 f"Popped wrong request context: {current!r} instead of {self!r}"
             )
         try:
-            funcs = self.app.hooks_for(self.request.blueprint).teardown
-            if funcs or request_tearing_down.has_receivers_for(self.app):
-                await run_teardown(self.app, funcs, request_tearing_down, exc)
+            funcs = self.hooks().teardown
+            signal = self.kind.tearing_down
+            if funcs or signal.has_receivers_for(self.app):
+                await run_teardown(self.app, funcs, signal, exc)
         finally:
             _cv_request.reset(self._token)
             self._token = None
@@ -242,4 +297,5 @@ class RequestContext:
         await self.pop(exc)
 
     def __repr__(self) -> str:
-        return f"<RequestContext {self.request.method} {self.request.url.path!r}>"
+        method = "WEBSOCKET" if self.kind.websocket else self.request.method
+        return f"<RequestContext {method} {self.connection.url.path!r}>"

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .app import App
     from .ctx import AppContext, RequestContext, _AppGlobals
     from .sessions import Session
-    from .wrappers import Request
+    from .wrappers import Request, Websocket
 
 _cv_app: ContextVar[AppContext] = ContextVar("app_framework.app_context")
 _cv_request: ContextVar[RequestContext] = ContextVar("app_framework.request_context")
@@ -52,8 +52,15 @@ def has_app_context() -> bool:
 
 
 def has_request_context() -> bool:
-    """Whether a request context is active (``request`` and ``session`` work)."""
-    return _cv_request.get(None) is not None
+    """Whether an HTTP request is being handled (``request`` and ``session`` work)."""
+    ctx = _cv_request.get(None)
+    return ctx is not None and not ctx.kind.websocket
+
+
+def has_websocket_context() -> bool:
+    """Whether a websocket is being handled (``websocket`` and ``session`` work)."""
+    ctx = _cv_request.get(None)
+    return ctx is not None and ctx.kind.websocket
 
 
 class _Proxy:
@@ -127,6 +134,10 @@ def _request() -> Request:
     return request_context().request
 
 
+def _websocket() -> Websocket:
+    return request_context().websocket
+
+
 def _session() -> Session:
     return request_context().session
 
@@ -139,6 +150,9 @@ g: _AppGlobals = cast("_AppGlobals", _Proxy(_g))
 
 request: Request = cast("Request", _Proxy(_request))
 """The current request."""
+
+websocket: Websocket = cast("Websocket", _Proxy(_websocket))
+"""The current websocket (in websocket views and their hooks)."""
 
 session: Session = cast("Session", _Proxy(_session))
 """The current request's session (a dict that tracks changes)."""

@@ -135,11 +135,11 @@ def url_for(
     app = app_context().app
     ctx = _cv_request.get(None)
     if endpoint.startswith("."):
-        blueprint = ctx.request.blueprint if ctx is not None else None
+        blueprint = ctx.connection.blueprint if ctx is not None else None
         endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
     path = app.router.build(endpoint, values, _method)
     if ctx is not None:
-        root: str = ctx.request.scope.get("root_path", "")
+        root: str = ctx.connection.scope.get("root_path", "")
     else:
         root = app.config["APPLICATION_ROOT"]
     url = root.rstrip("/") + path
@@ -154,7 +154,7 @@ def _base_url(
     config: Mapping[str, Any], ctx: RequestContext | None, scheme: str | None
 ) -> str:
     if ctx is not None:
-        base = ctx.request.url
+        base = ctx.connection.url
         return f"{scheme or base.scheme}://{base.netloc}"
     server = config["SERVER_NAME"]
     if not server:

@@ -7,8 +7,44 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Send
 
+from .ctx import send_logged
+from .scaffold import as_async
+from .signals import got_serving_exception, serving_started, serving_stopping
+
 if TYPE_CHECKING:
     from .app import App
+
+
+async def startup(app: App) -> None:
+    """In an app context: the ``before_serving`` hooks, then ``serving_started``.
+
+    A failure sends ``got_serving_exception`` and is raised.
+    """
+    try:
+        async with app.app_context():
+            for func in app.before_serving_funcs:
+                await as_async(func)()
+            if serving_started.has_receivers_for(app):
+                await serving_started.send_async(app)
+    except Exception as exc:
+        await send_logged(app, got_serving_exception, exception=exc)
+        raise
+
+
+async def shutdown(app: App) -> None:
+    """In an app context: ``serving_stopping``, then waiting for background
+    tasks (at most ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds), then the
+    ``after_serving`` hooks. A failure sends ``got_serving_exception``."""
+    try:
+        async with app.app_context():
+            if serving_stopping.has_receivers_for(app):
+                await serving_stopping.send_async(app)
+            await app.background.wait(app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
+            for func in app.after_serving_funcs:
+                await as_async(func)()
+    except Exception as exc:
+        await send_logged(app, got_serving_exception, exception=exc)
+        raise
 
 
 async def lifespan(app: App, receive: Receive, send: Send) -> None:

@@ -11,19 +11,27 @@ Everything runs in the server's task: no task is created per request.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from .ctx import RequestContext, send_logged
 from .exceptions import HTTPException, InternalServerError, describe
 from .helpers import to_response
 from .routing import RequestRedirect
-from .signals import got_request_exception, request_finished, request_started
-from .wrappers import Response
+from .signals import (
+    got_request_exception,
+    request_finished,
+    request_started,
+    websocket_finished,
+    websocket_started,
+)
+from .wrappers import Response, Websocket
 
 if TYPE_CHECKING:
     from .app import App
@@ -37,23 +45,45 @@ class Pipeline:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one HTTP request."""
         app = self.app
         request = app.request_class(scope, receive, app.config["MAX_CONTENT_LENGTH"])
-        ctx = RequestContext(app, request)
+        await self._in_context(RequestContext(app, request), self._serve_http, send)
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one websocket connection (same lifecycle, websocket signals)."""
+        connection = Websocket(scope, receive, send, self.app)
+        await self._in_context(
+            RequestContext(self.app, connection), self._serve_websocket, send
+        )
+
+    async def _in_context(
+        self,
+        ctx: RequestContext,
+        serve: Callable[[RequestContext, Send], Awaitable[None]],
+        send: Send,
+    ) -> None:
+        """Push, serve, then tear down exactly once (shielded when teardown
+        could suspend) and start the background tasks the request added."""
         await ctx.push()
         try:
-            response = await self.respond(ctx)
-            await self._send(ctx, response, scope, receive, send)
+            await serve(ctx, send)
         finally:
             if ctx.teardown_may_suspend():
                 with _shield():
                     await ctx.pop(ctx.error)
             else:
                 await ctx.pop(ctx.error)
+            for func, args, kwargs in ctx.background:
+                self.app.background.spawn(func, args, kwargs)
+
+    async def _serve_http(self, ctx: RequestContext, send: Send) -> None:
+        response = await self.respond(ctx)
+        await self._send(ctx, response, send)
 
     async def respond(self, ctx: RequestContext) -> StarletteResponse:
         """Steps 3 to 7: the response for the bound request, errors handled."""
-        chain = self.app.hooks_for(ctx.request.blueprint)
+        chain = ctx.hooks()
         try:
             return await self._full_dispatch(ctx, chain)
         except Exception as exc:
@@ -148,25 +178,69 @@ class Pipeline:
         return await self._finalize(ctx, chain, rv, from_error=True)
 
     async def _send(
-        self,
-        ctx: RequestContext,
-        response: StarletteResponse,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
+        self, ctx: RequestContext, response: StarletteResponse, send: Send
     ) -> None:
         """Step 8: send, with the contexts pushed (streamed bodies see them)."""
+        request = ctx.request
         try:
-            await response(scope, receive, send)
+            await response(request.scope, request.receive, send)
         except ClientDisconnect:
             # The client went away mid-response: not an application error.
-            self.app.logger.debug("Client disconnected from %s", ctx.request.url.path)
+            self.app.logger.debug("Client disconnected from %s", request.url.path)
         except Exception as exc:
-            ctx.error = exc
-            if got_request_exception.has_receivers_for(self.app):
-                await send_logged(self.app, got_request_exception, exception=exc)
-            self.app.logger.error("Exception while sending the response", exc_info=exc)
+            await self._report(ctx, exc, "Exception while sending the response")
             raise
+
+    async def _report(self, ctx: RequestContext, exc: Exception, what: str) -> None:
+        """An unhandled exception: keep it for teardown, signal it, log it."""
+        ctx.error = exc
+        signal = ctx.kind.got_exception
+        if signal.has_receivers_for(self.app):
+            await send_logged(self.app, signal, exception=exc)
+        self.app.logger.error("%s %s", what, ctx.connection.url.path, exc_info=exc)
+
+    async def _serve_websocket(self, ctx: RequestContext, send: Send) -> None:
+        """The websocket lifecycle: websocket_started, before_websocket hooks,
+        the view, then close (1000) and websocket_finished; an unhandled error
+        closes with 1011."""
+        app, ws, chain = self.app, ctx.websocket, ctx.hooks()
+        try:
+            try:
+                if websocket_started.has_receivers_for(app):
+                    await websocket_started.send_async(app)
+                for func in chain.before:
+                    refusal = await func()
+                    if refusal is not None:
+                        raise HTTPException(403, str(refusal))
+                if ctx.rule is None:
+                    raise ctx.routing_error or HTTPException(404)
+                await ctx.rule.view(**ws.view_args)
+            except WebSocketDisconnect:
+                pass  # the client left: a normal end
+            except Exception as exc:
+                handler = chain.find_handler(exc)
+                if handler is not None:
+                    await handler(exc)
+                elif isinstance(exc, HTTPException):
+                    await _close(ws, 1008, describe(exc).strip())
+                else:
+                    raise
+            await _close(ws, 1000)
+            if websocket_finished.has_receivers_for(app):
+                await websocket_finished.send_async(app)
+        except Exception as exc:
+            await self._report(ctx, exc, "Exception in websocket")
+            await _close(ws, 1011)
+
+
+async def _close(ws: Websocket, code: int, reason: str = "") -> None:
+    """Close unless already closed (by the view, or by the client leaving)."""
+    if WebSocketState.DISCONNECTED in (ws.application_state, ws.client_state):
+        return
+    try:
+        await ws.close(code, reason[:120])
+    except (OSError, RuntimeError):  # the client left while we closed
+        pass
 
 
 _scope_class: type[anyio.CancelScope] | None = None

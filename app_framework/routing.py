@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from starlette.routing import Match, Route
+from starlette.routing import Match, Route, WebSocketRoute
 
 from .exceptions import HTTPException
 
@@ -122,7 +122,7 @@ class Rule:
     methods: frozenset[str]
     automatic_options: bool
     view: View
-    route: Route = field(repr=False)
+    route: Route | WebSocketRoute = field(repr=False)
     builders: dict[str, Callable[[Any], str]] = field(repr=False)
 
     def build(self, values: dict[str, Any]) -> str:
@@ -146,6 +146,7 @@ class Router:
 
     def __init__(self) -> None:
         self.rules: list[Rule] = []
+        self.websocket_rules: list[Rule] = []
         self._by_endpoint: dict[str, list[Rule]] = {}
         self._views: dict[str, Callable[..., Any]] = {}
 
@@ -156,8 +157,9 @@ class Router:
         view: View,
         original: Callable[..., Any],
         methods: Iterable[str] | None = None,
+        websocket: bool = False,
     ) -> Rule:
-        """Add a rule.
+        """Add an HTTP rule, or a websocket rule (``websocket=True``).
 
         :raises ValueError: a bad rule, or ``endpoint`` already names another view.
         """
@@ -168,19 +170,27 @@ class Router:
                 "give the new rule another endpoint name"
             )
         path, builders = translate(rule)
-        chosen = allowed_methods(methods)
+        route: Route | WebSocketRoute
+        if websocket:
+            chosen: frozenset[str] = frozenset()
+            route = WebSocketRoute(path, original, name=endpoint)
+        else:
+            chosen = allowed_methods(methods)
+            route = Route(path, original, methods=sorted(chosen), name=endpoint)
         automatic = "OPTIONS" not in {m.upper() for m in methods or ()}
-        route = Route(path, original, methods=sorted(chosen), name=endpoint)
         entry = Rule(rule, endpoint, chosen, automatic, view, route, builders)
-        self.rules.append(entry)
+        (self.websocket_rules if websocket else self.rules).append(entry)
         self._by_endpoint.setdefault(endpoint, []).append(entry)
         self._views[endpoint] = original
         return entry
 
     def match_into(self, ctx: RequestContext) -> None:
         """Match the request; record the rule, or the error to raise later."""
-        request = ctx.request
+        request = ctx.connection
         scope = request.scope
+        if scope["type"] == "websocket":
+            self._match_websocket(ctx)
+            return
         allowed: set[str] = set()
         method, path = scope["method"], scope["path"]
         for rule in self.rules:
@@ -214,6 +224,18 @@ class Router:
             ctx.routing_error = HTTPException(
                 404, f"The requested URL {path} was not found on the server."
             )
+
+    def _match_websocket(self, ctx: RequestContext) -> None:
+        connection = ctx.connection
+        for rule in self.websocket_rules:
+            match, child = rule.route.matches(connection.scope)
+            if match is Match.FULL:
+                ctx.rule = rule
+                connection.view_args = child["path_params"]
+                connection.endpoint = rule.endpoint
+                return
+        path = connection.scope["path"]
+        ctx.routing_error = HTTPException(404, f"No websocket route for {path}.")
 
     def _matches_path(self, scope: dict[str, Any]) -> bool:
         return any(
@@ -257,4 +279,4 @@ class Router:
 
     def endpoints(self) -> list[Rule]:
         """Every rule, for ``python -m app_framework routes``."""
-        return list(self.rules)
+        return [*self.rules, *self.websocket_rules]

@@ -87,6 +87,8 @@ class Scaffold:
         self.before_request_funcs: list[Callable[..., Any]] = []
         self.after_request_funcs: list[Callable[..., Any]] = []
         self.teardown_request_funcs: list[Callable[..., Any]] = []
+        self.before_websocket_funcs: list[Callable[..., Any]] = []
+        self.teardown_websocket_funcs: list[Callable[..., Any]] = []
         self.error_handlers: dict[ErrorKey, Callable[..., Any]] = {}
 
     def _check_setup(self, what: str) -> None:
@@ -98,11 +100,14 @@ class Scaffold:
         endpoint: str | None = None,
         view_func: Callable[..., Any] | None = None,
         methods: Iterable[str] | None = None,
+        *,
+        websocket: bool = False,
     ) -> None:
         """Register ``view_func`` for ``rule`` (``/users/<int:user_id>``).
 
         ``endpoint`` defaults to the function's name; ``methods`` to GET
-        (HEAD and OPTIONS are added).
+        (HEAD and OPTIONS are added). With ``websocket=True`` the rule
+        answers websocket connections and the view must be async.
         """
         raise NotImplementedError
 
@@ -120,6 +125,30 @@ class Scaffold:
             return func
 
         return decorator
+
+    def websocket(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """Register an async websocket view: ``@app.websocket("/ws/<room>")``.
+        It talks through the ``websocket`` proxy."""
+
+        def decorator(func: F) -> F:
+            self.add_url_rule(rule, endpoint, func, websocket=True)
+            return func
+
+        return decorator
+
+    def before_websocket(self, func: F) -> F:
+        """Run ``func()`` before each websocket view; a non-None return
+        refuses the connection (closed with 1008, the value as reason)."""
+        self._check_setup("before_websocket")
+        self.before_websocket_funcs.append(func)
+        return func
+
+    def teardown_websocket(self, func: F) -> F:
+        """Run ``func(exc)`` when a websocket is torn down, as
+        :meth:`teardown_request` does for requests."""
+        self._check_setup("teardown_websocket")
+        self.teardown_websocket_funcs.append(func)
+        return func
 
     def _method_route(
         self, method: str, rule: str, endpoint: str | None

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from .app import App
-    from .wrappers import Request
+    from .wrappers import Connection
 
 __all__ = ["NullSession", "SecureCookieSessionInterface", "Session", "SessionInterface"]
 
@@ -103,8 +103,9 @@ class SessionInterface:
         """Whether ``session`` is a null session (never saved)."""
         return isinstance(session, self.null_session_class)
 
-    async def open_session(self, app: App, request: Request) -> Session:
-        """Load the session of ``request`` (never raise for bad client input)."""
+    async def open_session(self, app: App, request: Connection) -> Session:
+        """Load the session of ``request`` (an HTTP request or a websocket);
+        never raise for bad client input."""
         raise NotImplementedError
 
     async def save_session(
@@ -141,7 +142,7 @@ class SecureCookieSessionInterface(SessionInterface):
             self._signers[keys] = signer
         return signer
 
-    async def open_session(self, app: App, request: Request) -> Session:
+    async def open_session(self, app: App, request: Connection) -> Session:
         """The cookie's session; empty for no, bad or expired cookies."""
         serializer = self.serializer(app)
         if serializer is None:

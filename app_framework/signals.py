@@ -17,13 +17,23 @@ __all__ = [
     "appcontext_pushed",
     "appcontext_tearing_down",
     "before_render_template",
+    "got_background_exception",
     "got_request_exception",
+    "got_serving_exception",
+    "got_websocket_exception",
     "message_flashed",
     "request_finished",
     "request_started",
     "request_tearing_down",
+    "serving_started",
+    "serving_stopping",
     "signals_available",
     "template_rendered",
+    "websocket_finished",
+    "websocket_received",
+    "websocket_sent",
+    "websocket_started",
+    "websocket_tearing_down",
 ]
 
 signals_available = True
@@ -65,6 +75,42 @@ template_rendered = _signals.signal(
 )
 message_flashed = _signals.signal(
     "message-flashed", doc="A message was flashed; kwargs: message, category."
+)
+
+websocket_started = _signals.signal(
+    "websocket-started", doc="Websocket handling begins; websocket and g are usable."
+)
+websocket_received = _signals.signal(
+    "websocket-received",
+    doc="A message arrived on a websocket; kwargs: message (sent only when heard).",
+)
+websocket_sent = _signals.signal(
+    "websocket-sent", doc="A message was sent on a websocket; kwargs: data."
+)
+websocket_finished = _signals.signal(
+    "websocket-finished", doc="The websocket view returned and the socket is closed."
+)
+got_websocket_exception = _signals.signal(
+    "got-websocket-exception",
+    doc="An unhandled exception escaped a websocket view or hook; kwargs: exception.",
+)
+websocket_tearing_down = _signals.signal(
+    "websocket-tearing-down",
+    doc="A websocket is being torn down; kwargs: exc (the unhandled error or None).",
+)
+serving_started = _signals.signal(
+    "serving-started", doc="Start-up finished (after the before_serving hooks)."
+)
+serving_stopping = _signals.signal(
+    "serving-stopping", doc="Shutdown begins (before background tasks are awaited)."
+)
+got_serving_exception = _signals.signal(
+    "got-serving-exception",
+    doc="A start-up or shutdown hook or receiver failed; kwargs: exception.",
+)
+got_background_exception = _signals.signal(
+    "got-background-exception",
+    doc="A background task raised; kwargs: exception.",
 )
 
 

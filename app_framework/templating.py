@@ -84,7 +84,8 @@ async def _prepare(app: App, template: Template, context: dict[str, Any]) -> Non
     extra: dict[str, Any] = {"config": app.config, "g": app_context().g}
     ctx = _cv_request.get(None)
     if ctx is not None:
-        extra.update(request=ctx.request, session=ctx.session)
+        name = "websocket" if ctx.kind.websocket else "request"
+        extra.update({name: ctx.connection, "session": ctx.session})
     for processor in app.template_context_processors():
         extra.update(await processor())
     for key, value in extra.items():

@@ -9,8 +9,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import anyio
 import httpx
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from starlette.types import Message
+from starlette.websockets import WebSocketDisconnect
 
 from .wrappers import Response
 
@@ -19,7 +22,69 @@ if TYPE_CHECKING:
     from .sessions import Session
     from .wrappers import Request
 
-__all__ = ["TestClient"]
+__all__ = ["TestClient", "WebsocketRejected", "WebsocketSession"]
+
+
+class WebsocketRejected(Exception):
+    """The app closed the websocket before accepting it (a refused handshake)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"websocket refused with code {code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+class WebsocketSession:
+    """The client end of an in-process websocket (see ``websocket_connect``)."""
+
+    def __init__(
+        self,
+        to_app: MemoryObjectSendStream[Message],
+        from_app: MemoryObjectReceiveStream[Message],
+    ) -> None:
+        self._to_app = to_app
+        self._from_app = from_app
+        self.close_code: int | None = None
+        """The code the app closed with, once it has."""
+
+    async def send(self, data: str | bytes) -> None:
+        """Send a text or binary message to the app."""
+        key = "text" if isinstance(data, str) else "bytes"
+        await self._to_app.send({"type": "websocket.receive", key: data})
+
+    async def send_json(self, data: Any) -> None:
+        """Send ``data`` as JSON text."""
+        await self.send(jsonlib.dumps(data))
+
+    async def receive(self) -> str | bytes:
+        """The app's next message.
+
+        :raises WebSocketDisconnect: the app closed the socket (``.code``).
+        """
+        message = await self._from_app.receive()
+        if message["type"] == "websocket.close":
+            self.close_code = message.get("code", 1000)
+            raise WebSocketDisconnect(self.close_code, message.get("reason") or "")
+        text: str | None = message.get("text")
+        if text is not None:
+            return text
+        data: bytes = message["bytes"]
+        return data
+
+    async def receive_json(self) -> Any:
+        """The app's next message, parsed as JSON."""
+        return jsonlib.loads(await self.receive())
+
+    async def close(self, code: int = 1000) -> None:
+        """Leave, as a client does."""
+        await self._to_app.send({"type": "websocket.disconnect", "code": code})
+
+    async def leave(self) -> None:
+        """Leave unless the app is already done (it may have closed unread)."""
+        try:
+            await self.close()
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass
 
 
 class TestClient(httpx.AsyncClient):
@@ -82,6 +147,82 @@ class TestClient(httpx.AsyncClient):
             request=httpx.Request("GET", self.base_url.join(path)),
         )
         self.cookies.extract_cookies(reply)
+
+    @asynccontextmanager
+    async def websocket_connect(
+        self, path: str, headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[WebsocketSession]:
+        """Connect to a websocket route in-process:
+        ``async with client.websocket_connect("/ws/room") as ws:``.
+
+        The app runs in a task of its own until the block ends (the client
+        then leaves with 1000, unless the app already closed).
+
+        :raises WebsocketRejected: the app refused the connection.
+        """
+        path, _, query = path.partition("?")
+        all_headers = {"host": "localhost", **(headers or {})}
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        if cookie:
+            all_headers.setdefault("cookie", cookie)
+        scope = {
+            "type": "websocket",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "scheme": "ws",
+            "server": ("localhost", 80),
+            "client": ("127.0.0.1", 12345),
+            "root_path": "",
+            "path": path,
+            "raw_path": quote(path).encode(),
+            "query_string": query.encode(),
+            "headers": [
+                (k.lower().encode(), v.encode()) for k, v in all_headers.items()
+            ],
+            "subprotocols": [],
+        }
+        to_app, app_inbox = anyio.create_memory_object_stream[Message](100)
+        app_outbox, from_app = anyio.create_memory_object_stream[Message](100)
+        refused: WebsocketRejected | None = None
+        async with anyio.create_task_group() as group, to_app, from_app:
+            group.start_soon(self._run_websocket, scope, app_inbox, app_outbox)
+            await to_app.send({"type": "websocket.connect"})
+            first = await from_app.receive()
+            if first["type"] == "websocket.close":
+                # Raised once the app's task has finished, not inside the group.
+                code, reason = first.get("code", 1000), first.get("reason") or ""
+                refused = WebsocketRejected(code, reason)
+            else:
+                session = WebsocketSession(to_app, from_app)
+                try:
+                    yield session
+                finally:
+                    if session.close_code is None:
+                        await session.leave()
+        if refused is not None:
+            raise refused
+
+    async def _run_websocket(
+        self,
+        scope: dict[str, Any],
+        inbox: MemoryObjectReceiveStream[Message],
+        outbox: MemoryObjectSendStream[Message],
+    ) -> None:
+        async with inbox, outbox:
+
+            async def receive() -> Message:
+                try:
+                    return await inbox.receive()
+                except anyio.EndOfStream:
+                    return {"type": "websocket.disconnect", "code": 1000}
+
+            async def send(message: Message) -> None:
+                try:
+                    await outbox.send(message)
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    raise OSError("the test client left") from None
+
+            await self.app(scope, receive, send)
 
 
 def make_request(

@@ -8,16 +8,90 @@ from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.datastructures import QueryParams
+from starlette.requests import HTTPConnection
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
-from starlette.types import Receive, Scope
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket as StarletteWebSocket
 
 from .exceptions import HTTPException
+from .signals import websocket_received, websocket_sent
 
-__all__ = ["Request", "Response"]
+__all__ = ["Connection", "Request", "Response", "Websocket"]
 
 
-class Request(StarletteRequest):
+class Connection(HTTPConnection):
+    """What requests and websockets share: Flask's names for the matched
+    rule and the URL. ``view_args`` and ``endpoint`` are set by routing."""
+
+    view_args: dict[str, Any]
+    endpoint: str | None
+
+    @property
+    def path(self) -> str:
+        """The path, without the query string."""
+        path: str = self.scope["path"]
+        return path
+
+    @property
+    def args(self) -> QueryParams:
+        """The parsed query string (``.get(name)``, ``.getlist(name)``)."""
+        return self.query_params
+
+    @property
+    def blueprint(self) -> str | None:
+        """The name of the blueprint whose rule matched, if any."""
+        if self.endpoint is None or "." not in self.endpoint:
+            return None
+        return self.endpoint.rpartition(".")[0]
+
+
+class Websocket(Connection, StarletteWebSocket):
+    """A websocket connection: Starlette's ``WebSocket`` (``accept``,
+    ``close``, ``receive_text``...) plus ``receive``/``send`` of plain data
+    that send ``websocket_received`` and ``websocket_sent`` when someone
+    listens, and ``receive_json``/``send_json`` through them.
+    """
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send, app: Any) -> None:
+        super().__init__(scope, receive, send)
+        self.view_args = {}
+        self.endpoint = None
+        self._owner = app  # the sender of its signals
+
+    async def receive_data(self) -> str | bytes:
+        """The next message's text or bytes.
+
+        :raises starlette.websockets.WebSocketDisconnect: the client left.
+        """
+        message = await self.receive()
+        self._raise_on_disconnect(message)
+        data: str | bytes = (
+            message["text"] if message.get("text") is not None else message["bytes"]
+        )
+        if websocket_received.has_receivers_for(self._owner):
+            await websocket_received.send_async(self._owner, message=data)
+        return data
+
+    async def send_data(self, data: str | bytes) -> None:
+        """Send a text (``str``) or binary (``bytes``) message."""
+        if isinstance(data, str):
+            await self.send({"type": "websocket.send", "text": data})
+        else:
+            await self.send({"type": "websocket.send", "bytes": bytes(data)})
+        if websocket_sent.has_receivers_for(self._owner):
+            await websocket_sent.send_async(self._owner, data=data)
+
+    async def receive_json(self, mode: str = "text") -> Any:
+        """The next message, parsed as JSON."""
+        return json.loads(await self.receive_data())
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        """Send ``data`` encoded as JSON text."""
+        await self.send_data(json.dumps(data, separators=(",", ":")))
+
+
+class Request(Connection, StarletteRequest):
     """The incoming request.
 
     Starlette's ``Request`` (``url``, ``headers``, ``cookies``,
@@ -36,28 +110,8 @@ class Request(StarletteRequest):
     ) -> None:
         super().__init__(scope, receive)
         self.max_content_length = max_content_length
-        self.view_args: dict[str, Any] = {}
-        """The values the URL rule matched, converted (``<int:id>`` is an int)."""
-        self.endpoint: str | None = None
-        """The endpoint of the matched rule (``"blueprint.view"``), or None."""
-
-    @property
-    def path(self) -> str:
-        """The request path, without the query string."""
-        path: str = self.scope["path"]
-        return path
-
-    @property
-    def args(self) -> QueryParams:
-        """The parsed query string (``.get(name)``, ``.getlist(name)``)."""
-        return self.query_params
-
-    @property
-    def blueprint(self) -> str | None:
-        """The name of the blueprint whose rule matched, if any."""
-        if self.endpoint is None or "." not in self.endpoint:
-            return None
-        return self.endpoint.rpartition(".")[0]
+        self.view_args = {}
+        self.endpoint = None
 
     @property
     def mimetype(self) -> str:

@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 
-from app_framework import App, has_app_context, has_request_context
+from app_framework import (
+    App,
+    has_app_context,
+    has_request_context,
+    has_websocket_context,
+)
 from app_framework.testing import TestClient
 
 
@@ -20,6 +25,7 @@ def _leak_checked(test: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
         # Checked in the test's own task: a fixture's teardown runs in
         # another context and could not see what the test left pushed.
         assert not has_request_context(), "the test left a request context pushed"
+        assert not has_websocket_context(), "the test left a websocket context pushed"
         assert not has_app_context(), "the test left an app context pushed"
         return result
 

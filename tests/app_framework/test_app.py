@@ -85,19 +85,6 @@ async def test_failing_lifespan_hook_is_reported(app: App, phase: str) -> None:
     assert "ConnectionError: database is down" in failed[0]["message"]
 
 
-async def test_websockets_are_closed_until_supported(app: App) -> None:
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "websocket.connect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await app({"type": "websocket", "path": "/ws"}, receive, send)
-    assert sent == [{"type": "websocket.close", "code": 1000}]
-
-
 class AddHeader:
     """A plain ASGI middleware, as Starlette's are written."""
 

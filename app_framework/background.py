@@ -1,0 +1,74 @@
+"""Background tasks: work that runs after the response, tracked until shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+
+from asignals._refs import is_async_callable
+
+from .ctx import send_logged
+from .signals import got_background_exception
+
+if TYPE_CHECKING:
+    from .app import App
+
+
+class BackgroundTasks:
+    """The app's running background tasks."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def spawn(
+        self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        """Start ``func(*args, **kwargs)`` now, as its own task.
+
+        It runs in a fresh ``contextvars`` context, not a copy of the caller's:
+        it gets an app context of its own (its own ``g``) and never sees the
+        request that started it, nor any other context variable.
+        """
+        task = asyncio.get_running_loop().create_task(
+            self._run(func, args, kwargs), context=contextvars.Context()
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(
+        self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        app = self.app
+        async with app.app_context():
+            try:
+                if is_async_callable(func):
+                    await func(*args, **kwargs)
+                else:
+                    await anyio.to_thread.run_sync(
+                        functools.partial(func, *args, **kwargs)
+                    )
+            except Exception as exc:
+                app.logger.error("Background task %r failed", func, exc_info=exc)
+                if got_background_exception.has_receivers_for(app):
+                    await send_logged(app, got_background_exception, exception=exc)
+
+    async def wait(self, grace: float) -> None:
+        """Wait up to ``grace`` seconds for the running tasks, then cancel
+        (and log) the ones still running."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in pending:
+            self.app.logger.warning("Cancelling background task %r at shutdown", task)
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
