@@ -346,12 +346,13 @@ class App(Scaffold):
         self, func: Callable[..., Any], *args: Any, **kwargs: Any
     ) -> None:
         """Run ``func(*args, **kwargs)`` (sync: in a worker thread) in the
-        background: after the response when called during a request, else
-        now. It gets an app context of its own, not the request. Shutdown
-        waits for it; an exception is logged and sent as
+        background: after the response when called while handling an HTTP
+        request, else (websockets included, which have no response to wait
+        for) right away. It gets an app context of its own, not the request.
+        Shutdown waits for it; an exception is logged and sent as
         ``got_background_exception``."""
         ctx = _cv_request.get(None)
-        if ctx is not None and ctx.app is self:
+        if ctx is not None and ctx.app is self and not ctx.kind.websocket:
             ctx.background.append((func, args, kwargs))
         else:
             self.background.spawn(func, args, kwargs)
@@ -380,6 +381,10 @@ class App(Scaffold):
             await self._pipeline.websocket(scope, receive, send)
         elif kind == "lifespan":
             await lifespan(self, receive, send)
+
+    def _get_current_object(self) -> App:
+        """This app (so ``current_app._get_current_object()`` type-checks)."""
+        return self
 
     def __repr__(self) -> str:
         return f"<App {self.name!r}>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, Mapping
-from typing import Any
+from typing import Any, Self
 
 from starlette.background import BackgroundTask
 from starlette.datastructures import QueryParams
@@ -26,6 +26,12 @@ class Connection(HTTPConnection):
 
     view_args: dict[str, Any]
     endpoint: str | None
+
+    def _get_current_object(self) -> Self:
+        """This object. Through the ``request``/``websocket`` proxies it gives
+        the real object, to keep beyond the current context; defined here so
+        that ``websocket._get_current_object()`` type-checks."""
+        return self
 
     @property
     def path(self) -> str:

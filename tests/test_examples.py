@@ -60,3 +60,25 @@ async def test_pages_render_and_the_form_flashes() -> None:
         assert "Thanks, Ada! Your message was received." in after.text
         assert "<h1>Hello, Ada!</h1>" in after.text
         assert "Thanks, Ada" not in (await client.get("/pages/")).text
+
+
+async def test_chat_room_broadcasts_and_archives() -> None:
+    import anyio
+
+    from examples.chat import app, archive
+
+    archive.clear()
+    async with app.test_client() as client:
+        assert "WebSocket" in (await client.get("/chat/lobby")).text
+        async with (
+            client.websocket_connect("/ws/lobby") as alice,
+            client.websocket_connect("/ws/lobby") as bob,
+        ):
+            await alice.send("hi bob")
+            assert await alice.receive() == "[lobby] hi bob"
+            assert await bob.receive() == "[lobby] hi bob"
+            # Archived by a background task while both are still connected.
+            with anyio.fail_after(5):
+                while not archive:
+                    await anyio.lowlevel.checkpoint()
+            assert (await client.get("/archive")).json() == [["lobby", "hi bob"]]

@@ -22,7 +22,7 @@ async def test_app_context_makes_current_app_and_g_available(app: App) -> None:
     assert not has_app_context()
     async with app.app_context():
         assert has_app_context()
-        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        assert current_app._get_current_object() is app
         assert current_app.name == "test_app"
         g.value = 1
         assert g.get("value") == 1 and "value" in g
