@@ -365,6 +365,7 @@ class App(Scaffold):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point."""
+        scope["app"] = self  # Starlette's convention (its form errors become 400s)
         stack = self._stack
         if stack is None:
             stack = self._dispatch

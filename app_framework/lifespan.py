@@ -15,11 +15,32 @@ if TYPE_CHECKING:
     from .app import App
 
 
+WELL_KNOWN_SECRETS = frozenset(
+    {"dev", "development", "secret", "secret-key", "secret_key", "changeme",
+     "change-me", "change_me", "test", "testing", "password", "key"}
+)  # fmt: skip
+
+
+def warn_about_weak_secret(app: App) -> None:
+    """Log a warning (never the key) when ``SECRET_KEY`` is short or well known."""
+    key = app.config["SECRET_KEY"]
+    if not key:
+        return
+    text = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
+    if len(text) < 32 or text.lower() in WELL_KNOWN_SECRETS:
+        app.logger.warning(
+            "SECRET_KEY is short (under 32 characters) or a well-known value: "
+            "session cookies could be forged. Use a long random value, e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))'."
+        )
+
+
 async def startup(app: App) -> None:
     """In an app context: the ``before_serving`` hooks, then ``serving_started``.
 
     A failure sends ``got_serving_exception`` and is raised.
     """
+    warn_about_weak_secret(app)
     try:
         async with app.app_context():
             for func in app.before_serving_funcs:

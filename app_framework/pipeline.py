@@ -65,7 +65,11 @@ class Pipeline:
     ) -> None:
         """Push, serve, then tear down exactly once (shielded when teardown
         could suspend) and start the background tasks the request added."""
-        await ctx.push()
+        try:
+            await ctx.push()
+        except Exception as exc:  # e.g. a faulty appcontext_pushed receiver
+            await self._push_failed(ctx, exc, send)
+            return
         try:
             await serve(ctx, send)
         finally:
@@ -76,6 +80,21 @@ class Pipeline:
                 await ctx.pop(ctx.error)
             for func, args, kwargs in ctx.background:
                 self.app.background.spawn(func, args, kwargs)
+
+    async def _push_failed(
+        self, ctx: RequestContext, exc: Exception, send: Send
+    ) -> None:
+        """Nothing is pushed (push undoes itself); answer 500 (or close a
+        websocket with 1011) after signalling and logging, unless exceptions
+        propagate."""
+        await self._report(ctx, exc, "Exception while setting up")
+        if self.app.propagate_exceptions:
+            raise exc
+        if ctx.kind.websocket:
+            await send({"type": "websocket.close", "code": 1011})
+        else:
+            response = _http_error_response(InternalServerError(exc))
+            await response(ctx.connection.scope, ctx.request.receive, send)
 
     async def _serve_http(self, ctx: RequestContext, send: Send) -> None:
         response = await self.respond(ctx)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.routing import Match, Route, WebSocketRoute
 
 from .exceptions import HTTPException
@@ -74,15 +75,33 @@ def _uuid_to_url(value: Any) -> str:
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
 
 
+class _AnyPathConvertor(PathConvertor):
+    """Starlette's path convertor uses ``.*``, which stops at a newline, so
+    a path value holding one never matched; this one matches any character."""
+
+    regex = "(?s:.*)"
+
+
+register_url_convertor("app_framework_path", _AnyPathConvertor())
+
 # converter name in rules -> (Starlette convertor, how to put a value in a URL)
 CONVERTERS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "string": ("str", _string_to_url),
     "default": ("str", _string_to_url),
     "int": ("int", _int_to_url),
     "float": ("float", _float_to_url),
-    "path": ("path", _path_to_url),
+    "path": ("app_framework_path", _path_to_url),
     "uuid": ("uuid", _uuid_to_url),
 }
+
+
+def _anchor_at_end(route: Route | WebSocketRoute) -> None:
+    """Starlette ends route patterns with a dollar sign, which also matches
+    before a trailing newline (``/users/5`` plus a newline matched
+    ``/users/<int:id>``); backslash-Z matches only at the very end."""
+    pattern = route.path_regex.pattern
+    if pattern.endswith("$"):
+        route.path_regex = re.compile(pattern[:-1] + r"\Z")
 
 
 def translate(rule: str) -> tuple[str, dict[str, Callable[[Any], str]]]:
@@ -177,6 +196,7 @@ class Router:
         else:
             chosen = allowed_methods(methods)
             route = Route(path, original, methods=sorted(chosen), name=endpoint)
+        _anchor_at_end(route)
         automatic = "OPTIONS" not in {m.upper() for m in methods or ()}
         entry = Rule(rule, endpoint, chosen, automatic, view, route, builders)
         (self.websocket_rules if websocket else self.rules).append(entry)

@@ -18,7 +18,7 @@ from app_framework.testing import TestClient
         ("/", "/"),
         ("/users/<int:user_id>", "/users/{user_id:int}"),
         ("/p/<name>/<string:other>", "/p/{name:str}/{other:str}"),
-        ("/f/<float:x>/<path:rest>", "/f/{x:float}/{rest:path}"),
+        ("/f/<float:x>/<path:rest>", "/f/{x:float}/{rest:app_framework_path}"),
         ("/u/<uuid:id>", "/u/{id:uuid}"),
     ],
 )
@@ -203,3 +203,22 @@ async def test_blueprint_rules(app: App) -> None:
         shop.add_url_rule("/late", "late", lambda: "")
     async with app.test_client() as client:
         assert (await client.get("/store/cart")).text == "cart"
+
+
+async def test_paths_with_newlines_match_exactly(app: App) -> None:
+    """Found by the fuzz tests: Starlette's patterns let a trailing newline
+    through and its path converter stopped at newlines."""
+
+    @app.route("/int/<int:n>")
+    async def as_int(n: int) -> str:
+        return str(n)
+
+    @app.route("/files/<path:rest>")
+    async def files(rest: str) -> str:
+        return repr(rest)
+
+    async with app.test_client() as client:
+        assert (await client.get("/int/5%0A")).status_code == 404
+        assert (await client.get("/int/5")).text == "5"
+        assert (await client.get("/files/a%0Ab")).text == repr("a\nb")
+        assert (await client.get("/files/%0A")).text == repr("\n")

@@ -88,6 +88,7 @@ async def test_body_over_the_limit_is_a_413(
         response = await client.post("/raw", content=body())
     assert response.status_code == 413
     assert "larger than the limit of 10 bytes" in response.text
+    assert chunks_read < 10  # refused early, not read to the end
     assert (await client.post("/raw", content=b"x" * 10)).content == b"x" * 10
 
 
