@@ -176,3 +176,20 @@ def test_run_uses_uvicorn(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
     app.run(port=9999)
     assert calls == [((app,), {"host": "127.0.0.1", "port": 9999})]
+
+
+@pytest.mark.parametrize(
+    ("key", "warns"),
+    [("tiny", True), (b"dev", True), ("x" * 40, False), (None, False)],
+)
+async def test_weak_secret_key_warns_at_start_up_without_showing_it(
+    app: App, caplog: pytest.LogCaptureFixture, key: Any, warns: bool
+) -> None:
+    app.config["SECRET_KEY"] = key
+    with caplog.at_level(logging.WARNING):
+        async with app.test_client():
+            pass
+    assert ("SECRET_KEY is short" in caplog.text) is warns
+    if key:
+        shown = key.decode() if isinstance(key, bytes) else key
+        assert shown not in caplog.text.replace("SECRET_KEY", "")
