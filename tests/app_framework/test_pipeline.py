@@ -512,6 +512,8 @@ async def test_client_disconnect_mid_stream_tears_down_once(
     assert trace.kwargs("request_tearing_down") == {"exc": None}
     assert trace.names[-1] == "appcontext_popped"
     assert not has_app_context()
+    async with app.test_client() as client:  # the next request works
+        assert len((await client.get("/stream")).text.splitlines()) == 100
 
 
 async def test_cancelled_request_still_tears_down(app: App, trace: Trace) -> None:
@@ -545,12 +547,14 @@ async def test_timeout_around_a_slow_view_tears_down(app: App, trace: Trace) -> 
         await anyio.sleep_forever()
         return "never"
 
+    app.add_url_rule("/fast", "fast", lambda: "fast")
     async with app.test_client() as client:
         with anyio.move_on_after(0.05):
             await client.get("/slow")
-    assert trace.names.count("request_tearing_down") == 1
-    # start-up, the request, shutdown: each app context torn down once
-    assert trace.names.count("appcontext_tearing_down") == 3
+        assert trace.names.count("request_tearing_down") == 1
+        # start-up and the request: each app context torn down once
+        assert trace.names.count("appcontext_tearing_down") == 2
+        assert (await client.get("/fast")).text == "fast"  # the next one works
 
 
 async def test_concurrent_requests_are_isolated(app: App, client: TestClient) -> None:
