@@ -209,6 +209,7 @@ class RequestContext:
         """The unhandled exception of this request, passed to teardown."""
         self._app_ctx: AppContext | None = None
         self._token: Token[RequestContext] | None = None
+        self._hooks: HookChain | None = None
 
     @property
     def request(self) -> Request:
@@ -246,8 +247,13 @@ class RequestContext:
         self.app.router.match_into(self)
 
     def hooks(self) -> HookChain:
-        """The hooks of this request's blueprint and kind."""
-        return self.app.hooks_for(self.connection.blueprint, self.kind.websocket)
+        """The hooks of this request's blueprint and kind (resolved once,
+        after routing has named the blueprint)."""
+        chain = self._hooks
+        if chain is None:
+            chain = self.app.hooks_for(self.connection.blueprint, self.kind.websocket)
+            self._hooks = chain
+        return chain
 
     def teardown_may_suspend(self) -> bool:
         """Whether popping runs anything that could wait (async hooks or
