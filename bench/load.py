@@ -2,11 +2,14 @@
 
 Run: ``.venv/bin/python bench/load.py`` (``make load``).
 
-For each framework in turn: start ``uvicorn bench.load_apps:<app>`` on a free
-loopback port (one worker, no access log), warm up, then drive it for a
-fixed time with a fixed number of keep-alive connections from a small raw
-asyncio HTTP/1.1 client in this process, and stop the server. Bounded in
-time and connections; nothing leaves 127.0.0.1.
+Start ``uvicorn bench.load_apps:<app>`` for each framework on free loopback
+ports (one worker each, no access log; an idle server costs nothing), warm
+them up, then drive them in interleaved rounds (Starlette, app_framework,
+Quart, Starlette, ...) with a fixed number of keep-alive connections from a
+small raw asyncio HTTP/1.1 client in this process, and report each one's
+median round. Interleaving keeps the machine's drift (2 cores shared by
+client and servers) from favouring whoever ran first. Bounded in time and
+connections; nothing leaves 127.0.0.1; the servers are stopped at the end.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -22,7 +26,8 @@ import time
 HOST = "127.0.0.1"
 CONNECTIONS = 32
 WARMUP_SECONDS = 1.0
-SECONDS = float(os.environ.get("LOAD_SECONDS", "4"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "2"))
+ROUNDS = int(os.environ.get("LOAD_ROUNDS", "5"))
 APPS = {
     "Starlette": "bench.load_apps:starlette_app",
     "app_framework": "bench.load_apps:framework_app",
@@ -95,19 +100,32 @@ def serve(target: str, port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=os.path.dirname(os.path.dirname(__file__)))
 
 
-async def measure(target: str) -> tuple[float, int]:
-    port = free_port()
-    server = serve(target, port)
+async def measure_all(targets: dict[str, str]) -> dict[str, tuple[float, int]]:
+    """Median requests/s and total errors per server, over interleaved rounds."""
+    ports = {name: free_port() for name in targets}
+    servers = [serve(target, ports[name]) for name, target in targets.items()]
     try:
-        await wait_for_server(port, time.monotonic() + 20)
-        await drive(port, WARMUP_SECONDS)
-        return await drive(port, SECONDS)
+        for port in ports.values():
+            await wait_for_server(port, time.monotonic() + 20)
+            await drive(port, WARMUP_SECONDS)
+        rates: dict[str, list[float]] = {name: [] for name in targets}
+        errors = dict.fromkeys(targets, 0)
+        for _ in range(ROUNDS):
+            for name, port in ports.items():
+                rate, failed = await drive(port, SECONDS)
+                rates[name].append(rate)
+                errors[name] += failed
+        return {
+            name: (statistics.median(rates[name]), errors[name]) for name in targets
+        }
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for server in servers:
+            server.send_signal(signal.SIGINT)
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 def main() -> None:
@@ -117,7 +135,7 @@ def main() -> None:
         uvloop.install()
     except ImportError:
         pass
-    results = {name: asyncio.run(measure(target)) for name, target in APPS.items()}
+    results = asyncio.run(measure_all(APPS))
     starlette = results["Starlette"][0]
     print(
         f"uvicorn + uvloop + httptools, 1 worker, {CONNECTIONS} keep-alive connections,"
