@@ -85,10 +85,12 @@ class App(Scaffold):
         if static_folder is not None:
             if self.static_url_path is None:
                 self.static_url_path = "/" + os.path.basename(static_folder.rstrip("/"))
-            self.add_url_rule(
+            self.router.add(
                 self.static_url_path.rstrip("/") + "/<path:filename>",
                 "static",
                 self.send_static_file,
+                self.send_static_file,
+                last=True,
             )
 
     # -- settings ------------------------------------------------------------

@@ -256,16 +256,16 @@ class RequestContext:
         return chain
 
     def teardown_may_suspend(self) -> bool:
-        """Whether popping runs anything that could wait (async hooks or
+        """Whether popping may run anything that could wait (hooks or
         receivers), so that it needs shielding from cancellation. A pop that
-        never suspends cannot be interrupted, and skips the shield's cost."""
-        app = self.app
+        never suspends cannot be interrupted, and skips the shield's cost.
+        Conservative and cheap: any receiver at all counts, for any app."""
         return bool(
             self.hooks().teardown
-            or self.kind.tearing_down.has_receivers_for(app)
-            or (self._app_ctx is not None and app.teardown_appcontext_chain())
-            or appcontext_tearing_down.has_receivers_for(app)
-            or appcontext_popped.has_receivers_for(app)
+            or self.kind.tearing_down.receivers
+            or (self._app_ctx is not None and self.app.teardown_appcontext_chain())
+            or appcontext_tearing_down.receivers
+            or appcontext_popped.receivers
         )
 
     async def pop(self, exc: BaseException | None = None) -> None:

@@ -166,6 +166,7 @@ class Router:
     def __init__(self) -> None:
         self.rules: list[Rule] = []
         self.websocket_rules: list[Rule] = []
+        self._last = 0  # how many rules at the end of self.rules stay last
         self._by_endpoint: dict[str, list[Rule]] = {}
         self._views: dict[str, Callable[..., Any]] = {}
 
@@ -177,8 +178,10 @@ class Router:
         original: Callable[..., Any],
         methods: Iterable[str] | None = None,
         websocket: bool = False,
+        last: bool = False,
     ) -> Rule:
-        """Add an HTTP rule, or a websocket rule (``websocket=True``).
+        """Add an HTTP rule, or a websocket rule (``websocket=True``); with
+        ``last``, the rule is tried after all others (the static files').
 
         :raises ValueError: a bad rule, or ``endpoint`` already names another view.
         """
@@ -199,7 +202,15 @@ class Router:
         _anchor_at_end(route)
         automatic = "OPTIONS" not in {m.upper() for m in methods or ()}
         entry = Rule(rule, endpoint, chosen, automatic, view, route, builders)
-        (self.websocket_rules if websocket else self.rules).append(entry)
+        if websocket:
+            self.websocket_rules.append(entry)
+        elif last:
+            self.rules.append(entry)
+            self._last += 1
+        else:
+            # Before the rules kept last (the static files' catch-all), so
+            # the app's own routes are tried first, as Flask's sorting does.
+            self.rules.insert(len(self.rules) - self._last, entry)
         self._by_endpoint.setdefault(endpoint, []).append(entry)
         self._views[endpoint] = original
         return entry

@@ -77,7 +77,14 @@ class Session(dict[str, Any]):
 
 
 class NullSession(Session):
-    """The session when no ``SECRET_KEY`` is set: readable, empty, unwritable."""
+    """The session when no ``SECRET_KEY`` is set: readable, empty, unwritable.
+    Immutable, so one instance serves every request."""
+
+    def __getitem__(self, key: str) -> Any:
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return default
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(
@@ -94,10 +101,15 @@ class SessionInterface:
     and set ``app.session_interface``. Both hooks are async."""
 
     null_session_class = NullSession
+    _null: Session | None = None
 
     def null_session(self, app: App) -> Session:
-        """The session to use when a real one cannot be had."""
-        return self.null_session_class()
+        """The session to use when a real one cannot be had (shared: it
+        cannot be changed)."""
+        null = self._null
+        if null is None:
+            null = self._null = self.null_session_class()
+        return null
 
     def is_null_session(self, session: Session) -> bool:
         """Whether ``session`` is a null session (never saved)."""
