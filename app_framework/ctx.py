@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextvars import Token
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from .globals import _cv_app, _cv_request
 from .signals import (
@@ -103,7 +103,27 @@ async def run_teardown(
         await send_logged(app, signal, exc=exc)
 
 
-class AppContext:
+class _Pushable:
+    """``async with ctx:`` pushes on entry and pops on exit, passing the
+    block's exception (if any) to teardown, as Flask's contexts do."""
+
+    push: Callable[[], Awaitable[None]]
+    pop: Callable[[BaseException | None], Awaitable[None]]
+
+    async def __aenter__(self) -> Self:
+        await self.push()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.pop(exc)
+
+
+class AppContext(_Pushable):
     """Makes ``current_app`` and ``g`` available; pushed for every request.
 
     Use ``async with app.app_context():`` outside requests (CLI commands,
@@ -146,18 +166,6 @@ class AppContext:
         if appcontext_popped.has_receivers_for(self.app):
             await send_logged(self.app, appcontext_popped)
 
-    async def __aenter__(self) -> AppContext:
-        await self.push()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.pop(exc)
-
     def __repr__(self) -> str:
         return f"<AppContext of {self.app.name!r}>"
 
@@ -181,7 +189,7 @@ WEBSOCKET = ConnectionKind(
 )
 
 
-class RequestContext:
+class RequestContext(_Pushable):
     """Makes ``request`` (or ``websocket``) and ``session`` available for one
     HTTP request or websocket connection.
 
@@ -289,18 +297,6 @@ class RequestContext:
             if self._app_ctx is not None:
                 app_ctx, self._app_ctx = self._app_ctx, None
                 await app_ctx.pop(exc)
-
-    async def __aenter__(self) -> RequestContext:
-        await self.push()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.pop(exc)
 
     def __repr__(self) -> str:
         method = "WEBSOCKET" if self.kind.websocket else self.request.method

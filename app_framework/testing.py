@@ -165,22 +165,8 @@ class TestClient(httpx.AsyncClient):
         cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if cookie:
             all_headers.setdefault("cookie", cookie)
-        scope = {
-            "type": "websocket",
-            "asgi": {"version": "3.0", "spec_version": "2.4"},
-            "http_version": "1.1",
-            "scheme": "ws",
-            "server": ("localhost", 80),
-            "client": ("127.0.0.1", 12345),
-            "root_path": "",
-            "path": path,
-            "raw_path": quote(path).encode(),
-            "query_string": query.encode(),
-            "headers": [
-                (k.lower().encode(), v.encode()) for k, v in all_headers.items()
-            ],
-            "subprotocols": [],
-        }
+        scope = make_scope("websocket", path, query, all_headers)
+        scope["subprotocols"] = []
         to_app, app_inbox = anyio.create_memory_object_stream[Message](100)
         app_outbox, from_app = anyio.create_memory_object_stream[Message](100)
         refused: WebsocketRejected | None = None
@@ -225,6 +211,25 @@ class TestClient(httpx.AsyncClient):
             await self.app(scope, receive, send)
 
 
+def make_scope(
+    kind: str, path: str, query: str, headers: Mapping[str, str]
+) -> dict[str, Any]:
+    """An ASGI scope as a server would build it for ``path`` (decoded)."""
+    return {
+        "type": kind,
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "scheme": "ws" if kind == "websocket" else "http",
+        "server": ("localhost", 80),
+        "client": ("127.0.0.1", 12345),
+        "root_path": "",
+        "path": path,
+        "raw_path": quote(path).encode(),
+        "query_string": query.encode(),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+
+
 def make_request(
     app: App,
     path: str,
@@ -243,20 +248,8 @@ def make_request(
         all_headers.setdefault("content-type", "application/json")
     if body:
         all_headers["content-length"] = str(len(body))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method.upper(),
-        "scheme": "http",
-        "server": ("localhost", 80),
-        "client": ("127.0.0.1", 12345),
-        "root_path": "",
-        "path": path,
-        "raw_path": quote(path).encode(),
-        "query_string": (query_string or query).encode(),
-        "headers": [(k.lower().encode(), v.encode()) for k, v in all_headers.items()],
-    }
+    scope = make_scope("http", path, query_string or query, all_headers)
+    scope["method"] = method.upper()
     sent = False
 
     async def receive() -> Message:
