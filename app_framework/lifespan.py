@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Send
@@ -41,28 +43,30 @@ async def startup(app: App) -> None:
     A failure sends ``got_serving_exception`` and is raised.
     """
     warn_about_weak_secret(app)
-    try:
-        async with app.app_context():
-            for func in app.before_serving_funcs:
-                await as_async(func)()
-            if serving_started.has_receivers_for(app):
-                await serving_started.send_async(app)
-    except Exception as exc:
-        await send_logged(app, got_serving_exception, exception=exc)
-        raise
+    async with _reported(app), app.app_context():
+        for func in app.before_serving_funcs:
+            await as_async(func)()
+        if serving_started.has_receivers_for(app):
+            await serving_started.send_async(app)
 
 
 async def shutdown(app: App) -> None:
     """In an app context: ``serving_stopping``, then waiting for background
     tasks (at most ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds), then the
     ``after_serving`` hooks. A failure sends ``got_serving_exception``."""
+    async with _reported(app), app.app_context():
+        if serving_stopping.has_receivers_for(app):
+            await serving_stopping.send_async(app)
+        await app.background.wait(app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
+        for func in app.after_serving_funcs:
+            await as_async(func)()
+
+
+@asynccontextmanager
+async def _reported(app: App) -> AsyncIterator[None]:
+    """Send ``got_serving_exception`` for a failure, then let it propagate."""
     try:
-        async with app.app_context():
-            if serving_stopping.has_receivers_for(app):
-                await serving_stopping.send_async(app)
-            await app.background.wait(app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
-            for func in app.after_serving_funcs:
-                await as_async(func)()
+        yield
     except Exception as exc:
         await send_logged(app, got_serving_exception, exception=exc)
         raise
