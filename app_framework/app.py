@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from jinja2 import Environment
+from jinja2 import Environment, Template
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from asignals._refs import is_async_callable
@@ -78,6 +78,8 @@ class App(Scaffold):
         self._chains: dict[tuple[str | None, bool], HookChain] = {}
         self._appcontext_teardown: tuple[AsyncFunc, ...] | None = None
         self.context_processors: list[Callable[..., Any]] = []
+        self.string_templates: dict[str, Template] = {}
+        """Compiled ``render_template_string`` sources (see ``templating``)."""
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         self._stack: ASGIApp | None = None
         self._pipeline = Pipeline(self)

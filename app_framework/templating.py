@@ -121,10 +121,27 @@ async def render_template(
     return await _render(_select(template_name_or_list), context)
 
 
+STRING_TEMPLATES_KEPT = 128
+"""How many compiled string templates each app keeps (oldest dropped first)."""
+
+
+def _from_string(source: str) -> Template:
+    """The compiled template for ``source``. Compiling is the slow part of
+    rendering a short string, and a compiled template can be reused."""
+    app = app_context().app
+    kept = app.string_templates
+    template = kept.get(source)
+    if template is None:
+        template = app.jinja_env.from_string(source)
+        if len(kept) >= STRING_TEMPLATES_KEPT:
+            del kept[next(iter(kept))]
+        kept[source] = template
+    return template
+
+
 async def render_template_string(source: str, **context: Any) -> str:
     """Render a template given as a string (its ``template.name`` is None)."""
-    env = app_context().app.jinja_env
-    return await _render(env.from_string(source), context)
+    return await _render(_from_string(source), context)
 
 
 async def _stream(template: Template, context: dict[str, Any]) -> StreamingResponse:
@@ -150,5 +167,4 @@ async def stream_template(
 
 async def stream_template_string(source: str, **context: Any) -> StreamingResponse:
     """:func:`stream_template` for a template given as a string."""
-    env = app_context().app.jinja_env
-    return await _stream(env.from_string(source), context)
+    return await _stream(_from_string(source), context)

@@ -286,3 +286,25 @@ def test_safe_join() -> None:
     )
     for bad in ("../x", "/etc/passwd", "a/../../x", "..", "", "a\\b", "a\x00b"):
         assert safe_join("/srv/static", bad) is None, bad
+
+
+async def test_string_templates_are_compiled_once_and_kept_bounded(
+    site: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app_framework import templating
+
+    seen: list[Template] = []
+
+    def remember(sender: App, template: Template, context: dict[str, Any]) -> None:
+        seen.append(template)
+
+    monkeypatch.setattr(templating, "STRING_TEMPLATES_KEPT", 3)
+    with signals.template_rendered.connected_to(remember, site):
+        async with site.app_context():
+            assert await render_template_string("{{ n }}", n=1) == "1"
+            assert await render_template_string("{{ n }}", n=2) == "2"
+            for i in range(5):
+                await render_template_string(f"{{{{ n }}}}{i}", n=0)
+    assert seen[0] is seen[1]  # the same compiled template, rendered twice
+    assert len(site.string_templates) == 3
+    assert "{{ n }}" not in site.string_templates  # the oldest went first
