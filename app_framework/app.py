@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jinja2 import Environment, Template
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from asignals._refs import is_async_callable
-
 from .background import BackgroundTasks
 from .blueprints import Blueprint
 from .config import DEFAULTS, Config
@@ -147,29 +145,17 @@ class App(Scaffold):
                 "register routes, hooks and middleware at start-up."
             )
 
-    def add_url_rule(
+    def _add_rule(
         self,
         rule: str,
-        endpoint: str | None = None,
-        view_func: Callable[..., Any] | None = None,
-        methods: Iterable[str] | None = None,
-        *,
-        websocket: bool = False,
+        endpoint: str,
+        view_func: Callable[..., Any],
+        methods: Iterable[str] | None,
+        websocket: bool,
     ) -> None:
-        """Register ``view_func`` (async, or sync: run in a worker thread)
-        for ``rule``. See :meth:`Scaffold.add_url_rule`.
-
-        :raises ValueError: a malformed rule or an endpoint taken by another view.
-        :raises TypeError: no view, or a sync websocket view.
-        """
-        self._check_setup("add_url_rule")
-        if view_func is None:
-            raise TypeError("add_url_rule() needs a view_func")
-        if websocket and not is_async_callable(view_func):
-            raise TypeError(f"websocket view {view_func!r} must be an async function")
-        name = endpoint or view_func.__name__
+        # Sync views run in a worker thread; see Scaffold.add_url_rule.
         view = as_async_view(view_func)
-        self.router.add(rule, name, view, view_func, methods, websocket)
+        self.router.add(rule, endpoint, view, view_func, methods, websocket)
 
     def register_blueprint(
         self, blueprint: Blueprint, url_prefix: str | None = None

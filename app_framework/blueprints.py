@@ -56,23 +56,20 @@ class Blueprint(Scaffold):
                 "registered on an app. Set it up fully before register_blueprint()."
             )
 
-    def add_url_rule(
+    def _add_rule(
         self,
         rule: str,
-        endpoint: str | None = None,
-        view_func: Callable[..., Any] | None = None,
-        methods: Iterable[str] | None = None,
-        *,
-        websocket: bool = False,
+        endpoint: str,
+        view_func: Callable[..., Any],
+        methods: Iterable[str] | None,
+        websocket: bool,
     ) -> None:
-        """Record a rule; it is added to the app, prefixed, on registration."""
-        self._check_setup("add_url_rule")
-        if view_func is None:
-            raise TypeError("add_url_rule() needs a view_func")
-        name = endpoint or view_func.__name__
-        if "." in name:
-            raise ValueError(f"endpoint {name!r} of a blueprint may not contain '.'")
-        self.rules.append((rule, name, view_func, methods, websocket))
+        """Keep a rule; it is added to the app, prefixed, on registration."""
+        if "." in endpoint:
+            raise ValueError(
+                f"endpoint {endpoint!r} of a blueprint may not contain '.'"
+            )
+        self.rules.append((rule, endpoint, view_func, methods, websocket))
 
     def register(self, app: App, url_prefix: str | None = None) -> None:
         """Add this blueprint's rules to ``app`` (called by ``register_blueprint``)."""

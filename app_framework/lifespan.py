@@ -78,21 +78,20 @@ async def lifespan(app: App, receive: Receive, send: Send) -> None:
     A failing start-up hook is reported as ``lifespan.startup.failed`` with
     its traceback, so the server refuses to start and says why.
     """
-    await receive()  # lifespan.startup
+    if await _phase(app, receive, send, "startup"):
+        await _phase(app, receive, send, "shutdown")
+
+
+async def _phase(app: App, receive: Receive, send: Send, name: str) -> bool:
+    """Wait for ``lifespan.<name>``, run it, answer complete or failed (with
+    the traceback). Returns whether it completed."""
+    await receive()
     try:
-        await app.startup()
+        await (app.startup() if name == "startup" else app.shutdown())
     except Exception as exc:
-        app.logger.error("Start-up failed", exc_info=exc)
+        app.logger.error("Lifespan %s failed", name, exc_info=exc)
         message = "".join(traceback.format_exception(exc))
-        await send({"type": "lifespan.startup.failed", "message": message})
-        return
-    await send({"type": "lifespan.startup.complete"})
-    await receive()  # lifespan.shutdown
-    try:
-        await app.shutdown()
-    except Exception as exc:
-        app.logger.error("Shutdown failed", exc_info=exc)
-        message = "".join(traceback.format_exception(exc))
-        await send({"type": "lifespan.shutdown.failed", "message": message})
-        return
-    await send({"type": "lifespan.shutdown.complete"})
+        await send({"type": f"lifespan.{name}.failed", "message": message})
+        return False
+    await send({"type": f"lifespan.{name}.complete"})
+    return True

@@ -108,7 +108,29 @@ class Scaffold:
         ``endpoint`` defaults to the function's name; ``methods`` to GET
         (HEAD and OPTIONS are added). With ``websocket=True`` the rule
         answers websocket connections and the view must be async.
+
+        :raises TypeError: no view, or a sync websocket view.
+        :raises ValueError: a malformed rule, or an endpoint that is taken
+            (by the app) or has a '.' (on a blueprint).
         """
+        self._check_setup("add_url_rule")
+        if view_func is None:
+            raise TypeError("add_url_rule() needs a view_func")
+        if websocket and not is_async_callable(view_func):
+            raise TypeError(f"websocket view {view_func!r} must be an async function")
+        self._add_rule(
+            rule, endpoint or view_func.__name__, view_func, methods, websocket
+        )
+
+    def _add_rule(
+        self,
+        rule: str,
+        endpoint: str,
+        view_func: Callable[..., Any],
+        methods: Iterable[str] | None,
+        websocket: bool,
+    ) -> None:
+        """Register a checked rule (the app) or keep it (a blueprint)."""
         raise NotImplementedError
 
     def route(
