@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,6 +29,7 @@ from .scaffold import (
     module_folder,
 )
 from .sessions import SecureCookieSessionInterface, SessionInterface
+from .signals import Listening
 from .templating import create_environment
 from .wrappers import Request
 
@@ -82,6 +83,8 @@ class App(Scaffold):
         self._stack: ASGIApp | None = None
         self._pipeline = Pipeline(self)
         self.background = BackgroundTasks(self)
+        self.listening = Listening(self)
+        """Which signals have receivers for this app: ``signal in app.listening``."""
         if static_folder is not None:
             if self.static_url_path is None:
                 self.static_url_path = "/" + os.path.basename(static_folder.rstrip("/"))
@@ -364,14 +367,16 @@ class App(Scaffold):
             self._stack = stack
         await stack(scope, receive, send)
 
-    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A plain function returning the coroutine: one layer less per request.
         kind = scope["type"]
         if kind == "http":
-            await self._pipeline(scope, receive, send)
-        elif kind == "websocket":
-            await self._pipeline.websocket(scope, receive, send)
-        elif kind == "lifespan":
-            await lifespan(self, receive, send)
+            return self._pipeline(scope, receive, send)
+        if kind == "websocket":
+            return self._pipeline.websocket(scope, receive, send)
+        if kind == "lifespan":
+            return lifespan(self, receive, send)
+        raise ValueError(f"unknown ASGI scope type {kind!r}")
 
     def _get_current_object(self) -> App:
         """This app (so ``current_app._get_current_object()`` type-checks)."""

@@ -58,7 +58,7 @@ class BackgroundTasks:
                     )
             except Exception as exc:
                 app.logger.error("Background task %r failed", func, exc_info=exc)
-                if got_background_exception.has_receivers_for(app):
+                if got_background_exception in app.listening:
                     await send_logged(app, got_background_exception, exception=exc)
 
     async def wait(self, grace: float) -> None:

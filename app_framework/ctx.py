@@ -23,7 +23,7 @@ from .signals import (
 from .wrappers import Connection, Request, Websocket
 
 if TYPE_CHECKING:
-    from asignals import Signal
+    from asignals import Outcome, Signal
 
     from .app import App
     from .routing import Rule
@@ -75,12 +75,21 @@ class _AppGlobals:
 
 async def send_logged(app: App, signal: Signal, **kwargs: Any) -> None:
     """Send ``signal``; a receiver that raises is logged, the others still run.
-    (Callers check ``signal.has_receivers_for(app)`` first, which is cheaper.)
+    (Callers check ``signal in app.listening`` first, which is cheaper.)
 
     For signals sent while cleaning up or reporting an error, where a faulty
     receiver must not hide the original problem or stop the cleanup.
     """
-    for receiver, outcome in await signal.send_async_robust(app, **kwargs):
+    log_failures(app, signal, await signal.send_async_robust(app, **kwargs))
+
+
+def log_failures(
+    app: App, signal: Signal, outcomes: list[tuple[Callable[..., Any], Outcome]]
+) -> None:
+    """Log each receiver that raised in a robust send of ``signal``.
+    (A plain function, so hot paths can inline ``send_logged`` without
+    paying for one more coroutine.)"""
+    for receiver, outcome in outcomes:
         if outcome.error is not None:
             app.logger.error(
                 "Error in %s receiver %r", signal, receiver, exc_info=outcome.error
@@ -90,17 +99,14 @@ async def send_logged(app: App, signal: Signal, **kwargs: Any) -> None:
 async def run_teardown(
     app: App,
     funcs: tuple[Callable[[BaseException | None], Awaitable[Any]], ...],
-    signal: Signal,
     exc: BaseException | None,
 ) -> None:
-    """Run teardown callbacks then send ``signal``; log errors, never stop early."""
+    """Run teardown callbacks in order; log errors, never stop early."""
     for func in funcs:
         try:
             await func(exc)
         except Exception:
             app.logger.exception("Error in teardown function %r", func)
-    if signal.has_receivers_for(app):
-        await send_logged(app, signal, exc=exc)
 
 
 class _Pushable:
@@ -139,7 +145,7 @@ class AppContext(_Pushable):
     async def push(self) -> None:
         """Make this the current app context and send ``appcontext_pushed``."""
         self._tokens.append(_cv_app.set(self))
-        if appcontext_pushed.has_receivers_for(self.app):
+        if appcontext_pushed in self.app.listening:
             try:
                 await appcontext_pushed.send_async(self.app)
             except BaseException:
@@ -156,15 +162,22 @@ class AppContext(_Pushable):
             raise RuntimeError(
                 f"Popped wrong app context: {current!r} instead of {self!r}"
             )
+        app = self.app
         try:
             if len(self._tokens) == 1:
-                funcs = self.app.teardown_appcontext_chain()
-                if funcs or appcontext_tearing_down.has_receivers_for(self.app):
-                    await run_teardown(self.app, funcs, appcontext_tearing_down, exc)
+                funcs = app.teardown_appcontext_chain()
+                if funcs:
+                    await run_teardown(app, funcs, exc)
+                if appcontext_tearing_down in app.listening:
+                    outcomes = await appcontext_tearing_down.send_async_robust(
+                        app, exc=exc
+                    )
+                    log_failures(app, appcontext_tearing_down, outcomes)
         finally:
             _cv_app.reset(self._tokens.pop())
-        if appcontext_popped.has_receivers_for(self.app):
-            await send_logged(self.app, appcontext_popped)
+        if appcontext_popped in app.listening:
+            outcomes = await appcontext_popped.send_async_robust(app)
+            log_failures(app, appcontext_popped, outcomes)
 
     def __repr__(self) -> str:
         return f"<AppContext of {self.app.name!r}>"
@@ -263,19 +276,6 @@ class RequestContext(_Pushable):
             self._hooks = chain
         return chain
 
-    def teardown_may_suspend(self) -> bool:
-        """Whether popping may run anything that could wait (hooks or
-        receivers), so that it needs shielding from cancellation. A pop that
-        never suspends cannot be interrupted, and skips the shield's cost.
-        Conservative and cheap: any receiver at all counts, for any app."""
-        return bool(
-            self.hooks().teardown
-            or self.kind.tearing_down.receivers
-            or (self._app_ctx is not None and self.app.teardown_appcontext_chain())
-            or appcontext_tearing_down.receivers
-            or appcontext_popped.receivers
-        )
-
     async def pop(self, exc: BaseException | None = None) -> None:
         """Tear down the request, unbind it and pop the app context it pushed.
 
@@ -286,11 +286,14 @@ class RequestContext(_Pushable):
             raise RuntimeError(
                 f"Popped wrong request context: {current!r} instead of {self!r}"
             )
+        app = self.app
         try:
             funcs = self.hooks().teardown
+            if funcs:
+                await run_teardown(app, funcs, exc)
             signal = self.kind.tearing_down
-            if funcs or signal.has_receivers_for(self.app):
-                await run_teardown(self.app, funcs, signal, exc)
+            if signal in app.listening:
+                log_failures(app, signal, await signal.send_async_robust(app, exc=exc))
         finally:
             _cv_request.reset(self._token)
             self._token = None

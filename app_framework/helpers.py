@@ -206,7 +206,7 @@ async def flash(message: str, category: str = "message") -> None:
     flashes = list(ctx.session.get(_FLASHES, []))
     flashes.append([category, message])
     ctx.session[_FLASHES] = flashes
-    if message_flashed.has_receivers_for(ctx.app):
+    if message_flashed in ctx.app.listening:
         await message_flashed.send_async(ctx.app, message=message, category=category)
 
 

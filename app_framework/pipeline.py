@@ -14,12 +14,12 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import anyio
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from ._shielding import shielded
 from .ctx import RequestContext, send_logged
 from .exceptions import HTTPException, InternalServerError, describe
 from .helpers import to_response
@@ -44,16 +44,19 @@ class Pipeline:
     def __init__(self, app: App) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    # Entry points are plain functions returning the coroutine that does
+    # the work: one coroutine layer less on every request.
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         """Handle one HTTP request."""
         app = self.app
         request = app.request_class(scope, receive, app.config["MAX_CONTENT_LENGTH"])
-        await self._in_context(RequestContext(app, request), self._serve_http, send)
+        return self._in_context(RequestContext(app, request), self._serve_http, send)
 
-    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def websocket(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         """Handle one websocket connection (same lifecycle, websocket signals)."""
         connection = Websocket(scope, receive, send, self.app)
-        await self._in_context(
+        return self._in_context(
             RequestContext(self.app, connection), self._serve_websocket, send
         )
 
@@ -63,8 +66,8 @@ class Pipeline:
         serve: Callable[[RequestContext, Send], Awaitable[None]],
         send: Send,
     ) -> None:
-        """Push, serve, then tear down exactly once (shielded when teardown
-        could suspend) and start the background tasks the request added."""
+        """Push, serve, then tear down exactly once (shielded from
+        cancellation) and start the background tasks the request added."""
         try:
             await ctx.push()
         except Exception as exc:  # e.g. a faulty appcontext_pushed receiver
@@ -73,11 +76,7 @@ class Pipeline:
         try:
             await serve(ctx, send)
         finally:
-            if ctx.teardown_may_suspend():
-                with _shield():
-                    await ctx.pop(ctx.error)
-            else:
-                await ctx.pop(ctx.error)
+            await shielded(ctx.pop(ctx.error))
             for func, args, kwargs in ctx.background:
                 self.app.background.spawn(func, args, kwargs)
 
@@ -102,38 +101,28 @@ class Pipeline:
 
     async def respond(self, ctx: RequestContext) -> StarletteResponse:
         """Steps 3 to 7: the response for the bound request, errors handled."""
-        chain = ctx.hooks()
+        app, chain = self.app, ctx.hooks()
         try:
-            return await self._full_dispatch(ctx, chain)
+            try:
+                if request_started in app.listening:
+                    await request_started.send_async(app)
+                rv = None
+                for func in chain.before:
+                    rv = await func()
+                    if rv is not None:
+                        break
+                else:
+                    rule = ctx.rule
+                    if rule is None:
+                        rv = _without_view(ctx)
+                    else:
+                        rv = await rule.view(**ctx.request.view_args)
+            except Exception as exc:
+                rv = await self._handle_user_exception(chain, exc)
+            return await self._finalize(ctx, chain, rv)
         except Exception as exc:
             ctx.error = exc
             return await self._handle_exception(ctx, chain, exc)
-
-    async def _full_dispatch(
-        self, ctx: RequestContext, chain: HookChain
-    ) -> StarletteResponse:
-        app = self.app
-        try:
-            if request_started.has_receivers_for(app):
-                await request_started.send_async(app)
-            rv = None
-            for func in chain.before:
-                rv = await func()
-                if rv is not None:
-                    break
-            else:
-                rv = await self._dispatch(ctx)
-        except Exception as exc:
-            rv = await self._handle_user_exception(chain, exc)
-        return await self._finalize(ctx, chain, rv)
-
-    async def _dispatch(self, ctx: RequestContext) -> Any:
-        if ctx.routing_error is not None:
-            raise ctx.routing_error
-        if ctx.rule is None:  # OPTIONS on a path with no explicit OPTIONS view
-            allow = ", ".join(sorted(ctx.allowed_methods))
-            return Response(status=200, headers={"Allow": allow})
-        return await ctx.rule.view(**ctx.request.view_args)
 
     async def _handle_user_exception(self, chain: HookChain, exc: Exception) -> Any:
         """An HTTP error or an exception with a handler becomes a response;
@@ -161,7 +150,7 @@ class Pipeline:
             session = ctx.session
             if not app.session_interface.is_null_session(session):
                 await app.session_interface.save_session(app, session, response)
-            if request_finished.has_receivers_for(app):
+            if request_finished in app.listening:
                 await request_finished.send_async(app, response=response)
         except Exception:
             if not from_error:
@@ -175,7 +164,7 @@ class Pipeline:
         """An unhandled exception: signal, log, then the 500 response (or
         re-raise when exceptions propagate, as in testing)."""
         app = self.app
-        if got_request_exception.has_receivers_for(app):
+        if got_request_exception in app.listening:
             await send_logged(app, got_request_exception, exception=exc)
         if app.propagate_exceptions:
             raise exc
@@ -214,7 +203,7 @@ class Pipeline:
         """An unhandled exception: keep it for teardown, signal it, log it."""
         ctx.error = exc
         signal = ctx.kind.got_exception
-        if signal.has_receivers_for(self.app):
+        if signal in self.app.listening:
             await send_logged(self.app, signal, exception=exc)
         self.app.logger.error("%s %s", what, ctx.connection.url.path, exc_info=exc)
 
@@ -225,7 +214,7 @@ class Pipeline:
         app, ws, chain = self.app, ctx.websocket, ctx.hooks()
         try:
             try:
-                if websocket_started.has_receivers_for(app):
+                if websocket_started in app.listening:
                     await websocket_started.send_async(app)
                 for func in chain.before:
                     refusal = await func()
@@ -245,7 +234,7 @@ class Pipeline:
                 else:
                     raise
             await _close(ws, 1000)
-            if websocket_finished.has_receivers_for(app):
+            if websocket_finished in app.listening:
                 await websocket_finished.send_async(app)
         except Exception as exc:
             await self._report(ctx, exc, "Exception in websocket")
@@ -262,17 +251,13 @@ async def _close(ws: Websocket, code: int, reason: str = "") -> None:
         pass
 
 
-_scope_class: type[anyio.CancelScope] | None = None
-
-
-def _shield() -> anyio.CancelScope:
-    """A shielding cancel scope. ``anyio.CancelScope()`` looks the async
-    library up on every call (about 1.5 µs); the class it returns is cached
-    instead, as a process serves requests on one async library."""
-    global _scope_class
-    if _scope_class is None:
-        _scope_class = type(anyio.CancelScope())
-    return _scope_class(shield=True)
+def _without_view(ctx: RequestContext) -> Response:
+    """No rule matched: raise the routing error (404, 405, redirect), or
+    answer OPTIONS on a path with no explicit OPTIONS view."""
+    if ctx.routing_error is not None:
+        raise ctx.routing_error
+    allow = ", ".join(sorted(ctx.allowed_methods))
+    return Response(status=200, headers={"Allow": allow})
 
 
 def _http_error_response(exc: HTTPException) -> Response:

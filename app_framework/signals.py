@@ -3,15 +3,19 @@
 The sender is always the application object. Signals are sent with
 ``send_async``: async receivers are awaited before the pipeline moves on,
 sync receivers run inline. A signal with nothing connected is skipped with
-one plan lookup (``signal.has_receivers_for(app)``), so unused signals cost
-next to nothing, even when another app in the process has receivers.
+a set lookup (``signal in app.listening``, see :class:`Listening`), so unused
+signals cost next to nothing, even when another app in the process has
+receivers.
 """
 
 from __future__ import annotations
 
-from asignals import NamedSignal, Namespace
+from typing import Any
+
+from asignals import NamedSignal, Namespace, Signal
 
 __all__ = [
+    "Listening",
     "Namespace",
     "appcontext_popped",
     "appcontext_pushed",
@@ -117,3 +121,57 @@ got_background_exception = _signals.signal(
 def all_signals() -> dict[str, NamedSignal]:
     """Every framework signal by name, for ``python -m app_framework signals``."""
     return dict(_signals)
+
+
+class _Changes:
+    """How often a receiver was connected to or disconnected from any
+    framework signal; :class:`Listening` recomputes when this moves."""
+
+    count = 0
+
+
+def _count_change(signal: Signal, **kwargs: Any) -> None:
+    _Changes.count += 1
+
+
+for _signal in _signals.values():
+    _signal.receiver_connected.connect(_count_change, weak=False)
+    _signal.receiver_disconnected.connect(_count_change, weak=False)
+
+
+class Listening:
+    """Which framework signals have receivers for one app: ``signal in
+    app.listening``.
+
+    The same answer as ``signal.has_receivers_for(app)`` at less than half
+    the cost, which matters with a dozen checks per request. It is
+    recomputed after any receiver is connected to or disconnected from any
+    framework signal (their ``receiver_connected`` and
+    ``receiver_disconnected`` meta-signals count the changes), so a receiver
+    connected in the middle of a request is heard from its next signal on.
+    When a weakly connected receiver dies, the answer may stay True until
+    the next change: the send then finds nobody, which is correct, only
+    slower.
+    """
+
+    __slots__ = ("_app", "_state")
+
+    def __init__(self, app: object) -> None:
+        self._app = app
+        self._state: tuple[int, frozenset[Signal]] = (-1, frozenset())
+
+    def __contains__(self, signal: Signal) -> bool:
+        count, heard = self._state
+        if count != _Changes.count:
+            heard = self._refresh()
+        return signal in heard
+
+    def _refresh(self) -> frozenset[Signal]:
+        count = _Changes.count  # read first: a change while computing shows next time
+        heard = frozenset(
+            signal
+            for signal in _signals.values()
+            if signal.has_receivers_for(self._app)
+        )
+        self._state = (count, heard)  # one assignment: threads see both or neither
+        return heard

@@ -90,7 +90,7 @@ async def _prepare(app: App, template: Template, context: dict[str, Any]) -> Non
         extra.update(await processor())
     for key, value in extra.items():
         context.setdefault(key, value)  # what the caller passed wins
-    if before_render_template.has_receivers_for(app):
+    if before_render_template in app.listening:
         await before_render_template.send_async(app, template=template, context=context)
 
 
@@ -98,7 +98,7 @@ async def _render(template: Template, context: dict[str, Any]) -> str:
     app = app_context().app
     await _prepare(app, template, context)
     text = await template.render_async(context)
-    if template_rendered.has_receivers_for(app):
+    if template_rendered in app.listening:
         await template_rendered.send_async(app, template=template, context=context)
     return text
 
@@ -151,7 +151,7 @@ async def _stream(template: Template, context: dict[str, Any]) -> StreamingRespo
     async def generate() -> AsyncIterator[str]:
         async for chunk in template.generate_async(context):
             yield chunk
-        if template_rendered.has_receivers_for(app):
+        if template_rendered in app.listening:
             await template_rendered.send_async(app, template=template, context=context)
 
     return StreamingResponse(generate(), media_type="text/html")

@@ -75,7 +75,7 @@ class Websocket(Connection, StarletteWebSocket):
         data: str | bytes = (
             message["text"] if message.get("text") is not None else message["bytes"]
         )
-        if websocket_received.has_receivers_for(self._owner):
+        if websocket_received in self._owner.listening:
             await websocket_received.send_async(self._owner, message=data)
         return data
 
@@ -85,7 +85,7 @@ class Websocket(Connection, StarletteWebSocket):
             await self.send({"type": "websocket.send", "text": data})
         else:
             await self.send({"type": "websocket.send", "bytes": bytes(data)})
-        if websocket_sent.has_receivers_for(self._owner):
+        if websocket_sent in self._owner.listening:
             await websocket_sent.send_async(self._owner, data=data)
 
     async def receive_json(self, mode: str = "text") -> Any:

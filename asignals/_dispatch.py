@@ -50,6 +50,23 @@ class Outcome(NamedTuple):
         return self.value
 
 
+_RETURNED_NONE = Outcome()
+_new_tuple = tuple.__new__
+
+
+def returned(value: Any) -> Outcome:
+    """The Outcome of a receiver that returned ``value``.
+
+    Built with ``tuple.__new__`` (half the cost of the named tuple's
+    generated constructor), and shared when ``value`` is None, the common
+    case: outcomes are immutable, so sharing one is safe.
+    """
+    if value is None:
+        return _RETURNED_NONE
+    outcome: Outcome = _new_tuple(Outcome, (value, None))
+    return outcome
+
+
 def live(plan: Plan) -> list[tuple[Receiver, bool]]:
     """The plan's receivers that are still alive, with their async flag."""
     found = []
@@ -99,19 +116,16 @@ def call_wrapped(
     ]
 
 
-async def await_each(
-    plan: Plan, sender: Any, kwargs: dict[str, Any], wrapper: SyncWrapper | None
+async def await_wrapped(
+    plan: Plan, sender: Any, kwargs: dict[str, Any], wrapper: SyncWrapper
 ) -> list[tuple[Receiver, Any]]:
-    """``send_async`` over sync (or mixed) receivers, one after another."""
+    """``send_async`` with a ``_sync_wrapper``: sync receivers are called
+    through it and awaited, one receiver after another."""
     results = []
     for get, is_async in plan.entries:
         receiver = get()
-        if receiver is None:
-            continue
-        call = async_callable(receiver, is_async, wrapper)
-        if call is None:
-            results.append((receiver, receiver(sender, **kwargs)))
-        else:
+        if receiver is not None:
+            call = receiver if is_async else wrapper(receiver)
             results.append((receiver, await call(sender, **kwargs)))
     return results
 
@@ -119,7 +133,7 @@ async def await_each(
 def capture(call: Receiver, sender: Any, kwargs: dict[str, Any]) -> Outcome:
     """Call ``call`` and record whether it returned or raised."""
     try:
-        return Outcome(value=call(sender, **kwargs))
+        return returned(call(sender, **kwargs))
     except Exception as exc:
         return Outcome(error=exc)
 
@@ -127,7 +141,7 @@ def capture(call: Receiver, sender: Any, kwargs: dict[str, Any]) -> Outcome:
 async def capture_async(call: Receiver, sender: Any, kwargs: dict[str, Any]) -> Outcome:
     """Await ``call`` and record whether it returned or raised."""
     try:
-        return Outcome(value=await call(sender, **kwargs))
+        return returned(await call(sender, **kwargs))
     except Exception as exc:
         return Outcome(error=exc)
 
@@ -162,7 +176,8 @@ async def await_robust(
         except Exception as exc:
             outcomes.append((receiver, Outcome(error=exc)))
         else:
-            outcomes.append((receiver, Outcome(value)))
+            outcome = _RETURNED_NONE if value is None else returned(value)
+            outcomes.append((receiver, outcome))
     return outcomes
 
 
@@ -176,7 +191,7 @@ async def await_concurrently(
     failing receiver is recorded and never cancels the others.
     """
     receivers = live(plan)
-    outcomes: list[Outcome] = [Outcome()] * len(receivers)
+    outcomes: list[Outcome] = [_RETURNED_NONE] * len(receivers)
 
     async def run(index: int, call: Receiver) -> None:
         outcomes[index] = await capture_async(call, sender, kwargs)

@@ -41,17 +41,15 @@ class Plan:
 
     ``entries`` pairs each receiver's getter with whether it is async;
     ``getters`` is the same without the flags, for the loops that need none;
-    ``first_async`` is the getter of the first async receiver, if any;
-    ``all_async`` is true when every receiver is async (or there are none).
+    ``first_async`` is the getter of the first async receiver, if any.
     """
 
-    __slots__ = ("all_async", "entries", "first_async", "getters")
+    __slots__ = ("entries", "first_async", "getters")
 
     def __init__(self, entries: tuple[tuple[Getter, bool], ...]) -> None:
         self.entries = entries
         self.getters = tuple(getter for getter, _ in entries)
         self.first_async = next((g for g, is_async in entries if is_async), None)
-        self.all_async = all(is_async for _, is_async in entries)
 
 
 EMPTY_PLAN = Plan(())

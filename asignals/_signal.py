@@ -13,7 +13,7 @@ from ._dispatch import (
     Receiver,
     SyncWrapper,
     await_concurrently,
-    await_each,
+    await_wrapped,
     await_robust,
     call_robust,
     call_wrapped,
@@ -87,11 +87,14 @@ class Signal:
         if not callable(receiver):
             raise TypeError(f"receiver must be callable, got {receiver!r}")
         self._registry.connect(receiver, ANY_KEY if sender is ANY else sender, weak)
+        self._connected(receiver, sender, weak)
+        return receiver
+
+    def _connected(self, receiver: Receiver, sender: Any, weak: bool) -> None:
         if "receiver_connected" in self.__dict__:
             self.receiver_connected.send(
                 self, receiver=receiver, sender=sender, weak=weak
             )
-        return receiver
 
     def connect_via(self, sender: Any = ANY, weak: bool = False) -> Callable[[F], F]:
         """A decorator form of :meth:`connect`; strong by default."""
@@ -107,11 +110,14 @@ class Signal:
     ) -> Generator[None, None, None]:
         """Connect ``receiver`` (strongly) for the duration of a ``with`` block.
 
-        On exit only the connection this call made is undone: a receiver
-        that was already connected to ``sender``, or to other senders, stays.
+        Sends ``receiver_connected`` on entry, as :meth:`connect` does. On
+        exit only the connection this call made is undone (sending
+        ``receiver_disconnected``): a receiver that was already connected to
+        ``sender``, or to other senders, stays.
         """
         target = ANY_KEY if sender is ANY else sender
         is_new = self._registry.connect(receiver, target, weak=False)
+        self._connected(receiver, sender, weak=False)
         try:
             yield None
         finally:
@@ -228,20 +234,17 @@ class Signal:
         if _concurrent:
             outcomes = await await_concurrently(plan, sender, kwargs, _sync_wrapper)
             return unwrap_all(outcomes, repr(self))
-        if not plan.all_async:
-            if plan.first_async is None and _sync_wrapper is None:
-                # All sync: call inline here, saving a coroutine layer.
-                return [
-                    (receiver, receiver(sender, **kwargs))
-                    for get in plan.getters
-                    if (receiver := get()) is not None
-                ]
-            return await await_each(plan, sender, kwargs, _sync_wrapper)
+        if _sync_wrapper is not None:
+            return await await_wrapped(plan, sender, kwargs, _sync_wrapper)
         results = []
-        for get in plan.getters:
+        for get, is_async in plan.entries:
             receiver = get()
-            if receiver is not None:
+            if receiver is None:
+                continue
+            if is_async:
                 results.append((receiver, await receiver(sender, **kwargs)))
+            else:
+                results.append((receiver, receiver(sender, **kwargs)))
         return results
 
     def send_robust(

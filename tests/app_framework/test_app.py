@@ -193,3 +193,14 @@ async def test_weak_secret_key_warns_at_start_up_without_showing_it(
     if key:
         shown = key.decode() if isinstance(key, bytes) else key
         assert shown not in caplog.text.replace("SECRET_KEY", "")
+
+
+async def test_an_unknown_scope_type_is_refused(app: App) -> None:
+    async def receive() -> Message:
+        raise AssertionError("not called")
+
+    async def send(message: Message) -> None:
+        raise AssertionError("not called")
+
+    with pytest.raises(ValueError, match="unknown ASGI scope type 'telepathy'"):
+        await app({"type": "telepathy"}, receive, send)

@@ -580,3 +580,62 @@ async def test_concurrent_requests_are_isolated(app: App, client: TestClient) ->
     assert all(
         r == {"query": str(n), "g": str(n), "path": "/echo"} for n, r in results.items()
     )
+
+
+def test_listening_follows_every_kind_of_change(app: App) -> None:
+    other = App("other")
+    signal = signals.request_finished
+
+    def receiver(sender: App, **kwargs: Any) -> None:
+        return None
+
+    def heard() -> bool:
+        assert (signal in app.listening) is signal.has_receivers_for(app)
+        return signal in app.listening
+
+    assert not heard()
+    signal.connect(receiver, sender=other, weak=False)
+    assert not heard()  # another app's receiver is not this app's
+    signal.connect(receiver, sender=app, weak=False)
+    assert heard()
+    signal.disconnect(receiver, sender=app)
+    assert not heard()
+    with signal.connected_to(receiver):  # ANY sender
+        assert heard()
+    assert not heard()
+    signal.disconnect(receiver)
+    assert signals.request_started not in app.listening
+
+
+async def test_a_receiver_connected_mid_request_hears_the_rest(app: App) -> None:
+    finished: list[int] = []
+
+    def on_finished(sender: App, response: Response) -> None:
+        finished.append(response.status_code)
+
+    @app.route("/connect")
+    async def connect() -> str:
+        signals.request_finished.connect(on_finished, sender=app, weak=False)
+        return "connected"
+
+    try:
+        async with app.test_client() as client:
+            assert (await client.get("/connect")).status_code == 200
+        assert finished == [200]  # the same request's request_finished
+    finally:
+        signals.request_finished.disconnect(on_finished)
+
+
+async def test_a_dead_weak_receiver_costs_a_send_but_is_not_called(app: App) -> None:
+    calls: list[str] = []
+
+    def on_started(sender: App) -> None:
+        calls.append("called")
+
+    signals.request_started.connect(on_started, sender=app)  # weakly held
+    assert signals.request_started in app.listening
+    del on_started  # no disconnect: the listening answer may stay True
+    app.add_url_rule("/ok", "ok", lambda: "ok")
+    async with app.test_client() as client:
+        assert (await client.get("/ok")).text == "ok"
+    assert calls == []

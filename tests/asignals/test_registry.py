@@ -155,6 +155,31 @@ def test_death_queued_under_the_lock_is_applied_by_the_next_mutation() -> None:
     assert_empty(signal)
 
 
+@pytest.mark.parametrize("wrapped", [False, True])
+async def test_every_async_send_skips_a_dead_receiver_still_in_its_plan(
+    wrapped: bool,
+) -> None:
+    signal = Signal()
+
+    def receiver(sender: Any) -> None: ...
+
+    async def to_async(sender: Any) -> str:
+        return "wrapped"
+
+    signal.connect(receiver)
+    signal.connect(repr, weak=False)
+    wrapper = (lambda func: to_async) if wrapped else None
+    with signal._registry._lock:  # the death stays queued: the plan keeps it
+        del receiver
+        assert await signal.send_async(_sync_wrapper=wrapper) == [
+            (repr, "wrapped" if wrapped else "None")
+        ]
+        outcomes = await signal.send_async_robust(_sync_wrapper=wrapper)
+        assert [receiver for receiver, _ in outcomes] == [repr]
+    signal.disconnect(repr)
+    assert_empty(signal)
+
+
 def test_death_of_a_receiver_that_was_replaced_is_ignored() -> None:
     signal = Signal()
     handler = Handler()

@@ -360,7 +360,12 @@ def test_receiver_connected_meta_signal(recorder: Recorder) -> None:
     receiver = recorder.sync("r")
     app = object()
     signal.connect(receiver, sender=app, weak=False)
-    assert heard == [(signal, {"receiver": receiver, "sender": app, "weak": False})]
+    with signal.connected_to(receiver):  # as blinker's, which calls connect()
+        pass
+    assert heard == [
+        (signal, {"receiver": receiver, "sender": app, "weak": False}),
+        (signal, {"receiver": receiver, "sender": ANY, "weak": False}),
+    ]
 
 
 def test_receiver_disconnected_meta_signal(recorder: Recorder) -> None:
