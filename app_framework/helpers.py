@@ -22,7 +22,7 @@ from .signals import message_flashed
 
 if TYPE_CHECKING:
     from .ctx import RequestContext
-from .wrappers import Response
+from .wrappers import Response, html_response
 
 __all__ = [
     "flash",
@@ -69,6 +69,8 @@ def to_response(rv: Any) -> StarletteResponse:
 
     :raises TypeError: anything else, including None.
     """
+    if type(rv) is str:  # the most common return value, first
+        return html_response(rv)
     status: int | None = None
     headers: Any = None
     if isinstance(rv, tuple):
@@ -99,7 +101,7 @@ def _body_to_response(rv: Any) -> StarletteResponse:
     if isinstance(rv, StarletteResponse):
         return rv
     if isinstance(rv, str | bytes | bytearray):
-        return Response(rv)
+        return html_response(rv)
     if isinstance(rv, dict | list):
         return JSONResponse(rv)
     if isinstance(rv, AsyncIterable | Iterator):

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from starlette.convertors import PathConvertor, register_url_convertor
-from starlette.routing import Match, Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Scope
 
 from .exceptions import HTTPException
 
@@ -144,12 +145,39 @@ class Rule:
     route: Route | WebSocketRoute = field(repr=False)
     builders: dict[str, Callable[[Any], str]] = field(repr=False)
 
+    def view_args(self, found: re.Match[str]) -> dict[str, Any]:
+        """The converted values of a match of ``route.path_regex``."""
+        convertors = self.route.param_convertors
+        return {
+            name: convertors[name].convert(text)
+            for name, text in found.groupdict().items()
+        }
+
     def build(self, values: dict[str, Any]) -> str:
         """The path with ``values`` filled in (all parts must be given)."""
         return _FORMAT_PARAM.sub(
             lambda found: self.builders[found[1]](values[found[1]]),
             self.route.path_format,
         )
+
+
+def _route_path(scope: Scope) -> str:
+    """The path rules are matched against. ASGI puts the mount point
+    (``root_path``) in front of ``path``; it is not part of the rules."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        rest = path[len(root) :]
+        if not rest or rest.startswith("/"):
+            return rest
+    return path
+
+
+def _bind(ctx: RequestContext, rule: Rule, found: re.Match[str]) -> None:
+    connection = ctx.connection
+    connection.view_args = rule.view_args(found) if rule.builders else {}
+    connection.endpoint = rule.endpoint
+    ctx.rule = rule
 
 
 def allowed_methods(methods: Iterable[str] | None) -> frozenset[str]:
@@ -216,25 +244,29 @@ class Router:
         return entry
 
     def match_into(self, ctx: RequestContext) -> None:
-        """Match the request; record the rule, or the error to raise later."""
-        request = ctx.connection
-        scope = request.scope
-        if scope["type"] == "websocket":
-            self._match_websocket(ctx)
+        """Match the request; record the rule, or the error to raise later.
+
+        Each rule's path pattern and convertors are Starlette's, compiled by
+        its ``Route``; the loop is here, to take the request path once
+        rather than once per rule, and to know 405 from 404 as it goes.
+        """
+        scope = ctx.connection.scope
+        route_path = _route_path(scope)
+        if ctx.kind.websocket:
+            self._match_websocket(ctx, route_path)
             return
         allowed: set[str] = set()
         method, path = scope["method"], scope["path"]
         for rule in self.rules:
-            match, child = rule.route.matches(scope)
-            if match is Match.FULL and not (
+            found = rule.route.path_regex.match(route_path)
+            if found is None:
+                continue
+            if method in rule.methods and not (
                 method == "OPTIONS" and rule.automatic_options
             ):
-                ctx.rule = rule
-                request.view_args = child["path_params"]
-                request.endpoint = rule.endpoint
+                _bind(ctx, rule, found)
                 return
-            if match is not Match.NONE:
-                allowed |= rule.methods
+            allowed |= rule.methods
         if allowed:
             if method == "OPTIONS":  # answered by the pipeline with Allow
                 ctx.allowed_methods = frozenset(allowed)
@@ -244,9 +276,7 @@ class Router:
                 f"The method {method} is not allowed for {path}.",
                 {"Allow": ", ".join(sorted(allowed))},
             )
-        elif not path.endswith("/") and self._matches_path(
-            {**scope, "path": path + "/"}
-        ):
+        elif not route_path.endswith("/") and self._matches_path(route_path + "/"):
             query = scope.get("query_string", b"").decode("latin-1")
             ctx.routing_error = RequestRedirect(
                 path + "/" + ("?" + query if query else "")
@@ -256,22 +286,17 @@ class Router:
                 404, f"The requested URL {path} was not found on the server."
             )
 
-    def _match_websocket(self, ctx: RequestContext) -> None:
-        connection = ctx.connection
+    def _match_websocket(self, ctx: RequestContext, route_path: str) -> None:
         for rule in self.websocket_rules:
-            match, child = rule.route.matches(connection.scope)
-            if match is Match.FULL:
-                ctx.rule = rule
-                connection.view_args = child["path_params"]
-                connection.endpoint = rule.endpoint
+            found = rule.route.path_regex.match(route_path)
+            if found is not None:
+                _bind(ctx, rule, found)
                 return
-        path = connection.scope["path"]
+        path = ctx.connection.scope["path"]
         ctx.routing_error = HTTPException(404, f"No websocket route for {path}.")
 
-    def _matches_path(self, scope: dict[str, Any]) -> bool:
-        return any(
-            rule.route.matches(scope)[0] is not Match.NONE for rule in self.rules
-        )
+    def _matches_path(self, route_path: str) -> bool:
+        return any(rule.route.path_regex.match(route_path) for rule in self.rules)
 
     def build(
         self, endpoint: str, values: dict[str, Any], method: str | None = None

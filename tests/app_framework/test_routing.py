@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from app_framework import App, Blueprint, BuildError, url_for
 from app_framework.routing import translate
@@ -222,3 +225,27 @@ async def test_paths_with_newlines_match_exactly(app: App) -> None:
         assert (await client.get("/int/5")).text == "5"
         assert (await client.get("/files/a%0Ab")).text == repr("a\nb")
         assert (await client.get("/files/%0A")).text == repr("\n")
+
+
+async def test_mounted_under_a_root_path(app: App) -> None:
+    """Mounted in a Starlette app, rules match the path below the mount
+    point, and URLs are built with it."""
+
+    @app.route("/users/<int:user_id>")
+    async def user(user_id: int) -> dict[str, Any]:
+        return {"id": user_id, "url": url_for("user", user_id=user_id)}
+
+    @app.route("/docs/")
+    async def docs() -> str:
+        return "docs"
+
+    outer = Starlette(routes=[Mount("/api", app=app)])
+    transport = httpx.ASGITransport(app=outer)
+    async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+        response = await client.get("/api/users/5")
+        assert response.json() == {"id": 5, "url": "/api/users/5"}
+        moved = await client.get("/api/docs")
+        assert (moved.status_code, moved.headers["location"]) == (308, "/api/docs/")
+        missing = await client.get("/api/users/x")
+        assert missing.status_code == 404 and "/api/users/x" in missing.text
+        assert (await client.get("/users/5")).status_code == 404  # not mounted there

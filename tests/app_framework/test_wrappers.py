@@ -9,6 +9,7 @@ import pytest
 
 from app_framework import App, Response, request
 from app_framework.testing import TestClient
+from app_framework.wrappers import html_response
 
 
 @pytest.fixture
@@ -114,3 +115,17 @@ def test_response_accepts_flask_and_starlette_names() -> None:
     assert Response().status_code == 200
     assert Response('{"a": 1}').get_json() == {"a": 1}
     assert Response("x").headers["content-type"] == "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "content", ["hello", "", "żółw ☃", b"raw \xff bytes", bytearray(b"mutable")]
+)
+def test_the_fast_html_response_is_the_constructors_response(
+    content: str | bytes | bytearray,
+) -> None:
+    fast = html_response(content)
+    # Starlette's Response cannot render a bytearray (it has no .encode)
+    slow = Response(bytes(content) if isinstance(content, bytearray) else content)
+    assert type(fast) is type(slow) is Response
+    assert vars(fast) == vars(slow)  # every attribute Starlette sets, no more
+    assert fast.headers["content-length"] == str(len(slow.body))
