@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jinja2 import Environment, Template
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import signals
 from .background import BackgroundTasks
 from .blueprints import Blueprint
 from .config import DEFAULTS, Config
@@ -29,11 +30,12 @@ from .scaffold import (
     module_folder,
 )
 from .sessions import SecureCookieSessionInterface, SessionInterface
-from .signals import Listening
 from .templating import create_environment
 from .wrappers import Request
 
 if TYPE_CHECKING:
+    from asignals import Signal
+
     from .testing import TestClient
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,8 +85,10 @@ class App(Scaffold):
         self._stack: ASGIApp | None = None
         self._pipeline = Pipeline(self)
         self.background = BackgroundTasks(self)
-        self.listening = Listening(self)
-        """Which signals have receivers for this app: ``signal in app.listening``."""
+        self.listening: frozenset[Signal] = frozenset()
+        """The signals with receivers for this app (``signal in
+        app.listening``), kept current by :class:`signals.Listening`."""
+        signals.listening.track(self)
         if static_folder is not None:
             if self.static_url_path is None:
                 self.static_url_path = "/" + os.path.basename(static_folder.rstrip("/"))

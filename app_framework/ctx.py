@@ -213,24 +213,30 @@ class RequestContext(_Pushable):
     session: Session
     """The session, opened when the context is pushed."""
 
+    # Defaults shared by every instance until set: each request then
+    # assigns only what it uses (routing sets one or two of these).
+    rule: Rule | None = None
+    """The matched rule, once routing found one."""
+    routing_error: Exception | None = None
+    """The 404, 405 or redirect routing decided on, raised at dispatch."""
+    allowed_methods: frozenset[str] = frozenset()
+    """For OPTIONS without a view: the methods the path allows."""
+    flashes: list[tuple[str, str]] | None = None
+    """The flashed messages, once read in this request."""
+    error: BaseException | None = None
+    """The unhandled exception of this request, passed to teardown."""
+    _app_ctx: AppContext | None = None
+    _token: Token[RequestContext] | None = None
+    _hooks: HookChain | None = None
+
     def __init__(self, app: App, connection: Connection) -> None:
         self.app = app
         self.connection = connection
         self.kind = WEBSOCKET if isinstance(connection, Websocket) else HTTP
-        self.rule: Rule | None = None
-        self.routing_error: Exception | None = None
-        self.allowed_methods: frozenset[str] = frozenset()
-        self.flashes: list[tuple[str, str]] | None = None
-        """The flashed messages, once read in this request."""
         self.background: list[
             tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
         ] = []
         """Background tasks to start once the response is sent."""
-        self.error: BaseException | None = None
-        """The unhandled exception of this request, passed to teardown."""
-        self._app_ctx: AppContext | None = None
-        self._token: Token[RequestContext] | None = None
-        self._hooks: HookChain | None = None
 
     @property
     def request(self) -> Request:

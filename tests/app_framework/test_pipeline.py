@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -605,6 +606,47 @@ def test_listening_follows_every_kind_of_change(app: App) -> None:
     assert not heard()
     signal.disconnect(receiver)
     assert signals.request_started not in app.listening
+
+
+def test_listening_stays_exact_under_concurrent_changes(app: App) -> None:
+    names = sorted(signals.all_signals())
+    other = App("other")
+
+    def churn(seed: int) -> None:
+        chooser = random.Random(seed)
+        kept: list[Any] = []
+        for _ in range(300):
+            signal = signals.all_signals()[chooser.choice(names)]
+            sender = chooser.choice([app, other, signals.Namespace])
+
+            def receiver(sender: Any, **kwargs: Any) -> None:
+                return None
+
+            if sender is signals.Namespace:  # stands for "any sender"
+                signal.connect(receiver, weak=False)
+            else:
+                signal.connect(receiver, sender=sender, weak=False)
+            kept.append((signal, receiver))
+            if chooser.random() < 0.6:
+                gone_signal, gone = kept.pop(chooser.randrange(len(kept)))
+                gone_signal.disconnect(gone)
+        for signal, receiver in kept[::2]:
+            signal.disconnect(receiver)
+
+    threads = [threading.Thread(target=churn, args=(seed,)) for seed in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for signal in signals.all_signals().values():
+            for each in (app, other):
+                assert (signal in each.listening) is signal.has_receivers_for(each)
+    finally:
+        for signal in signals.all_signals().values():
+            for each in (app, other):
+                for receiver in list(signal.receivers_for(each)):
+                    signal.disconnect(receiver)
 
 
 async def test_a_receiver_connected_mid_request_hears_the_rest(app: App) -> None:

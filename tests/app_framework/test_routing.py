@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from app_framework import App, Blueprint, BuildError, url_for
-from app_framework.routing import translate
+from app_framework.routing import _route_path, translate
 from app_framework.testing import TestClient
 
 
@@ -249,3 +249,18 @@ async def test_mounted_under_a_root_path(app: App) -> None:
         missing = await client.get("/api/users/x")
         assert missing.status_code == 404 and "/api/users/x" in missing.text
         assert (await client.get("/users/5")).status_code == 404  # not mounted there
+
+
+@pytest.mark.parametrize(
+    ("path", "root_path", "route_path"),
+    [
+        ("/api/users", "/api", "/users"),
+        ("/api", "/api", ""),
+        ("/apix/users", "/api", "/apix/users"),  # not below the mount point
+        ("/users", "", "/users"),
+    ],
+)
+def test_route_path_drops_only_a_real_mount_point(
+    path: str, root_path: str, route_path: str
+) -> None:
+    assert _route_path({"path": path, "root_path": root_path}) == route_path
