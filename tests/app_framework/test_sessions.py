@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from app_framework import App, session
-from app_framework.sessions import SessionInterface
+from app_framework.sessions import SecureCookieSessionInterface, SessionInterface
 from app_framework.testing import TestClient
 
 
@@ -196,3 +196,11 @@ async def test_cookie_settings(counter: App) -> None:
     for part in ("Domain=example.com", "Path=/app", "Secure", "SameSite=Strict"):
         assert part in cookie
     assert "HttpOnly" not in cookie
+
+
+async def test_the_null_session_reads_as_empty(app: App) -> None:
+    null = SecureCookieSessionInterface().null_session(app)
+    with pytest.raises(KeyError, match="user"):
+        null["user"]
+    assert null.get("user", "nobody") == "nobody" and not null
+    assert not null.accessed  # shared by every request: never marked

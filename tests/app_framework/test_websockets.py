@@ -399,3 +399,52 @@ def test_cli_lists_every_signal() -> None:
     assert len(all_signals()) == 20
     for name in ("websocket-sent", "serving-stopping", "got-background-exception"):
         assert f"{name}: " in out.getvalue()
+
+
+async def test_a_faulty_appcontext_pushed_receiver_closes_with_1011(
+    app: App, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.websocket("/ws")
+    async def hello() -> None:
+        await websocket.accept()
+        await websocket.send_data("hello")
+
+    def faulty(sender: App) -> None:
+        raise RuntimeError("faulty pushed receiver")
+
+    app.testing = False  # as served: errors are answered, not propagated
+    with signals.appcontext_pushed.connected_to(faulty, app):
+        with pytest.raises(WebsocketRejected) as refused:
+            async with client.websocket_connect("/ws"):
+                raise AssertionError("never connected")
+    assert refused.value.code == 1011
+    assert "faulty pushed receiver" in caplog.text
+    async with client.websocket_connect("/ws") as ws:  # works once it is gone
+        assert await ws.receive() == "hello"
+
+
+async def test_json_both_ways_and_the_wrong_proxy(app: App, client: TestClient) -> None:
+    @app.websocket("/json")
+    async def echo() -> None:
+        await websocket.accept()
+        data = await websocket.receive_json()
+        with pytest.raises(RuntimeError, match="use 'websocket', not 'request'"):
+            request.method  # noqa: B018 - the access is what is tested
+        current = websocket._get_current_object()
+        await current.send_json({"echo": data, "real": type(current).__name__})
+
+    async with client.websocket_connect("/json") as ws:
+        await ws.send_json({"n": 1})
+        assert await ws.receive_json() == {"echo": {"n": 1}, "real": "Websocket"}
+
+
+async def test_the_websocket_proxy_in_an_http_request_says_which_to_use(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/page")
+    async def page() -> str:
+        with pytest.raises(RuntimeError, match="use 'request', not 'websocket'"):
+            websocket.path  # noqa: B018 - the access is what is tested
+        return request._get_current_object().path
+
+    assert (await client.get("/page")).text == "/page"
