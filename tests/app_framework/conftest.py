@@ -7,6 +7,8 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import pytest
 
 from app_framework import (
@@ -14,8 +16,47 @@ from app_framework import (
     has_app_context,
     has_request_context,
     has_websocket_context,
+    signals,
 )
 from app_framework.testing import TestClient
+
+
+class Trace:
+    """Records signals and hooks in one list: a receiver on each named
+    signal (alternately sync and async, the async ones awaiting first), and
+    whatever hooks the test appends (a name, or a ``(name, kwargs)`` pair).
+
+    :param async_first: Whether the first signal's receiver is the async one.
+    """
+
+    def __init__(self, app: App, names: list[str], async_first: bool = False) -> None:
+        self.events: list[Any] = []
+        self.receivers: list[Any] = []  # connected weakly: kept alive here
+        for index, name in enumerate(names):
+            self._connect(app, name, is_async=(index % 2 == 0) is async_first)
+
+    def _connect(self, app: App, name: str, is_async: bool) -> None:
+        def sync_receiver(sender: App, **kwargs: Any) -> None:
+            self.events.append((name, kwargs))
+
+        async def async_receiver(sender: App, **kwargs: Any) -> None:
+            await anyio.lowlevel.checkpoint()
+            self.events.append((name, kwargs))
+
+        receiver = async_receiver if is_async else sync_receiver
+        self.receivers.append(receiver)
+        getattr(signals, name).connect(receiver, sender=app)
+
+    @property
+    def names(self) -> list[str]:
+        return [
+            event[0] if isinstance(event, tuple) else event for event in self.events
+        ]
+
+    def kwargs(self, name: str) -> dict[str, Any]:
+        """The keyword arguments of the latest event called ``name``."""
+        found = [e[1] for e in self.events if isinstance(e, tuple) and e[0] == name]
+        return dict(found[-1])
 
 
 def _leak_checked(test: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

@@ -21,7 +21,9 @@ from app_framework import (
     request,
     signals,
 )
-from app_framework.testing import TestClient
+from app_framework.testing import TestClient, make_scope
+
+from .conftest import Trace
 
 REQUEST_SIGNALS = [
     "appcontext_pushed",
@@ -34,44 +36,9 @@ REQUEST_SIGNALS = [
 ]
 
 
-class Trace:
-    """Records signals (a sync and an async receiver each) and hooks."""
-
-    def __init__(self, app: App) -> None:
-        self.events: list[Any] = []
-        self.receivers: list[Any] = []
-        for index, name in enumerate(REQUEST_SIGNALS):
-            self._connect(app, name, is_async=index % 2 == 1)
-
-    def _connect(self, app: App, name: str, is_async: bool) -> None:
-        signal = getattr(signals, name)
-
-        def sync_receiver(sender: App, **kwargs: Any) -> None:
-            self.events.append((name, kwargs))
-
-        async def async_receiver(sender: App, **kwargs: Any) -> None:
-            await anyio.lowlevel.checkpoint()
-            self.events.append((name, kwargs))
-
-        receiver = async_receiver if is_async else sync_receiver
-        self.receivers.append(receiver)
-        signal.connect(receiver, sender=app)
-
-    @property
-    def names(self) -> list[str]:
-        return [
-            event[0] if isinstance(event, tuple) else event for event in self.events
-        ]
-
-    def kwargs(self, name: str) -> dict[str, Any]:
-        """The keyword arguments of the latest event called ``name``."""
-        found = [e[1] for e in self.events if isinstance(e, tuple) and e[0] == name]
-        return dict(found[-1])
-
-
 @pytest.fixture
 def trace(app: App) -> Trace:
-    trace = Trace(app)
+    trace = Trace(app, REQUEST_SIGNALS)
 
     @app.before_request
     def before() -> None:
@@ -468,20 +435,7 @@ async def test_trailing_slash_redirect(app: App, client: TestClient) -> None:
 
 
 def asgi_scope(path: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "server": ("127.0.0.1", 8000),
-        "client": ("127.0.0.1", 5000),
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1")],
-    }
+    return {**make_scope("http", path, "", {"host": "127.0.0.1"}), "method": "GET"}
 
 
 async def test_client_disconnect_mid_stream_tears_down_once(

@@ -23,6 +23,8 @@ from app_framework import (
 )
 from app_framework.testing import TestClient, WebsocketRejected
 
+from .conftest import Trace
+
 WS_SIGNALS = [
     "appcontext_pushed",
     "websocket_started",
@@ -34,33 +36,6 @@ WS_SIGNALS = [
     "appcontext_tearing_down",
     "appcontext_popped",
 ]
-
-
-class Trace:
-    def __init__(self, app: App, names: list[str]) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        self.keep: list[Any] = []
-        for index, name in enumerate(names):
-            self._connect(app, name, is_async=index % 2 == 0)
-
-    def _connect(self, app: App, name: str, is_async: bool) -> None:
-        def sync_receiver(sender: App, **kwargs: Any) -> None:
-            self.events.append((name, kwargs))
-
-        async def async_receiver(sender: App, **kwargs: Any) -> None:
-            await anyio.lowlevel.checkpoint()
-            self.events.append((name, kwargs))
-
-        receiver = async_receiver if is_async else sync_receiver
-        self.keep.append(receiver)
-        getattr(signals, name).connect(receiver, sender=app)
-
-    @property
-    def names(self) -> list[str]:
-        return [name for name, _ in self.events]
-
-    def kwargs(self, name: str) -> dict[str, Any]:
-        return [kwargs for n, kwargs in self.events if n == name][-1]
 
 
 @pytest.fixture
@@ -80,7 +55,7 @@ def chat(app: App) -> App:
 
 
 async def test_echo_and_signal_order(chat: App, client: TestClient) -> None:
-    trace = Trace(chat, WS_SIGNALS)
+    trace = Trace(chat, WS_SIGNALS, async_first=True)
     async with client.websocket_connect("/ws/lobby") as ws:
         await ws.send("hello")
         assert await ws.receive() == "lobby: hello"
@@ -107,7 +82,7 @@ async def test_echo_and_signal_order(chat: App, client: TestClient) -> None:
 async def test_client_leaving_ends_the_view_normally(
     chat: App, client: TestClient
 ) -> None:
-    trace = Trace(chat, WS_SIGNALS)
+    trace = Trace(chat, WS_SIGNALS, async_first=True)
     async with client.websocket_connect("/ws/a") as ws:
         await ws.send("x")
         assert await ws.receive() == "a: x"
@@ -121,7 +96,7 @@ async def test_client_leaving_ends_the_view_normally(
 
 
 async def test_unhandled_error_closes_with_1011(app: App, client: TestClient) -> None:
-    trace = Trace(app, WS_SIGNALS)
+    trace = Trace(app, WS_SIGNALS, async_first=True)
     torn: list[Any] = []
     error = ValueError("broken socket view")
 
@@ -266,7 +241,7 @@ def test_websocket_views_must_be_async(app: App) -> None:
 
 
 async def test_cancelled_websocket_tears_down(chat: App) -> None:
-    trace = Trace(chat, WS_SIGNALS)
+    trace = Trace(chat, WS_SIGNALS, async_first=True)
     with anyio.move_on_after(0.05):
         async with chat.test_client() as client, client.websocket_connect("/ws/x"):
             await anyio.sleep_forever()
@@ -359,7 +334,7 @@ async def test_background_exception_is_signalled_and_logged(
 
 
 async def test_serving_signals(app: App) -> None:
-    trace = Trace(app, ["serving_started", "serving_stopping"])
+    trace = Trace(app, ["serving_started", "serving_stopping"], async_first=True)
     order: list[str] = []
     app.before_serving(lambda: order.append("before_serving"))
     app.after_serving(lambda: order.append("after_serving"))
