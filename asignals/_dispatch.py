@@ -176,8 +176,7 @@ async def await_robust(
         except Exception as exc:
             outcomes.append((receiver, Outcome(error=exc)))
         else:
-            outcome = _RETURNED_NONE if value is None else returned(value)
-            outcomes.append((receiver, outcome))
+            outcomes.append((receiver, returned(value)))
     return outcomes
 
 
