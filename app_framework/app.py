@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -13,6 +13,7 @@ from jinja2 import Environment, Template
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import signals
+from ._json_provider import DefaultJSONProvider, JSONProvider
 from .background import BackgroundTasks
 from .blueprints import Blueprint
 from .config import DEFAULTS, Config
@@ -31,7 +32,7 @@ from .scaffold import (
 )
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import create_environment
-from .wrappers import Request
+from .wrappers import Request, Response
 
 if TYPE_CHECKING:
     from asignals import Signal
@@ -52,6 +53,11 @@ class App(Scaffold):
     """
 
     request_class: type[Request] = Request
+    """The class of ``request`` (replaceable)."""
+    response_class: type[Response] = Response
+    """The class views' return values become (replaceable)."""
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    """The class of :attr:`json`, made for each app."""
     session_interface: SessionInterface = SecureCookieSessionInterface()
 
     def __init__(
@@ -70,6 +76,8 @@ class App(Scaffold):
         self.static_url_path = static_url_path
         self.template_folder = template_folder
         self.config = Config(DEFAULTS)
+        self.json: JSONProvider = self.json_provider_class(self)
+        """The JSON provider: ``app.json.dumps``, ``loads``, ``response``."""
         self.router = Router()
         self.logger = logging.getLogger(self.name)
         self.blueprints: dict[str, Blueprint] = {}
@@ -250,6 +258,12 @@ class App(Scaffold):
         folder = os.path.join(self.root_path, self.static_folder or "")
         return send_from_directory(folder, filename)
 
+    def make_response(self, rv: Any) -> Any:
+        """Turn a view's return value into a response (see ``make_response``)."""
+        from ._conversion import to_response
+
+        return to_response(self, rv)
+
     # -- resolved hooks (cached once serving) --------------------------------
 
     def hooks_for(self, blueprint: str | None, websocket: bool = False) -> HookChain:
@@ -306,22 +320,15 @@ class App(Scaffold):
         """An application context: ``async with app.app_context(): ...``."""
         return AppContext(self)
 
-    def test_request_context(
-        self,
-        path: str = "/",
-        *,
-        method: str = "GET",
-        headers: Mapping[str, str] | None = None,
-        query_string: str = "",
-        data: bytes | str = b"",
-        json: Any = None,
-    ) -> RequestContext:
+    def test_request_context(self, path: str = "/", **kwargs: Any) -> RequestContext:
         """A request context for a made-up request, for tests:
-        ``async with app.test_request_context("/users/1"): ...``."""
-        from .testing import make_request
+        ``async with app.test_request_context("/users/1", method="POST",
+        data={...}):``. Takes the test client's arguments (``method``,
+        ``headers``, ``query_string``, ``data``, ``json``, ``form``,
+        ``files``, ``content_type``)."""
+        from ._test_requests import make_request
 
-        request = make_request(self, path, method, headers, query_string, data, json)
-        return RequestContext(self, request)
+        return RequestContext(self, make_request(self, path, **kwargs))
 
     def test_client(self, **kwargs: Any) -> TestClient:
         """An ``httpx.AsyncClient`` that calls this app in-process.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from contextvars import Token
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -31,6 +31,13 @@ if TYPE_CHECKING:
     from .sessions import Session
 
 _MISSING: Any = object()
+
+preserved_contexts: ContextVar[list[RequestContext] | None] = ContextVar(
+    "app_framework.preserved_contexts", default=None
+)
+"""Set by the test client inside ``async with client:``: finished HTTP
+requests leave their context here, still pushed, instead of popping it, so
+a test can read ``request``, ``session`` and ``g`` after the call."""
 
 
 class _AppGlobals:
@@ -225,6 +232,7 @@ class RequestContext(_Pushable):
     """The flashed messages, once read in this request."""
     error: BaseException | None = None
     """The unhandled exception of this request, passed to teardown."""
+    _after_this: list[Callable[..., Any]] | None = None
     _app_ctx: AppContext | None = None
     _token: Token[RequestContext] | None = None
     _hooks: HookChain | None = None
@@ -237,6 +245,23 @@ class RequestContext(_Pushable):
             tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
         ] = []
         """Background tasks to start once the response is sent."""
+
+    @property
+    def view_args(self) -> dict[str, Any]:
+        """The matched rule's values (empty when nothing matched)."""
+        return self.connection.view_args or {}
+
+    @property
+    def after_this_request(self) -> list[Callable[..., Any]]:
+        """The functions ``after_this_request`` added, run on this response."""
+        return self._after_this or []
+
+    @property
+    def after_request_funcs(self) -> list[Callable[..., Any]]:
+        """The list ``after_this_request`` appends to (made on first use)."""
+        if self._after_this is None:
+            self._after_this = []
+        return self._after_this
 
     @property
     def request(self) -> Request:
@@ -309,4 +334,4 @@ class RequestContext(_Pushable):
 
     def __repr__(self) -> str:
         method = "WEBSOCKET" if self.kind.websocket else self.request.method
-        return f"<RequestContext {method} {self.connection.url.path!r}>"
+        return f"<RequestContext {method} {self.connection.path!r}>"

@@ -1,45 +1,95 @@
-"""HTTP errors: Starlette's ``HTTPException`` and what the pipeline adds."""
+"""HTTP errors: werkzeug's exception classes, as Flask and Quart use them.
+
+``abort(404)``, a view raising ``werkzeug.exceptions.NotFound``, and the
+framework's own 404/405/413/400 are the same classes, so one
+``errorhandler(404)``, ``errorhandler(NotFound)`` or
+``errorhandler(HTTPException)`` catches them wherever they come from.
+"""
 
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from starlette.exceptions import HTTPException
+from werkzeug.exceptions import (
+    BadRequest,
+    BadRequestKeyError,
+    ClientDisconnected,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    RequestedRangeNotSatisfiable,
+    RequestEntityTooLarge,
+    SecurityError,
+    UnsupportedMediaType,
+    default_exceptions,
+)
 
-__all__ = ["HTTPException", "InternalServerError", "abort"]
+__all__ = [
+    "BadRequest",
+    "BadRequestKeyError",
+    "ClientDisconnected",
+    "Forbidden",
+    "HTTPException",
+    "InternalServerError",
+    "MethodNotAllowed",
+    "NotFound",
+    "RequestEntityTooLarge",
+    "RequestedRangeNotSatisfiable",
+    "SecurityError",
+    "UnsupportedMediaType",
+    "abort",
+    "describe",
+    "http_error",
+]
 
 
-class InternalServerError(HTTPException):
-    """What 500 error handlers receive for an unhandled exception.
+def http_error(code: int, description: str | None = None) -> HTTPException:
+    """werkzeug's exception for ``code`` (a plain ``HTTPException`` with that
+    code for a status werkzeug has no class for)."""
+    cls = default_exceptions.get(code)
+    if cls is not None:
+        return cls(description)
+    error = HTTPException(description)
+    error.code = code
+    return error
 
-    ``original_exception`` is the exception that was not handled.
+
+def abort(status: Any, *args: Any, **kwargs: Any) -> NoReturn:
+    """Stop handling the request with an HTTP error, as Flask's ``abort``:
+    ``abort(404)``, ``abort(403, "why")``, ``abort(401, www_authenticate=...)``
+    or ``abort(response)`` to send that response as it is.
+
+    The error goes to a registered ``errorhandler`` for its code or class,
+    or becomes werkzeug's HTML error page.
+
+    :raises HTTPException: always (a ``LookupError`` for an unknown code).
     """
-
-    def __init__(self, original_exception: BaseException | None = None) -> None:
-        super().__init__(500)
-        self.original_exception = original_exception
-
-
-def abort(
-    status: int, description: str | None = None, headers: dict[str, str] | None = None
-) -> NoReturn:
-    """Stop handling the request with an HTTP error (``abort(404)``).
-
-    The error goes to a registered ``errorhandler(status)``, or becomes a
-    plain response with the status and ``description``.
-
-    :raises HTTPException: always.
-    """
-    raise HTTPException(status, description, headers)
+    if not isinstance(status, int) or isinstance(status, bool):
+        if args or kwargs:
+            raise TypeError("abort(response) takes no other arguments")
+        response: Any = status
+        raise HTTPException(response=response)
+    cls = default_exceptions.get(status)
+    if cls is None:
+        raise LookupError(
+            f"no HTTP error class for status {status}; use abort(response) "
+            "with a response that has that status instead"
+        )
+    raise cls(*args, **kwargs)
 
 
 def describe(exc: HTTPException) -> str:
-    """The plain-text body of an HTTP error response: status, phrase, detail."""
+    """A one-line text for ``exc``: code, phrase and description (used as a
+    websocket close reason and in logs)."""
+    code = exc.code or 500
     try:
-        phrase = HTTPStatus(exc.status_code).phrase
+        phrase = HTTPStatus(code).phrase
     except ValueError:
         phrase = "Error"
-    if exc.detail and exc.detail != phrase:
-        return f"{exc.status_code} {phrase}: {exc.detail}\n"
-    return f"{exc.status_code} {phrase}\n"
+    detail = exc.description
+    if detail and detail != phrase and detail != type(exc).description:
+        return f"{code} {phrase}: {detail}"
+    return f"{code} {phrase}"

@@ -1,126 +1,91 @@
-"""Helpers for views: responses, JSON, redirects and URLs."""
+"""Helpers for views: responses, redirects, URLs, files and flashed messages."""
 
 from __future__ import annotations
 
-import os
-import posixpath
-from collections.abc import AsyncIterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from starlette.datastructures import Headers
-from starlette.responses import (
-    FileResponse,
-    JSONResponse,
-    RedirectResponse,
-    StreamingResponse,
-)
 from starlette.responses import Response as StarletteResponse
+from werkzeug.urls import iri_to_uri
 
-from .exceptions import HTTPException
+from ._conversion import to_response
+from ._sendfile import safe_join, send_file, send_from_directory
+from ._values import ReadyConstant
 from .globals import _cv_request, app_context, request_context
+from .json import jsonify
 from .signals import message_flashed
 
 if TYPE_CHECKING:
+    from ._response import Response
+    from ._response import Response as _Response  # redirect() has a parameter
+
+    # named Response (Flask's signature), which hides the class there
     from .ctx import RequestContext
-from .wrappers import Response, html_response
 
 __all__ = [
+    "after_this_request",
     "flash",
     "get_flashed_messages",
     "jsonify",
     "make_response",
     "redirect",
     "safe_join",
+    "send_file",
     "send_from_directory",
     "url_for",
 ]
 
-
-def jsonify(*args: Any, **kwargs: Any) -> JSONResponse:
-    """A JSON response: ``jsonify(obj)``, ``jsonify(a, b)`` (a list) or
-    ``jsonify(key=value)`` (an object)."""
-    if args and kwargs:
-        raise TypeError("jsonify() takes positional or keyword arguments, not both")
-    data: Any = kwargs if kwargs else (args[0] if len(args) == 1 else list(args))
-    return JSONResponse(data)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def redirect(location: str, code: int = 302) -> RedirectResponse:
-    """A redirect to ``location``. Characters such as CR/LF are percent-encoded,
-    so a user-supplied target cannot inject headers."""
-    return RedirectResponse(location, status_code=code)
+def redirect(location: str, code: int = 302, Response: Any = None) -> _Response:
+    """A redirect to ``location`` (Flask's: an HTML body and ``Location``).
+    Non-ASCII and unsafe characters (CR and LF included) are
+    percent-encoded, so a user-supplied target cannot inject headers."""
+    from html import escape
 
+    from .globals import _cv_app
 
-def make_response(*args: Any) -> StarletteResponse:
-    """Turn what a view may return into a response object, so headers can be
-    set on it: ``response = make_response("hi", 201)``."""
-    if not args:
-        return Response()
-    return to_response(args[0] if len(args) == 1 else args)
-
-
-def to_response(rv: Any) -> StarletteResponse:
-    """Convert a view's return value.
-
-    Accepted: a Response (any Starlette response), ``str``/``bytes``
-    (``text/html``), ``dict``/``list`` (JSON), an async or sync generator
-    (streamed), or a tuple ``(body, status)``, ``(body, headers)`` or
-    ``(body, status, headers)``.
-
-    :raises TypeError: anything else, including None.
-    """
-    if type(rv) is str:  # the most common return value, first
-        return html_response(rv)
-    status: int | None = None
-    headers: Any = None
-    if isinstance(rv, tuple):
-        if len(rv) == 3:
-            rv, status, headers = rv
-        elif len(rv) == 2:
-            rv, extra = rv
-            if isinstance(extra, Mapping | Headers | list):
-                headers = extra
-            else:
-                status = extra
-        else:
-            raise TypeError(
-                f"A view returned a tuple of length {len(rv)}; use (body, status), "
-                "(body, headers) or (body, status, headers)"
-            )
-    response = _body_to_response(rv)
-    if status is not None:
-        response.status_code = int(status)
-    if headers:
-        items = headers.items() if isinstance(headers, Mapping | Headers) else headers
-        for name, value in items:
-            response.headers[name] = value
+    cls: type[_Response] = Response or _response_class(_cv_app.get(None))
+    target = iri_to_uri(location)
+    body = (
+        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+        "<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the "
+        f'target URL: <a href="{escape(target)}">{escape(location)}</a>. If not, '
+        "click the link.\n"
+    )
+    response = cls(body, code, mimetype="text/html")
+    response.headers["Location"] = target
     return response
 
 
-def _body_to_response(rv: Any) -> StarletteResponse:
-    if isinstance(rv, StarletteResponse):
-        return rv
-    if isinstance(rv, str | bytes | bytearray):
-        return html_response(rv)
-    if isinstance(rv, dict | list):
-        return JSONResponse(rv)
-    if isinstance(rv, AsyncIterable | Iterator):
-        return StreamingResponse(rv, media_type="text/html")
-    if rv is None:
-        raise TypeError(
-            "The view did not return a valid response: it returned None. "
-            "Return a str, bytes, dict, list, Response, generator or tuple."
-        )
-    raise TypeError(
-        f"The view returned a {type(rv).__name__}, which is not a valid response. "
-        "Return a str, bytes, dict, list, Response, generator or tuple."
-    )
+def _response_class(ctx: Any) -> type[Response]:
+    if ctx is not None:
+        cls: type[Response] = ctx.app.response_class
+        return cls
+    from ._response import Response
+
+    return Response
+
+
+def make_response(*args: Any) -> Any:
+    """Turn what a view may return into a response object, so headers can
+    be set on it: ``response = make_response("hi", 201)``; with no
+    arguments, an empty response. ``await make_response(...)`` (Quart's
+    spelling) works too.
+
+    :raises RuntimeError: outside an application context.
+    """
+    app = app_context().app
+    if not args:
+        return app.response_class()
+    return to_response(app, args[0] if len(args) == 1 else args)
 
 
 def url_for(
     endpoint: str,
     *,
-    _external: bool = False,
+    _external: bool | None = None,
     _anchor: str | None = None,
     _method: str | None = None,
     _scheme: str | None = None,
@@ -141,7 +106,7 @@ def url_for(
         endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
     path = app.router.build(endpoint, values, _method)
     if ctx is not None:
-        root: str = ctx.connection.scope.get("root_path", "")
+        root: str = ctx.connection.root_path
     else:
         root = app.config["APPLICATION_ROOT"]
     url = root.rstrip("/") + path
@@ -152,12 +117,10 @@ def url_for(
     return url
 
 
-def _base_url(
-    config: Mapping[str, Any], ctx: RequestContext | None, scheme: str | None
-) -> str:
+def _base_url(config: Any, ctx: RequestContext | None, scheme: str | None) -> str:
     if ctx is not None:
-        base = ctx.connection.url
-        return f"{scheme or base.scheme}://{base.netloc}"
+        connection = ctx.connection
+        return f"{scheme or connection.scheme}://{connection.host}"
     server = config["SERVER_NAME"]
     if not server:
         raise RuntimeError(
@@ -166,41 +129,28 @@ def _base_url(
     return f"{scheme or config['PREFERRED_URL_SCHEME']}://{server}"
 
 
-def safe_join(directory: str, path: str) -> str | None:
-    """``directory``/``path``, or None when ``path`` would leave ``directory``
-    (``..`` parts, absolute paths, backslashes, or a link pointing out)."""
-    normal = posixpath.normpath(path)
-    if (
-        not path
-        or "\\" in path
-        or "\0" in path
-        or normal.startswith(("/", "../"))
-        or normal == ".."
-        or os.path.isabs(normal)
-    ):
-        return None
-    root = os.path.realpath(directory)
-    joined = os.path.realpath(os.path.join(root, normal))
-    return joined if joined.startswith(root + os.sep) else None
-
-
-def send_from_directory(directory: str, path: str) -> FileResponse:
-    """A file from ``directory``; 404 when missing or outside it.
-
-    :raises HTTPException: 404.
-    """
-    joined = safe_join(directory, path)
-    if joined is None or not os.path.isfile(joined):
-        raise HTTPException(404, f"The requested file {path!r} was not found.")
-    return FileResponse(joined)
-
-
 _FLASHES = "_flashes"
 
 
-async def flash(message: str, category: str = "message") -> None:
-    """Store ``message`` in the session for the next request to show, and
-    send ``message_flashed(message=, category=)``.
+class _Later:
+    """An awaitable that starts its coroutine only when awaited, so leaving
+    it un-awaited is not an error (no "never awaited" warning)."""
+
+    __slots__ = ("_start",)
+
+    def __init__(self, start: Callable[[], Awaitable[Any]]) -> None:
+        self._start = start
+
+    def __await__(self) -> Any:
+        return self._start().__await__()
+
+
+def flash(message: str, category: str = "message") -> Awaitable[None]:
+    """Store ``message`` in the session for the next request to show.
+
+    The message is stored during the call, so ``flash("Saved")`` (Flask's
+    spelling) never loses it; ``await flash("Saved")`` also sends
+    ``message_flashed(message=, category=)`` to its receivers.
 
     :raises RuntimeError: outside a request, or without ``SECRET_KEY``.
     """
@@ -208,8 +158,12 @@ async def flash(message: str, category: str = "message") -> None:
     flashes = list(ctx.session.get(_FLASHES, []))
     flashes.append([category, message])
     ctx.session[_FLASHES] = flashes
-    if message_flashed in ctx.app.listening:
-        await message_flashed.send_async(ctx.app, message=message, category=category)
+    app = ctx.app
+    if message_flashed in app.listening:
+        return _Later(
+            lambda: message_flashed.send_async(app, message=message, category=category)
+        )
+    return ReadyConstant(None)
 
 
 def get_flashed_messages(
@@ -230,3 +184,18 @@ def get_flashed_messages(
         )
     chosen = [p for p in ctx.flashes if not category_filter or p[0] in category_filter]
     return list(chosen) if with_categories else [message for _, message in chosen]
+
+
+def after_this_request(func: F) -> F:
+    """Run ``func(response)`` after this request's view, before the
+    ``after_request`` hooks; it returns the response (sync or async).
+
+    :raises RuntimeError: outside a request.
+    """
+    request_context().after_request_funcs.append(func)
+    return func
+
+
+def is_response(value: Any) -> bool:
+    """Whether ``value`` is a response object (any Starlette response)."""
+    return isinstance(value, StarletteResponse)

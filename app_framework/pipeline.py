@@ -10,19 +10,27 @@ Everything runs in the server's task: no task is created per request.
 
 from __future__ import annotations
 
+import html
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import ClientDisconnect
 from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from ._conversion import error_response, to_response
 from ._shielding import shielded
-from .ctx import RequestContext, send_logged
-from .exceptions import HTTPException, InternalServerError, describe
-from .helpers import to_response
+from .ctx import RequestContext, preserved_contexts, send_logged
+from .exceptions import (
+    BadRequestKeyError,
+    ClientDisconnected,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    describe,
+)
 from .routing import RequestRedirect
 from .signals import (
     got_request_exception,
@@ -31,7 +39,7 @@ from .signals import (
     websocket_finished,
     websocket_started,
 )
-from .wrappers import Response, Websocket
+from .wrappers import Websocket
 
 if TYPE_CHECKING:
     from .app import App
@@ -75,10 +83,22 @@ class Pipeline:
             return
         try:
             await serve(ctx, send)
-        finally:
+        except BaseException:
+            await self._finish(ctx, keep=False)
+            raise
+        await self._finish(ctx, keep=True)
+
+    async def _finish(self, ctx: RequestContext, keep: bool) -> None:
+        """Tear down (shielded) and start the background tasks the request
+        added. A test inside ``async with client:`` keeps a finished HTTP
+        request's contexts pushed to read them; the client pops them."""
+        kept = preserved_contexts.get() if keep else None
+        if kept is None or ctx.kind.websocket:
             await shielded(ctx.pop(ctx.error))
-            for func, args, kwargs in ctx.background:
-                self.app.background.spawn(func, args, kwargs)
+        else:
+            kept.append(ctx)
+        for func, args, kwargs in ctx.background:
+            self.app.background.spawn(func, args, kwargs)
 
     async def _push_failed(
         self, ctx: RequestContext, exc: Exception, send: Send
@@ -92,7 +112,9 @@ class Pipeline:
         if ctx.kind.websocket:
             await send({"type": "websocket.close", "code": 1011})
         else:
-            response = _http_error_response(InternalServerError(exc))
+            response = error_response(
+                self.app, InternalServerError(original_exception=exc)
+            )
             await response(ctx.connection.scope, ctx.request.receive, send)
 
     async def _serve_http(self, ctx: RequestContext, send: Send) -> None:
@@ -116,7 +138,7 @@ class Pipeline:
                     if rule is None:
                         rv = _without_view(ctx)
                     else:
-                        rv = await rule.view(**ctx.request.view_args)
+                        rv = await rule.view(**ctx.view_args)
             except Exception as exc:
                 rv = await self._handle_user_exception(chain, exc)
             return await self._finalize(ctx, chain, rv)
@@ -127,21 +149,27 @@ class Pipeline:
     async def _handle_user_exception(self, chain: HookChain, exc: Exception) -> Any:
         """An HTTP error or an exception with a handler becomes a response;
         anything else is re-raised (step 6)."""
-        if isinstance(exc, RequestRedirect):
-            return _http_error_response(exc)
+        if isinstance(exc, HTTPException):
+            # Routing's redirects and abort(response) are answers, not errors.
+            if isinstance(exc, RequestRedirect) or exc.code is None:
+                return error_response(self.app, exc)
+            if isinstance(exc, BadRequestKeyError) and self.app.debug:
+                exc.show_exception = True  # name the missing key
         handler = chain.find_handler(exc)
         if handler is not None:
             return await handler(exc)
         if isinstance(exc, HTTPException):
-            return _http_error_response(exc)
+            return error_response(self.app, exc)
         raise exc
 
     async def _finalize(
         self, ctx: RequestContext, chain: HookChain, rv: Any, from_error: bool = False
     ) -> StarletteResponse:
         app = self.app
-        response = to_response(rv)
+        response = to_response(app, rv, ctx.connection.endpoint)
         try:
+            if ctx.after_this_request:
+                response = await _run_after(ctx.after_this_request, response)
             for func in chain.after:
                 processed = await func(response)
                 if processed is None:
@@ -170,19 +198,16 @@ class Pipeline:
             raise exc
         request = ctx.request
         app.logger.error(
-            "Exception on %s [%s]", request.url.path, request.method, exc_info=exc
+            "Exception on %s [%s]", request.path, request.method, exc_info=exc
         )
         server_error = InternalServerError(original_exception=exc)
         handler = chain.find_handler(server_error)
         if handler is not None:
             rv = await handler(server_error)
         elif app.debug:
-            detail = "".join(traceback.format_exception(exc))
-            rv = Response(
-                f"500 Internal Server Error\n\n{detail}", 500, mimetype="text/plain"
-            )
+            rv = app.response_class(_debug_page(exc), 500)
         else:
-            rv = _http_error_response(server_error)
+            rv = error_response(app, server_error)
         return await self._finalize(ctx, chain, rv, from_error=True)
 
     async def _send(
@@ -192,9 +217,9 @@ class Pipeline:
         request = ctx.request
         try:
             await response(request.scope, request.receive, send)
-        except ClientDisconnect:
+        except (ClientDisconnected, OSError):
             # The client went away mid-response: not an application error.
-            self.app.logger.debug("Client disconnected from %s", request.url.path)
+            self.app.logger.debug("Client disconnected from %s", request.path)
         except Exception as exc:
             await self._report(ctx, exc, "Exception while sending the response")
             raise
@@ -205,7 +230,7 @@ class Pipeline:
         signal = ctx.kind.got_exception
         if signal in self.app.listening:
             await send_logged(self.app, signal, exception=exc)
-        self.app.logger.error("%s %s", what, ctx.connection.url.path, exc_info=exc)
+        self.app.logger.error("%s %s", what, ctx.connection.path, exc_info=exc)
 
     async def _serve_websocket(self, ctx: RequestContext, send: Send) -> None:
         """The websocket lifecycle: websocket_started, before_websocket hooks,
@@ -219,10 +244,10 @@ class Pipeline:
                 for func in chain.before:
                     refusal = await func()
                     if refusal is not None:
-                        raise HTTPException(403, str(refusal))
+                        raise Forbidden(str(refusal))
                 if ctx.rule is None:
-                    raise ctx.routing_error or HTTPException(404)
-                await ctx.rule.view(**ws.view_args)
+                    raise ctx.routing_error or NotFound()
+                await ctx.rule.view(**ctx.view_args)
             except WebSocketDisconnect:
                 pass  # the client left: a normal end
             except Exception as exc:
@@ -230,7 +255,7 @@ class Pipeline:
                 if handler is not None:
                     await handler(exc)
                 elif isinstance(exc, HTTPException):
-                    await _close(ws, 1008, describe(exc).strip())
+                    await _close(ws, 1008, describe(exc))
                 else:
                     raise
             await _close(ws, 1000)
@@ -251,16 +276,36 @@ async def _close(ws: Websocket, code: int, reason: str = "") -> None:
         pass
 
 
-def _without_view(ctx: RequestContext) -> Response:
+def _without_view(ctx: RequestContext) -> StarletteResponse:
     """No rule matched: raise the routing error (404, 405, redirect), or
     answer OPTIONS on a path with no explicit OPTIONS view."""
     if ctx.routing_error is not None:
         raise ctx.routing_error
     allow = ", ".join(sorted(ctx.allowed_methods))
-    return Response(status=200, headers={"Allow": allow})
+    response: StarletteResponse = ctx.app.response_class(headers={"Allow": allow})
+    return response
 
 
-def _http_error_response(exc: HTTPException) -> Response:
-    return Response(
-        describe(exc), exc.status_code, headers=exc.headers, mimetype="text/plain"
+async def _run_after(
+    funcs: list[Callable[..., Any]], response: StarletteResponse
+) -> StarletteResponse:
+    """The request's ``after_this_request`` functions, in order."""
+    from .scaffold import as_async
+
+    for func in funcs:
+        processed = await as_async(func)(response)
+        if processed is None:
+            raise TypeError(f"after_this_request function {func!r} returned None")
+        response = processed
+    return response
+
+
+def _debug_page(exc: BaseException) -> str:
+    """The 500 page in debug mode: the traceback, HTML-escaped (it may hold
+    request data a client sent)."""
+    detail = html.escape("".join(traceback.format_exception(exc)))
+    return (
+        "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+        "<h1>Internal Server Error</h1>\n"
+        f"<p>{html.escape(repr(exc))}</p>\n<pre>{detail}</pre>\n"
     )

@@ -20,7 +20,7 @@ from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Scope
 
-from .exceptions import HTTPException
+from .exceptions import HTTPException, MethodNotAllowed, NotFound
 
 if TYPE_CHECKING:
     from .ctx import RequestContext
@@ -36,10 +36,18 @@ class BuildError(LookupError):
 
 
 class RequestRedirect(HTTPException):
-    """A redirect the router decides (``/path`` to ``/path/``); never handled."""
+    """A redirect the router decides (``/path`` to ``/path/``), answered
+    with 308 and never passed to error handlers (as in Flask)."""
 
-    def __init__(self, location: str) -> None:
-        super().__init__(308, f"Redirecting to {location}", {"Location": location})
+    code = 308
+
+    def __init__(self, new_url: str) -> None:
+        super().__init__(f"Redirecting to {new_url}")
+        self.new_url = new_url
+
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        """werkzeug's headers plus ``Location``."""
+        return [*super().get_headers(*args, **kwargs), ("Location", self.new_url)]
 
 
 def _string_to_url(value: Any) -> str:
@@ -176,8 +184,12 @@ def _route_path(scope: Scope) -> str:
 def _bind(ctx: RequestContext, rule: Rule, found: re.Match[str]) -> None:
     connection = ctx.connection
     connection.view_args = rule.view_args(found) if rule.builders else {}
-    connection.endpoint = rule.endpoint
+    connection.url_rule = rule
     ctx.rule = rule
+
+
+def _fail(ctx: RequestContext, error: Exception) -> None:
+    ctx.routing_error = ctx.connection.routing_exception = error
 
 
 def allowed_methods(methods: Iterable[str] | None) -> frozenset[str]:
@@ -271,20 +283,17 @@ class Router:
             if method == "OPTIONS":  # answered by the pipeline with Allow
                 ctx.allowed_methods = frozenset(allowed)
                 return
-            ctx.routing_error = HTTPException(
-                405,
-                f"The method {method} is not allowed for {path}.",
-                {"Allow": ", ".join(sorted(allowed))},
+            _fail(
+                ctx,
+                MethodNotAllowed(
+                    sorted(allowed), f"The method {method} is not allowed for {path}."
+                ),
             )
         elif not route_path.endswith("/") and self._matches_path(route_path + "/"):
             query = scope.get("query_string", b"").decode("latin-1")
-            ctx.routing_error = RequestRedirect(
-                path + "/" + ("?" + query if query else "")
-            )
+            _fail(ctx, RequestRedirect(path + "/" + ("?" + query if query else "")))
         else:
-            ctx.routing_error = HTTPException(
-                404, f"The requested URL {path} was not found on the server."
-            )
+            _fail(ctx, NotFound())
 
     def _match_websocket(self, ctx: RequestContext, route_path: str) -> None:
         for rule in self.websocket_rules:
@@ -293,7 +302,7 @@ class Router:
                 _bind(ctx, rule, found)
                 return
         path = ctx.connection.scope["path"]
-        ctx.routing_error = HTTPException(404, f"No websocket route for {path}.")
+        _fail(ctx, NotFound(f"No websocket route for {path}."))
 
     def _matches_path(self, route_path: str) -> bool:
         return any(rule.route.path_regex.match(route_path) for rule in self.rules)

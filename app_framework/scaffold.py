@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio.to_thread
+from werkzeug.exceptions import HTTPException
 
 from asignals._refs import is_async_callable
 
@@ -67,7 +68,9 @@ class HookChain:
     def find_handler(self, exc: BaseException) -> AsyncFunc | None:
         """The handler for ``exc``: by status code first, then by class (MRO),
         the blueprint's before the app's."""
-        code = getattr(exc, "status_code", None)
+        # Only HTTP errors are looked up by status (as Flask): other
+        # exceptions may carry an unrelated ``code`` (urllib's HTTPError).
+        code = exc.code if isinstance(exc, HTTPException) else None
         if isinstance(code, int):
             for handlers in self.handlers:
                 if code in handlers:

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, TemplateNotFound
 from jinja2 import select_autoescape as _select_autoescape
-from starlette.responses import StreamingResponse
 
 from .globals import _cv_request, app_context
 from .signals import before_render_template, template_rendered
 
 if TYPE_CHECKING:
     from .app import App
+    from .wrappers import Response
 
 __all__ = [
     "render_template",
@@ -144,7 +144,7 @@ async def render_template_string(source: str, **context: Any) -> str:
     return await _render(_from_string(source), context)
 
 
-async def _stream(template: Template, context: dict[str, Any]) -> StreamingResponse:
+async def _stream(template: Template, context: dict[str, Any]) -> Response:
     app = app_context().app
     await _prepare(app, template, context)
 
@@ -154,17 +154,17 @@ async def _stream(template: Template, context: dict[str, Any]) -> StreamingRespo
         if template_rendered in app.listening:
             await template_rendered.send_async(app, template=template, context=context)
 
-    return StreamingResponse(generate(), media_type="text/html")
+    return app.response_class(generate())
 
 
 async def stream_template(
     template_name_or_list: str | Sequence[str], **context: Any
-) -> StreamingResponse:
+) -> Response:
     """A response that renders the template while sending it;
     ``template_rendered`` is sent after the last chunk."""
     return await _stream(_select(template_name_or_list), context)
 
 
-async def stream_template_string(source: str, **context: Any) -> StreamingResponse:
+async def stream_template_string(source: str, **context: Any) -> Response:
     """:func:`stream_template` for a template given as a string."""
     return await _stream(_from_string(source), context)

@@ -159,7 +159,8 @@ async def test_http_errors_by_class(app: App, client: TestClient) -> None:
 
     @app.errorhandler(HTTPException)
     def any_http(exc: HTTPException) -> tuple[str, int]:
-        return f"handled {exc.status_code}", exc.status_code
+        assert exc.code is not None
+        return f"handled {exc.code}", exc.code
 
     @app.route("/")
     async def index() -> str:

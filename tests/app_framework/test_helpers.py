@@ -16,8 +16,8 @@ from app_framework.testing import TestClient
     [
         ("text", 200, b"text", None),
         (b"bytes", 200, b"bytes", None),
-        ({"a": 1}, 200, b'{"a":1}', None),
-        ([1, 2], 200, b"[1,2]", None),
+        ({"a": 1}, 200, b'{"a":1}\n', None),
+        ([1, 2], 200, b"[1,2]\n", None),
         (("created", 201), 201, b"created", None),
         (("h", {"X-A": "1"}), 200, b"h", "1"),
         (("h", [("X-A", "1")]), 200, b"h", "1"),
@@ -62,20 +62,22 @@ async def test_async_generator_streams(app: App, client: TestClient) -> None:
     assert (await client.get("/")).content == b"ab"
 
 
-def test_make_response() -> None:
-    assert make_response().status_code == 200
-    response = make_response("x", 404)
-    assert (response.status_code, response.body) == (404, b"x")
-    response.headers["X-Extra"] = "1"
-    assert make_response(response) is response
+async def test_make_response(app: App) -> None:
+    async with app.app_context():
+        assert make_response().status_code == 200
+        response = make_response("x", 404)
+        assert (response.status_code, response.body) == (404, b"x")
+        response.headers["X-Extra"] = "1"
+        assert make_response(response) is response
 
 
-def test_jsonify() -> None:
-    assert jsonify({"a": 1}).body == b'{"a":1}'
-    assert jsonify(1, 2).body == b"[1,2]"
-    assert jsonify(a=1).body == b'{"a":1}'
-    with pytest.raises(TypeError, match="not both"):
-        jsonify(1, a=2)
+async def test_jsonify(app: App) -> None:
+    async with app.app_context():
+        assert jsonify({"a": 1}).body == b'{"a":1}\n'
+        assert jsonify(1, 2).body == b"[1,2]\n"
+        assert jsonify(a=1).body == b'{"a":1}\n'
+        with pytest.raises(TypeError, match="not both"):
+            jsonify(1, a=2)
 
 
 def test_redirect_cannot_inject_headers() -> None:

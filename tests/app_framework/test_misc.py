@@ -11,16 +11,17 @@ from typing import Any
 
 import pytest
 
-from app_framework import App, BuildError, HTTPException, url_for
-from app_framework.exceptions import describe
+from app_framework import App, BuildError, url_for
+from app_framework.exceptions import NotFound, describe, http_error
 from app_framework.scaffold import Scaffold
 from app_framework.testing import TestClient
 
 
-def test_error_bodies() -> None:
-    assert describe(HTTPException(404)) == "404 Not Found\n"
-    assert describe(HTTPException(404, "No user 7.")) == "404 Not Found: No user 7.\n"
-    assert describe(HTTPException(599, "Odd.")) == "599 Error: Odd.\n"
+def test_error_descriptions() -> None:
+    assert describe(NotFound()) == "404 Not Found"  # werkzeug's long text left out
+    assert describe(NotFound("No user 7.")) == "404 Not Found: No user 7."
+    assert describe(http_error(599, "Odd.")) == "599 Error: Odd."
+    assert isinstance(http_error(404), NotFound)
 
 
 async def test_url_building_for_every_converter(app: App) -> None:

@@ -1,0 +1,113 @@
+"""What a view may return, turned into ``app.response_class`` (Flask's
+``make_response`` rules), and HTTP errors turned into responses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import Response as StarletteResponse
+from werkzeug.datastructures import Headers
+
+from ._response import Response, html_response
+from .exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from .app import App
+
+__all__ = ["error_response", "to_response"]
+
+_ACCEPTED = (
+    "Return a str, bytes, dict, list, Response, HTTPException, generator, or "
+    "a tuple (body, status), (body, headers) or (body, status, headers)."
+)
+
+
+def to_response(app: App, rv: Any, view: str | None = None) -> StarletteResponse:
+    """The response for a view's return value.
+
+    :param view: The view's name, for the error message.
+    :raises TypeError: an unsupported value (None included), naming the view
+        and saying what to return.
+    """
+    if type(rv) is str and app.response_class is Response:
+        return html_response(rv)  # the most common case, fast
+    status: Any = None
+    headers: Any = None
+    if isinstance(rv, tuple):
+        rv, status, headers = _unpack(rv, view)
+    response = _body_to_response(app, rv, view)
+    if status is not None:
+        if isinstance(response, Response):
+            response.status = status
+        else:
+            response.status_code = int(status)
+    if headers:
+        _update_headers(response, headers)
+    return response
+
+
+def _unpack(rv: tuple[Any, ...], view: str | None) -> tuple[Any, Any, Any]:
+    if len(rv) == 3:
+        return rv[0], rv[1], rv[2]
+    if len(rv) == 2:
+        body, extra = rv
+        if isinstance(extra, Mapping | Headers | list):
+            return body, None, extra
+        return body, extra, None
+    raise TypeError(
+        f"The view {view or '?'!r} returned a tuple of length {len(rv)}. " + _ACCEPTED
+    )
+
+
+def _update_headers(response: StarletteResponse, headers: Any) -> None:
+    items = headers.items() if isinstance(headers, Mapping | Headers) else headers
+    target = response.headers
+    seen: set[str] = set()
+    for name, value in items:
+        key = name.lower()
+        if key in seen:  # several values of one name (a list of pairs)
+            target.append(name, str(value))
+        else:
+            target[name] = str(value)
+            seen.add(key)
+
+
+def _body_to_response(app: App, rv: Any, view: str | None) -> StarletteResponse:
+    if isinstance(rv, StarletteResponse):
+        return rv
+    cls = app.response_class
+    if isinstance(rv, str | bytes | bytearray):
+        return cls(rv)
+    if isinstance(rv, dict | list):
+        return app.json.response(rv)
+    if isinstance(rv, HTTPException):
+        return error_response(app, rv)
+    if isinstance(rv, AsyncIterable | Iterator):
+        return cls(rv)
+    if _is_werkzeug_response(rv):
+        return cls(rv.get_data(), rv.status_code, list(rv.headers.items()))
+    if rv is None:
+        raise TypeError(
+            f"The view {view or '?'!r} did not return a valid response: it "
+            "returned None (or ended without a return statement). " + _ACCEPTED
+        )
+    raise TypeError(
+        f"The view {view or '?'!r} returned a {type(rv).__name__}, which is not "
+        "a valid response. " + _ACCEPTED
+    )
+
+
+def _is_werkzeug_response(rv: Any) -> bool:
+    """A werkzeug (WSGI) response, as Flask code may build one."""
+    return all(hasattr(rv, name) for name in ("get_data", "status_code", "headers"))
+
+
+def error_response(app: App, exc: HTTPException) -> StarletteResponse:
+    """The response for an HTTP error: the response it carries (``abort(response)``),
+    or werkzeug's HTML error page with its status and headers."""
+    carried = exc.response
+    if carried is not None:
+        return _body_to_response(app, carried, None)
+    body = exc.get_body()
+    return app.response_class(body, exc.code or 500, exc.get_headers())
