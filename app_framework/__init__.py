@@ -7,7 +7,13 @@ receivers. Serve an app with any ASGI server: ``uvicorn module:app``.
 
 from __future__ import annotations
 
-from . import signals
+from . import json, signals
+from ._context_helpers import (
+    copy_current_app_context,
+    copy_current_request_context,
+    copy_current_websocket_context,
+    stream_with_context,
+)
 from .app import App
 from .blueprints import Blueprint
 from .config import Config
@@ -23,11 +29,13 @@ from .globals import (
     websocket,
 )
 from .helpers import (
+    after_this_request,
     flash,
     get_flashed_messages,
     jsonify,
     make_response,
     redirect,
+    send_file,
     send_from_directory,
     url_for,
 )
@@ -72,10 +80,14 @@ __all__ = [
     "Response",
     "Websocket",
     "abort",
+    "after_this_request",
     "appcontext_popped",
     "appcontext_pushed",
     "appcontext_tearing_down",
     "before_render_template",
+    "copy_current_app_context",
+    "copy_current_request_context",
+    "copy_current_websocket_context",
     "current_app",
     "flash",
     "g",
@@ -87,6 +99,7 @@ __all__ = [
     "has_app_context",
     "has_request_context",
     "has_websocket_context",
+    "json",
     "jsonify",
     "make_response",
     "message_flashed",
@@ -97,6 +110,7 @@ __all__ = [
     "request_finished",
     "request_started",
     "request_tearing_down",
+    "send_file",
     "send_from_directory",
     "serving_started",
     "serving_stopping",
@@ -104,6 +118,7 @@ __all__ = [
     "signals",
     "stream_template",
     "stream_template_string",
+    "stream_with_context",
     "template_rendered",
     "url_for",
     "websocket",

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .app import App
     from .wrappers import Response
 
-__all__ = ["DefaultJSONProvider", "JSONProvider", "loads_request_body"]
+__all__ = ["DefaultJSONProvider", "JSONProvider", "flask_default", "loads_request_body"]
 
 
 class JSONProvider:
@@ -96,15 +96,7 @@ class DefaultJSONProvider(JSONProvider):
 
         :raises TypeError: ``o`` has no JSON form.
         """
-        if isinstance(o, date):
-            return http_date(o)
-        if isinstance(o, decimal.Decimal | uuid.UUID):
-            return str(o)
-        if dataclasses.is_dataclass(o) and not isinstance(o, type):
-            return dataclasses.asdict(o)
-        if hasattr(o, "__html__"):
-            return str(o.__html__())
-        raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+        return flask_default(o)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """``json.dumps`` with :meth:`default`, ``ensure_ascii`` and ``sort_keys``."""
@@ -123,6 +115,23 @@ class DefaultJSONProvider(JSONProvider):
         else:
             text = self.dumps(obj, separators=(",", ":"))
         return app.response_class(text + "\n", mimetype=self.mimetype)
+
+
+def flask_default(o: Any) -> Any:
+    """Flask's conversions: dates as HTTP dates, ``Decimal`` and ``UUID`` as
+    strings, dataclasses as objects, ``__html__`` objects as their markup.
+
+    :raises TypeError: ``o`` has none of these types.
+    """
+    if isinstance(o, date):
+        return http_date(o)
+    if isinstance(o, decimal.Decimal | uuid.UUID):
+        return str(o)
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    if hasattr(o, "__html__"):
+        return str(o.__html__())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
 def loads_request_body(provider: JSONProvider | None, data: bytes) -> Any:

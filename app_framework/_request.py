@@ -225,8 +225,8 @@ class Connection(_SansIORequest):
 
     @property
     def url_root(self) -> str:
-        """``root_url``: scheme, host and mount point, with a trailing slash."""
-        return self.root_url + "/"
+        """Flask's name for ``root_url``: scheme, host and mount point."""
+        return self.root_url
 
 
 class Body:
@@ -369,6 +369,13 @@ class Request(Connection):
             if message.get("type") == "http.disconnect":
                 self._disconnected = True
         return self._disconnected
+
+    def close(self) -> None:
+        """Close the uploaded files (called when the request is torn down)."""
+        form = self._form
+        if form is not None:
+            for _, storage in form[1].items(multi=True):
+                storage.close()
 
     async def _read_body(self) -> ReadyBytes:
         if self._body is None:

@@ -13,6 +13,7 @@ from jinja2 import Environment, Template
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import signals
+from ._concurrency import AsyncFunc, as_async, as_async_view
 from ._json_provider import DefaultJSONProvider, JSONProvider
 from .background import BackgroundTasks
 from .blueprints import Blueprint
@@ -22,14 +23,7 @@ from .globals import _cv_request
 from .lifespan import lifespan, shutdown, startup
 from .pipeline import Pipeline
 from .routing import Router
-from .scaffold import (
-    AsyncFunc,
-    HookChain,
-    Scaffold,
-    as_async,
-    as_async_view,
-    module_folder,
-)
+from .scaffold import HookChain, Scaffold, module_folder
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import create_environment
 from .wrappers import Request, Response
@@ -297,7 +291,10 @@ class App(Scaffold):
                 after=tuple(as_async(f) for f in after),
                 teardown=tuple(as_async(f) for f in teardown),
                 handlers=tuple(
-                    {key: as_async(f) for key, f in s.error_handlers.items()}
+                    {
+                        code: {cls: as_async(f) for cls, f in by_class.items()}
+                        for code, by_class in s.error_handlers.items()
+                    }
                     for s in reversed(scopes)
                 ),
             )

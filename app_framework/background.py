@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from asignals._refs import is_async_callable
-
+from ._concurrency import is_async_callable
 from .ctx import send_logged
 from .signals import got_background_exception
 

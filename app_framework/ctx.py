@@ -326,6 +326,8 @@ class RequestContext(_Pushable):
             if signal in app.listening:
                 log_failures(app, signal, await signal.send_async_robust(app, exc=exc))
         finally:
+            if isinstance(self.connection, Request):
+                self.connection.close()
             _cv_request.reset(self._token)
             self._token = None
             if self._app_ctx is not None:

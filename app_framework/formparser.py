@@ -176,10 +176,26 @@ async def _parse_multipart(
         if not state.done:
             decoder.receive_data(None)
             state.drain(decoder)
-    except ValueError as exc:
-        raise BadRequest(f"The multipart/form-data body is malformed: {exc}") from None
-    if not state.done:
-        raise BadRequest("The multipart/form-data body ended before its last part.")
+        if not state.done:
+            raise BadRequest("The multipart/form-data body ended before its last part.")
+    except BaseException as exc:
+        state.close()  # the temporary files of a body that will not be used
+        if isinstance(exc, ValueError):
+            raise BadRequest(
+                f"The multipart/form-data body is malformed: {exc}"
+            ) from None
+        if (
+            isinstance(exc, RequestEntityTooLarge)
+            and exc.description == RequestEntityTooLarge.description
+            and memory is not None
+        ):
+            # werkzeug's decoder also bounds what it buffers (part headers);
+            # its error has werkzeug's general text: say which limit it was.
+            raise RequestEntityTooLarge(
+                "A part of the form is larger than MAX_FORM_MEMORY_SIZE "
+                f"({memory} bytes)."
+            ) from None
+        raise
     return ReadyMultiDict(state.fields), ReadyMultiDict(state.files)
 
 
@@ -193,6 +209,13 @@ class _State:
         self.part: _Part | None = None
         self.count = 0
         self.done = False
+
+    def close(self) -> None:
+        """Close every file opened so far."""
+        for _, storage in self.files:
+            storage.close()
+        if self.part is not None and self.part.file is not None:
+            self.part.file.close()
 
     def drain(self, decoder: MultipartDecoder) -> None:
         """Handle every event the decoder has ready."""

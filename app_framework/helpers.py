@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from starlette.responses import Response as StarletteResponse
 from werkzeug.urls import iri_to_uri
@@ -68,7 +68,7 @@ def _response_class(ctx: Any) -> type[Response]:
     return Response
 
 
-def make_response(*args: Any) -> Any:
+def make_response(*args: Any) -> Response:
     """Turn what a view may return into a response object, so headers can
     be set on it: ``response = make_response("hi", 201)``; with no
     arguments, an empty response. ``await make_response(...)`` (Quart's
@@ -79,7 +79,9 @@ def make_response(*args: Any) -> Any:
     app = app_context().app
     if not args:
         return app.response_class()
-    return to_response(app, args[0] if len(args) == 1 else args)
+    # Typed as Flask types it; a Starlette response passed in comes back as is.
+    response: Any = to_response(app, args[0] if len(args) == 1 else args)
+    return cast("Response", response)
 
 
 def url_for(

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Send
 
+from ._concurrency import as_async
 from .ctx import send_logged
-from .scaffold import as_async
 from .signals import got_serving_exception, serving_started, serving_stopping
 
 if TYPE_CHECKING:

@@ -153,8 +153,11 @@ class Pipeline:
             # Routing's redirects and abort(response) are answers, not errors.
             if isinstance(exc, RequestRedirect) or exc.code is None:
                 return error_response(self.app, exc)
-            if isinstance(exc, BadRequestKeyError) and self.app.debug:
-                exc.show_exception = True  # name the missing key
+            if isinstance(exc, BadRequestKeyError):
+                # Name the missing field: it is the client's mistake, and
+                # the name tells them what to send (werkzeug shows it only
+                # in debug mode).
+                exc.show_exception = True
         handler = chain.find_handler(exc)
         if handler is not None:
             return await handler(exc)
@@ -290,7 +293,7 @@ async def _run_after(
     funcs: list[Callable[..., Any]], response: StarletteResponse
 ) -> StarletteResponse:
     """The request's ``after_this_request`` functions, in order."""
-    from .scaffold import as_async
+    from ._concurrency import as_async
 
     for func in funcs:
         processed = await as_async(func)(response)

@@ -2,51 +2,40 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import anyio.to_thread
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
-from asignals._refs import is_async_callable
+from ._concurrency import AsyncFunc, is_async_callable
 
 F = TypeVar("F", bound=Callable[..., Any])
 ErrorKey = int | type[BaseException]
-AsyncFunc = Callable[..., Awaitable[Any]]
 
 
-def as_async(func: Callable[..., Any]) -> AsyncFunc:
-    """``func`` itself when async, else an async function calling it inline.
+def error_key(key: ErrorKey) -> tuple[int | None, type[BaseException]]:
+    """``(code, class)`` for a status code or an exception class.
 
-    Hooks and error handlers run inline on the event loop, like sync signal
-    receivers: they are expected to be quick. Views are different (see
-    :func:`as_async_view`).
+    :raises ValueError: a status with no werkzeug error class.
+    :raises TypeError: neither an int nor an exception class.
     """
-    if is_async_callable(func):
-        return func
-
-    @functools.wraps(func)
-    async def call(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
-
-    return call
-
-
-def as_async_view(func: Callable[..., Any]) -> AsyncFunc:
-    """``func`` itself when async, else run in a worker thread (the contexts
-    are copied into it, so ``request`` and ``g`` work there)."""
-    if is_async_callable(func):
-        return func
-
-    @functools.wraps(func)
-    async def call(**kwargs: Any) -> Any:
-        return await anyio.to_thread.run_sync(functools.partial(func, **kwargs))
-
-    return call
+    if isinstance(key, int) and not isinstance(key, bool):
+        found = default_exceptions.get(key)
+        if found is None:
+            raise ValueError(
+                f"{key} is not an HTTP error status werkzeug has a class for; "
+                "register a subclass of HTTPException with that code instead"
+            )
+        return key, found
+    if isinstance(key, type) and issubclass(key, BaseException):
+        code = key.code if issubclass(key, HTTPException) else None
+        return code, key
+    raise TypeError(
+        f"errorhandler takes a status code or an exception class, got {key!r}"
+    )
 
 
 def module_folder(import_name: str) -> str:
@@ -63,22 +52,24 @@ class HookChain:
     before: tuple[AsyncFunc, ...]
     after: tuple[AsyncFunc, ...]
     teardown: tuple[AsyncFunc, ...]
-    handlers: tuple[dict[ErrorKey, AsyncFunc], ...]
+    handlers: tuple[dict[int | None, dict[type[BaseException], AsyncFunc]], ...]
 
     def find_handler(self, exc: BaseException) -> AsyncFunc | None:
-        """The handler for ``exc``: by status code first, then by class (MRO),
-        the blueprint's before the app's."""
-        # Only HTTP errors are looked up by status (as Flask): other
-        # exceptions may carry an unrelated ``code`` (urllib's HTTPError).
+        """The handler for ``exc``, as Flask finds it: scope by scope (the
+        blueprint's before the app's), the handlers for its status code,
+        then those for any code, each by the exception's class hierarchy."""
+        # Only HTTP errors have a status here: other exceptions may carry an
+        # unrelated ``code`` attribute (urllib's HTTPError).
         code = exc.code if isinstance(exc, HTTPException) else None
-        if isinstance(code, int):
-            for handlers in self.handlers:
-                if code in handlers:
-                    return handlers[code]
-        for handlers in self.handlers:
-            for cls in type(exc).__mro__:
-                if cls in handlers:
-                    return handlers[cls]
+        mro = type(exc).__mro__
+        for scope in self.handlers:
+            for key in (code, None) if code is not None else (None,):
+                by_class = scope.get(key)
+                if by_class:
+                    for cls in mro:
+                        handler = by_class.get(cls)
+                        if handler is not None:
+                            return handler
         return None
 
 
@@ -92,7 +83,10 @@ class Scaffold:
         self.teardown_request_funcs: list[Callable[..., Any]] = []
         self.before_websocket_funcs: list[Callable[..., Any]] = []
         self.teardown_websocket_funcs: list[Callable[..., Any]] = []
-        self.error_handlers: dict[ErrorKey, Callable[..., Any]] = {}
+        self.error_handlers: dict[
+            int | None, dict[type[BaseException], Callable[..., Any]]
+        ] = {}
+        """Error handlers by status code (None: any) and exception class."""
 
     def _check_setup(self, what: str) -> None:
         """Raise when registering ``what`` is too late (overridden)."""
@@ -232,17 +226,12 @@ class Scaffold:
         return decorator
 
     def register_error_handler(self, key: ErrorKey, func: Callable[..., Any]) -> None:
-        """Non-decorator form of :meth:`errorhandler`.
+        """Non-decorator form of :meth:`errorhandler`. A status code means
+        werkzeug's class for it: ``404`` and ``NotFound`` are the same key.
 
-        :raises ValueError: ``key`` is an int that is not an error status.
+        :raises ValueError: ``key`` is a status with no werkzeug error class.
         :raises TypeError: ``key`` is neither an int nor an exception class.
         """
         self._check_setup("errorhandler")
-        if isinstance(key, int) and not isinstance(key, bool):
-            if not 400 <= key <= 599:
-                raise ValueError(f"{key} is not an HTTP error status (400-599)")
-        elif not (isinstance(key, type) and issubclass(key, BaseException)):
-            raise TypeError(
-                f"errorhandler takes a status code or an exception class, got {key!r}"
-            )
-        self.error_handlers[key] = func
+        code, cls = error_key(key)
+        self.error_handlers.setdefault(code, {})[cls] = func

@@ -61,6 +61,7 @@ class TestResponse(httpx.Response):
     ``get_json()`` may also be awaited (Quart's spelling)."""
 
     __test__ = False
+    headers: _TestHeaders
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

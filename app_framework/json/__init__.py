@@ -5,10 +5,14 @@
 from __future__ import annotations
 
 import json as _json
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from .._json_provider import flask_default
 from ..globals import _cv_app
 from .provider import DefaultJSONProvider, JSONProvider
+
+if TYPE_CHECKING:
+    from ..wrappers import Response
 
 __all__ = [
     "DefaultJSONProvider",
@@ -26,7 +30,7 @@ def dumps(obj: Any, **kwargs: Any) -> str:
     ctx = _cv_app.get(None)
     if ctx is not None:
         return ctx.app.json.dumps(obj, **kwargs)
-    kwargs.setdefault("default", _fallback_default)
+    kwargs.setdefault("default", flask_default)
     return _json.dumps(obj, **kwargs)
 
 
@@ -48,7 +52,7 @@ def load(fp: IO[Any], **kwargs: Any) -> Any:
     return loads(fp.read(), **kwargs)
 
 
-def jsonify(*args: Any, **kwargs: Any) -> Any:
+def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response made by ``current_app.json.response``:
     ``jsonify(obj)``, ``jsonify(a, b)`` or ``jsonify(key=value)``.
 
@@ -57,8 +61,3 @@ def jsonify(*args: Any, **kwargs: Any) -> Any:
     from ..globals import app_context
 
     return app_context().app.json.response(*args, **kwargs)
-
-
-def _fallback_default(o: Any) -> Any:
-    # The default provider's conversions, without an app to ask.
-    return DefaultJSONProvider.default(None, o)  # type: ignore[arg-type]

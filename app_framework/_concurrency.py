@@ -1,0 +1,56 @@
+"""Sync and async callables side by side: which is which, and adapters.
+
+Hooks, error handlers and receivers may be plain functions or coroutine
+functions; the pipeline awaits one shape. Plain hooks run inline on the
+event loop (they are expected to be quick, as sync signal receivers are);
+plain views run in a worker thread with the contexts copied into it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio.to_thread
+
+__all__ = ["AsyncFunc", "as_async", "as_async_view", "is_async_callable"]
+
+AsyncFunc = Callable[..., Awaitable[Any]]
+
+
+def is_async_callable(obj: object) -> bool:
+    """True when calling ``obj`` returns a coroutine: coroutine functions,
+    ``functools.partial`` of one, and objects with ``async def __call__``."""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    if inspect.iscoroutinefunction(obj):
+        return True
+    call = getattr(type(obj), "__call__", None)  # noqa: B004 - the method itself
+    return not inspect.isfunction(obj) and inspect.iscoroutinefunction(call)
+
+
+def as_async(func: Callable[..., Any]) -> AsyncFunc:
+    """``func`` itself when async, else an async function calling it inline."""
+    if is_async_callable(func):
+        return func
+
+    @functools.wraps(func)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return call
+
+
+def as_async_view(func: Callable[..., Any]) -> AsyncFunc:
+    """``func`` itself when async, else run in a worker thread (the contexts
+    are copied into it, so ``request`` and ``g`` work there)."""
+    if is_async_callable(func):
+        return func
+
+    @functools.wraps(func)
+    async def call(**kwargs: Any) -> Any:
+        return await anyio.to_thread.run_sync(functools.partial(func, **kwargs))
+
+    return call

@@ -1,0 +1,270 @@
+"""The response: Flask's surface on Starlette's, every view return value
+becoming ``app.response_class``, and changes in hooks being what is sent."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from starlette.responses import PlainTextResponse
+from werkzeug.datastructures import Headers
+
+from app_framework import App, Response, jsonify, make_response
+from app_framework.testing import TestClient
+from app_framework.wrappers import NotLoadedError
+
+
+def test_flask_surface() -> None:
+    response = Response("hello", 201, {"X-A": "1"}, mimetype="text/plain")
+    assert (response.status_code, response.status) == (201, "201 CREATED")
+    assert response.data == b"hello" and response.get_data(as_text=True) == "hello"
+    assert response.content_type == "text/plain; charset=utf-8"
+    assert response.mimetype == "text/plain"
+    assert response.headers["x-a"] == "1"
+    response.data = "changed ☃"
+    assert response.content_length == len("changed ☃".encode())
+    response.set_data(b"bytes")
+    assert response.headers["content-length"] == "5"
+    response.status = "404 NOT FOUND"
+    assert response.status_code == 404
+    response.status = 202
+    assert response.status == "202 ACCEPTED"
+    response.status_code = 299
+    assert response.status == "299 UNKNOWN"
+    response.mimetype = "application/xml"
+    assert response.content_type == "application/xml; charset=utf-8"
+    response.content_type = "image/png"
+    assert response.mimetype == "image/png" and response.mimetype_params == {}
+    response.location = "/next"
+    assert response.headers["location"] == "/next"
+    response.vary.add("Cookie")
+    response.vary.add("Accept")
+    assert response.headers["vary"] == "Cookie, Accept"
+    response.cache_control.max_age = 60
+    response.cache_control.public = True
+    assert response.headers["cache-control"] in (
+        "max-age=60, public",
+        "public, max-age=60",
+    )
+    response.last_modified = datetime.datetime(2024, 1, 2, tzinfo=datetime.UTC)
+    assert response.headers["last-modified"] == "Tue, 02 Jan 2024 00:00:00 GMT"
+    response.set_etag("abc")
+    assert response.get_etag() == ("abc", False)
+    response.headers.add("Content-Disposition", "attachment", filename="a b.txt")
+    assert response.headers["content-disposition"] == 'attachment; filename="a b.txt"'
+    response.headers.set("X-A", "2")
+    assert response.headers.getlist("x-a") == ["2"]
+    response.headers.remove("X-A")
+    assert "x-a" not in response.headers
+
+
+def test_cookies_in_werkzeugs_format() -> None:
+    response = Response()
+    response.set_cookie(
+        "id",
+        "7",
+        max_age=60,
+        secure=True,
+        httponly=True,
+        samesite="Lax",
+        partitioned=True,
+    )
+    response.delete_cookie("old", path="/app")
+    cookies = response.headers.getlist("set-cookie")
+    assert cookies[0].startswith("id=7; ") and "Partitioned" in cookies[0]
+    assert "Max-Age=60" in cookies[0] and "SameSite=Lax" in cookies[0]
+    assert (
+        cookies[1].startswith("old=; Expires=Thu, 01 Jan 1970")
+        and "Path=/app" in cookies[1]
+    )
+
+
+def test_an_oversized_cookie_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    Response().set_cookie("big", "x" * 5000)
+    assert "The 'big' cookie is 50" in caplog.text and "browsers" in caplog.text
+
+
+def test_json_on_responses() -> None:
+    response = Response('{"a": 1}', mimetype="application/json")
+    assert response.is_json and response.json == {"a": 1}
+    assert response.get_json() == {"a": 1}
+    assert not Response("{}").get_json()  # text/html: not JSON
+    assert Response("{}").get_json(force=True) == {}
+
+
+async def test_awaitable_get_data_and_streams() -> None:
+    assert await Response("x").get_data() == b"x"  # Quart's spelling
+
+    async def chunks() -> AsyncIterator[str]:
+        yield "a"
+        yield "b"
+
+    streamed = Response(chunks())
+    assert streamed.is_streamed
+    with pytest.raises(NotLoadedError, match="await response.get_data"):
+        _ = streamed.data
+    assert await streamed.get_data(as_text=True) == "ab"
+    assert streamed.data == b"ab" and not streamed.is_streamed
+    assert await make_response_outside() is not None
+
+
+async def make_response_outside() -> Any:
+    # A Response may be awaited (Quart's ``await make_response(...)``).
+    return await Response("x")
+
+
+@pytest.mark.parametrize(
+    ("rv", "status", "body", "content_type", "header"),
+    [
+        ("text", 200, b"text", "text/html; charset=utf-8", None),
+        (b"bytes", 200, b"bytes", "text/html; charset=utf-8", None),
+        ({"a": 1}, 200, b'{"a":1}\n', "application/json", None),
+        ([1, 2], 200, b"[1,2]\n", "application/json", None),
+        (("created", 201), 201, b"created", "text/html; charset=utf-8", None),
+        (("created", "201 CREATED"), 201, b"created", "text/html; charset=utf-8", None),
+        (("h", {"X-A": "1"}), 200, b"h", "text/html; charset=utf-8", "1"),
+        (("h", [("X-A", "1")]), 200, b"h", "text/html; charset=utf-8", "1"),
+        (("h", Headers({"X-A": "1"})), 200, b"h", "text/html; charset=utf-8", "1"),
+        (("both", 202, {"X-A": "1"}), 202, b"both", "text/html; charset=utf-8", "1"),
+        (({"j": 1}, 201, {"X-A": "1"}), 201, b'{"j":1}\n', "application/json", "1"),
+        (
+            PlainTextResponse("starlette"),
+            200,
+            b"starlette",
+            "text/plain; charset=utf-8",
+            None,
+        ),
+    ],
+)
+async def test_every_view_return_value(
+    app: App,
+    client: TestClient,
+    rv: Any,
+    status: int,
+    body: bytes,
+    content_type: str,
+    header: str | None,
+) -> None:
+    seen: list[type[Any]] = []
+
+    @app.after_request
+    def check(response: Any) -> Any:
+        seen.append(type(response))
+        return response
+
+    app.add_url_rule("/", "index", lambda: rv)
+    response = await client.get("/")
+    assert response.status_code == status
+    assert response.content == body
+    assert response.headers["content-type"] == content_type
+    assert response.headers.get("x-a") == header
+    if not isinstance(rv, PlainTextResponse):  # Starlette's pass through as is
+        assert seen == [Response]
+
+
+async def test_generators_stream(app: App, client: TestClient) -> None:
+    @app.route("/async")
+    async def async_stream() -> AsyncIterator[bytes]:
+        async def body() -> AsyncIterator[bytes]:
+            yield b"a"
+            yield b"b"
+
+        return body()
+
+    @app.route("/sync")
+    def sync_stream() -> Iterator[str]:
+        def body() -> Iterator[str]:
+            yield "c"
+            yield "d"
+
+        return body()
+
+    assert (await client.get("/async")).content == b"ab"
+    assert (await client.get("/sync")).content == b"cd"
+
+
+async def test_an_after_request_hook_changes_what_is_sent(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/")
+    async def index() -> str:
+        return "<p>hi</p>"
+
+    @app.after_request
+    def change(response: Response) -> Response:
+        response.mimetype = "text/plain"
+        response.status = 203
+        response.set_data(response.get_data(as_text=True).upper())
+        response.headers["X-Hook"] = "yes"
+        response.set_cookie("seen", "1")
+        response.vary.add("Accept-Language")
+        response.cache_control.no_store = True
+        return response
+
+    response = await client.get("/")
+    assert response.status_code == 203
+    assert response.text == "<P>HI</P>"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.headers["content-length"] == "9"
+    assert response.headers["x-hook"] == "yes"
+    assert response.headers["set-cookie"] == "seen=1; Path=/"
+    assert response.headers["vary"] == "Accept-Language"
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "body", "header"),
+    [
+        ((), 200, b"", None),
+        (("body",), 200, b"body", None),
+        (("body", 404), 404, b"body", None),
+        (("body", {"X-A": "1"}), 200, b"body", "1"),
+        (("body", 201, {"X-A": "1"}), 201, b"body", "1"),
+        ((("body", 201, {"X-A": "1"}),), 201, b"body", "1"),
+        (({"a": 1},), 200, b'{"a":1}\n', None),
+    ],
+)
+async def test_make_response_takes_every_flask_form(
+    app: App, args: tuple[Any, ...], status: int, body: bytes, header: str | None
+) -> None:
+    async with app.app_context():
+        response = make_response(*args)
+        same = await make_response(*args)  # Quart's spelling
+    for made in (response, same):
+        assert isinstance(made, Response)
+        assert (made.status_code, made.body) == (status, body)
+        assert made.headers.get("x-a") == header
+
+
+async def test_jsonify_and_dicts_use_the_response_class(app: App) -> None:
+    class Custom(Response):
+        pass
+
+    app.response_class = Custom
+    async with app.app_context():
+        assert type(jsonify(a=1)) is Custom
+        assert type(make_response({"a": 1})) is Custom
+        assert type(make_response("x")) is Custom
+
+
+async def test_a_view_returning_something_else_is_a_clear_error(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/float")
+    async def returns_a_float() -> Any:
+        return 3.5
+
+    @app.route("/none")
+    async def returns_nothing() -> None:
+        return None
+
+    with pytest.raises(
+        TypeError, match=r"'returns_a_float' returned a float.*Return a str"
+    ):
+        await client.get("/float")
+    with pytest.raises(
+        TypeError, match=r"'returns_nothing' did not return a valid response"
+    ):
+        await client.get("/none")

@@ -1,0 +1,175 @@
+"""send_file and send_from_directory: Flask's arguments, ranges,
+conditional requests, and files streamed rather than read whole."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app_framework import App, Response, _conditional, send_file, send_from_directory
+from app_framework.testing import TestClient
+
+CONTENT = bytes(range(256)) * 1024  # 256 KiB
+
+
+@pytest.fixture
+def files(app: App, tmp_path: Path) -> App:
+    (tmp_path / "data.bin").write_bytes(CONTENT)
+    (tmp_path / "notes.txt").write_text("plain notes")
+    (tmp_path / "résumé.pdf").write_bytes(b"%PDF")
+    app.root_path = str(tmp_path)
+
+    @app.route("/file/<name>")
+    async def by_name(name: str) -> Response:
+        return send_file(name)
+
+    @app.route("/awaited")
+    async def awaited() -> Response:
+        return await send_file("notes.txt", as_attachment=True)  # Quart's spelling
+
+    @app.route("/memory")
+    async def memory() -> Response:
+        return send_file(io.BytesIO(b"in memory"), download_name="m.txt", max_age=60)
+
+    @app.route("/dir/<path:name>")
+    async def from_dir(name: str) -> Response:
+        return send_from_directory(str(tmp_path), name)
+
+    return app
+
+
+async def test_a_file_with_its_headers(files: App, client: TestClient) -> None:
+    response = await client.get("/file/data.bin")
+    assert response.status_code == 200 and response.content == CONTENT
+    assert response.headers["content-length"] == str(len(CONTENT))
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["accept-ranges"] == "bytes"
+    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["content-disposition"] == "inline; filename=data.bin"
+    assert response.headers["etag"] and response.headers["last-modified"]
+    text = await client.get("/file/notes.txt")
+    assert text.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+async def test_attachments_and_names(files: App, client: TestClient) -> None:
+    attachment = await client.get("/awaited")
+    assert attachment.headers["content-disposition"] == "attachment; filename=notes.txt"
+    unicode_name = await client.get("/file/résumé.pdf")
+    disposition = unicode_name.headers["content-disposition"]
+    assert "filename=resume.pdf" in disposition
+    assert "filename*=UTF-8''r%C3%A9sum%C3%A9.pdf" in disposition
+    memory = await client.get("/memory")
+    assert memory.text == "in memory"
+    assert memory.headers["cache-control"] == "public, max-age=60"
+    assert "expires" in memory.headers
+
+
+@pytest.mark.parametrize(
+    ("range_header", "status", "start", "stop"),
+    [
+        ("bytes=0-9", 206, 0, 10),
+        ("bytes=1000-", 206, 1000, len(CONTENT)),
+        ("bytes=-100", 206, len(CONTENT) - 100, len(CONTENT)),
+    ],
+)
+async def test_ranges(
+    files: App,
+    client: TestClient,
+    range_header: str,
+    status: int,
+    start: int,
+    stop: int,
+) -> None:
+    for path in ("/file/data.bin", "/dir/data.bin"):
+        response = await client.get(path, headers={"Range": range_header})
+        assert response.status_code == status
+        assert response.content == CONTENT[start:stop]
+        assert (
+            response.headers["content-range"]
+            == f"bytes {start}-{stop - 1}/{len(CONTENT)}"
+        )
+        assert response.headers["content-length"] == str(stop - start)
+
+
+@pytest.mark.parametrize(
+    "bad", ["bytes=999999999-", "bytes=5-1", "pages=1-2", "bytes=abc"]
+)
+async def test_a_bad_range_is_a_416(files: App, client: TestClient, bad: str) -> None:
+    files.testing = False
+    response = await client.get("/file/data.bin", headers={"Range": bad})
+    assert response.status_code == 416
+    assert response.headers["content-range"] == f"bytes */{len(CONTENT)}"
+    assert (await client.get("/file/data.bin")).status_code == 200  # still serving
+
+
+async def test_conditional_requests(files: App, client: TestClient) -> None:
+    first = await client.get("/file/data.bin")
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    by_etag = await client.get("/file/data.bin", headers={"If-None-Match": etag})
+    assert (by_etag.status_code, by_etag.content) == (304, b"")
+    by_date = await client.get(
+        "/file/data.bin", headers={"If-Modified-Since": modified}
+    )
+    assert by_date.status_code == 304
+    stale = await client.get("/file/data.bin", headers={"If-None-Match": '"other"'})
+    assert stale.status_code == 200 and stale.content == CONTENT
+    # If-Range with an old tag sends the whole file instead of the range.
+    whole = await client.get(
+        "/file/data.bin", headers={"Range": "bytes=0-1", "If-Range": '"old"'}
+    )
+    assert whole.status_code == 200 and len(whole.content) == len(CONTENT)
+    ranged = await client.get(
+        "/file/data.bin", headers={"Range": "bytes=0-1", "If-Range": etag}
+    )
+    assert ranged.status_code == 206 and ranged.content == CONTENT[:2]
+
+
+async def test_missing_files_and_escapes_are_404s(
+    files: App, client: TestClient
+) -> None:
+    files.testing = False
+    assert (await client.get("/dir/nothing.txt")).status_code == 404
+    assert (await client.get("/dir/../etc/passwd")).status_code == 404
+    assert (await client.get("/dir/%2e%2e/etc/passwd")).status_code == 404
+    with pytest.raises(FileNotFoundError):
+        async with files.test_request_context("/"):
+            send_file("nothing.txt")
+
+
+async def test_programmer_mistakes_say_what_to_write(files: App) -> None:
+    async with files.test_request_context("/"):
+        with pytest.raises(TypeError, match="Either set 'download_name'"):
+            send_file(io.BytesIO(b"x"))
+        with pytest.raises(ValueError, match="binary mode"):
+            send_file(io.StringIO("x"), mimetype="text/plain")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="No name provided for attachment"):
+            send_file(io.BytesIO(b"x"), mimetype="text/plain", as_attachment=True)
+
+
+async def test_large_files_stream_in_chunks(
+    files: App, client: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    reads: list[int] = []
+    original = _conditional.FileChunks.__aiter__
+
+    def counting(self: Any) -> Any:
+        read = self.file.read
+
+        def spy(size: int = -1) -> bytes:
+            reads.append(size)
+            data: bytes = read(size)
+            return data
+
+        self.file.read = spy
+        return original(self)
+
+    monkeypatch.setattr(_conditional.FileChunks, "__aiter__", counting)
+    size = 5 * 1024 * 1024
+    (tmp_path / "big.bin").write_bytes(b"\0" * size)
+    response = await client.get("/file/big.bin")
+    assert len(response.content) == size
+    assert max(reads) == _conditional.CHUNK  # never the whole file at once
+    assert len(reads) > 5 * 1024 * 1024 // _conditional.CHUNK
