@@ -364,10 +364,13 @@ class Request(Connection):
                 return False
             self._body = b""  # an empty body: its message may be skipped
         with anyio.CancelScope() as scope:
-            scope.cancel()
-            message = await self._receive()
-            if message.get("type") == "http.disconnect":
-                self._disconnected = True
+            scope.cancel()  # never wait: only messages already there are seen
+            while not self._disconnected:
+                message = await self._receive()
+                if message.get("type") == "http.disconnect":
+                    self._disconnected = True
+                elif message.get("body"):
+                    break  # a body that said it was empty: not ours to drop
         return self._disconnected
 
     def close(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from starlette.responses import Response as StarletteResponse
 from werkzeug.urls import iri_to_uri
 
 from ._conversion import to_response
@@ -196,8 +195,3 @@ def after_this_request(func: F) -> F:
     """
     request_context().after_request_funcs.append(func)
     return func
-
-
-def is_response(value: Any) -> bool:
-    """Whether ``value`` is a response object (any Starlette response)."""
-    return isinstance(value, StarletteResponse)

@@ -29,7 +29,7 @@ async def home() -> str:
 @pages.route("/contact", methods=["GET", "POST"])
 async def contact() -> Any:
     if request.method == "POST":
-        form = await request.form()
+        form = await request.form
         name = str(form.get("name", "")).strip()
         message = str(form.get("message", "")).strip()
         if not name or not message:

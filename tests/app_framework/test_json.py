@@ -141,3 +141,31 @@ async def test_loads_in_request_bodies_uses_the_provider(
         "/", content=b"[1]", headers={"content-type": "application/json"}
     )
     assert response.json == {"parsed by": "Strict", "raw": "[1]"}
+
+
+async def test_module_helpers_and_the_base_provider(app: App) -> None:
+    import gc
+    import io
+    import weakref
+
+    from app_framework.json.provider import JSONProvider
+
+    text = io.StringIO()
+    json.dump({"a": 1}, text)
+    assert json.load(io.StringIO(text.getvalue())) == {"a": 1}
+    assert json.loads('{"b": 2}') == {"b": 2}  # outside an app context
+    async with app.app_context():
+        assert json.loads("[1]") == [1]
+    base = JSONProvider(app)
+    out = io.StringIO()
+    base.dump([1, 2], out)
+    assert base.load(io.StringIO(out.getvalue())) == [1, 2]
+    assert base.response(a=1).get_data(as_text=True) == '{"a": 1}'
+    assert base.response().get_data(as_text=True) == "null"
+    with pytest.raises(TypeError, match="args or kwargs, not both"):
+        base.response(1, a=2)
+    orphan = JSONProvider(app)
+    orphan._app = weakref.ref(App("gone"))
+    gc.collect()  # the app holds reference cycles
+    with pytest.raises(RuntimeError, match="is gone"):
+        orphan.app  # noqa: B018

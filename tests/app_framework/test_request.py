@@ -479,3 +479,89 @@ def test_response_class_is_replaceable() -> None:
 
     app = CustomApp("custom")
     assert app.response_class is Custom
+
+
+async def test_reading_twice_and_the_stream_once(app: App) -> None:
+    async with app.test_request_context("/", method="POST", data=b"abc") as ctx:
+        chunks = [chunk async for chunk in request.stream()]
+        assert chunks == [b"abc"]
+        with pytest.raises(RuntimeError, match="already read as a stream"):
+            await request.get_data()
+        assert ctx.request is request._get_current_object()
+    async with app.test_request_context("/", method="POST", data=b"abc"):
+        assert await request.get_data() == b"abc"
+        assert [chunk async for chunk in request.stream()] == [b"abc"]  # cached
+        assert request.get_data(as_text=True) == "abc"
+
+
+async def test_values_and_data_once_the_form_is_read(app: App) -> None:
+    async with app.test_request_context("/?q=1"):
+        assert request.values.to_dict() == {"q": "1"}  # GET: the query only
+    async with app.test_request_context("/?q=1", method="POST", data={"a": "2"}):
+        values = await request.values
+        assert values.to_dict() == {"q": "1", "a": "2"}
+        assert request.values.to_dict() == {"q": "1", "a": "2"}
+        assert (
+            request.data == b""
+            and request.get_data(parse_form_data=True, as_text=True) == ""
+        )
+        assert (await request.files).to_dict() == {}
+
+
+async def test_is_disconnected(app: App) -> None:
+    async with app.test_request_context("/"):
+        assert await request.is_disconnected()  # its receive says so at once
+        assert await request.is_disconnected()
+    async with app.test_request_context("/", method="POST", data=b"body"):
+        assert not await request.is_disconnected()  # would lose the body
+        assert await request.get_data() == b"body"
+
+
+async def test_nested_blueprint_names(app: App) -> None:
+    from app_framework.routing import Rule
+
+    async with app.test_request_context("/") as ctx:
+        assert request.blueprints == []
+        rule = Rule.__new__(Rule)
+        rule.endpoint = "shop.admin.index"
+        ctx.request.url_rule = rule
+        assert request.blueprint == "shop.admin"
+        assert request.blueprints == ["shop.admin", "shop"]
+
+
+async def test_an_https_scope_is_secure(app: App) -> None:
+    seen: list[Any] = []
+
+    @app.route("/")
+    async def index() -> str:
+        seen.append((request.is_secure, request.url, request.server))
+        return ""
+
+    scope = make_scope("http", "/", "", {"host": "example.com"})
+    scope.update(method="GET", scheme="https", server=("example.com", 443))
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        return None
+
+    await app(scope, receive, send)
+    assert seen == [(True, "https://example.com/", ("example.com", 443))]
+
+
+async def test_json_silent_and_a_custom_failure_handler(app: App) -> None:
+    class Lenient(app.request_class):  # type: ignore[name-defined,misc]
+        def on_json_loading_failed(self, e: Any) -> Any:
+            return {"fallback": True}
+
+    app.request_class = Lenient
+    async with app.test_request_context(
+        "/", method="POST", data=b"{bad", content_type="application/json"
+    ):
+        assert await request.get_json() == {"fallback": True}
+    async with app.test_request_context(
+        "/", method="POST", data=b"x", content_type="text/plain"
+    ):
+        assert request.get_json() == {"fallback": True}
+        assert not request.get_json(silent=True)

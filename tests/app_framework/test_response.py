@@ -268,3 +268,76 @@ async def test_a_view_returning_something_else_is_a_clear_error(
         TypeError, match=r"'returns_nothing' did not return a valid response"
     ):
         await client.get("/none")
+
+
+def test_more_of_the_flask_surface() -> None:
+    from starlette.datastructures import Headers as StarletteHeaders
+
+    response = Response(["a", b"b"], headers=StarletteHeaders({"X-S": "1"}))
+    assert response.data == b"ab" and response.headers["x-s"] == "1"
+    response.headers.extend({"X-E": "1"}, [("X-E", "2")], X_F="3")
+    assert response.headers.getlist("x-e") == ["1", "2"]
+    assert response.headers.get("x-e", type=int) == 1
+    assert response.headers.get("x-s", -1, type=lambda v: int("nope")) == -1
+    assert response.headers.get("missing", "d") == "d"
+    response.expires = 0
+    assert response.expires is not None and response.expires.year == 1970
+    response.expires = None
+    assert "expires" not in response.headers
+    assert response.media_type == "text/html"
+    response.headers["allow"] = "GET, POST"
+    assert "POST" in response.allow
+    response.vary = ["Cookie", "Accept"]
+    assert response.headers["vary"] == "Cookie, Accept"
+    response.vary = None
+    assert "vary" not in response.headers
+    response.location = None
+    response.mimetype = None
+    assert response.mimetype is None and response.content_type is None
+    assert repr(Response("abc", 404)) == "<Response [404 NOT FOUND] 3 bytes>"
+    empty = Response("no body", 204)
+    assert "content-length" not in empty.headers
+    with pytest.raises(ValueError, match="does not start with a status code"):
+        Response(status="OK")
+    with pytest.raises(TypeError, match="must be str, bytes"):
+        Response(object())
+    with pytest.raises(TypeError, match="takes str or bytes"):
+        Response().set_data(1)  # type: ignore[arg-type]
+
+
+async def test_streams_close_their_generators(app: App, client: TestClient) -> None:
+    closed: list[bool] = []
+
+    @app.route("/")
+    async def index() -> Any:
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                yield b"a"
+                yield b"b"
+            finally:
+                closed.append(True)
+
+        return Response(body(), status=200, mimetype="text/plain")
+
+    response = await client.get("/")
+    assert response.content == b"ab" and closed == [True]
+    assert repr(Response(iter([]))).endswith("streamed>")
+
+
+async def test_werkzeug_and_starlette_responses_from_views(
+    app: App, client: TestClient
+) -> None:
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    @app.route("/werkzeug")
+    async def werkzeug_response() -> Any:
+        return WerkzeugResponse("from werkzeug", 202, {"X-W": "1"})
+
+    @app.route("/starlette")
+    async def starlette_response() -> Any:
+        return PlainTextResponse("from starlette"), 201
+
+    wz = await client.get("/werkzeug")
+    assert (wz.status_code, wz.text, wz.headers["x-w"]) == (202, "from werkzeug", "1")
+    st = await client.get("/starlette")
+    assert (st.status_code, st.text) == (201, "from starlette")

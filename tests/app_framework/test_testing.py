@@ -203,3 +203,33 @@ async def test_signals_after_the_block(app: App) -> None:
             await client.get("/")
             assert heard == []
     assert heard == ["request_tearing_down"]
+
+
+async def test_responses_without_json(app: App, client: TestClient) -> None:
+    @app.route("/html")
+    async def html() -> str:
+        return "<p>not json</p>"
+
+    @app.route("/bad-json")
+    async def bad_json() -> Any:
+        from app_framework import Response
+
+        return Response("{nope", mimetype="application/json")
+
+    @app.route("/empty")
+    async def empty() -> Any:
+        from app_framework import Response
+
+        return Response(b"", headers={"content-type": ""})
+
+    html_response = await client.get("/html")
+    assert not html_response.get_json() and not html_response.json
+    assert html_response.get_json(force=True, silent=True) is not None  # stand-in
+    assert not html_response.get_json(force=True, silent=True)
+    assert html_response.content_type == "text/html; charset=utf-8"
+    bad = await client.get("/bad-json")
+    with pytest.raises(ValueError):
+        bad.get_json()
+    assert not bad.get_json(silent=True)
+    empty_response = await client.get("/empty")
+    assert empty_response.mimetype is None
