@@ -76,15 +76,23 @@ class ReadyFloat(_Ready, float):
 class ReadyMultiDict(ImmutableMultiDict[str, Any]):
     """Loaded form fields or files (werkzeug's ``ImmutableMultiDict``)."""
 
-    __await__ = _Ready.__await__
-    __call__ = _Ready.__call__
+    def __await__(self) -> Generator[Any, None, ReadyMultiDict]:
+        return self
+        yield  # a generator, never suspending
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ReadyMultiDict:
+        return self
 
 
 class ReadyCombined(CombinedMultiDict[str, Any]):
     """Loaded ``request.values`` (query string and form)."""
 
-    __await__ = _Ready.__await__
-    __call__ = _Ready.__call__
+    def __await__(self) -> Generator[Any, None, ReadyCombined]:
+        return self
+        yield  # a generator, never suspending
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ReadyCombined:
+        return self
 
 
 class ReadyConstant(_Ready):
