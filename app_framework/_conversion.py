@@ -23,10 +23,11 @@ _ACCEPTED = (
 )
 
 
-def to_response(app: App, rv: Any, view: str | None = None) -> StarletteResponse:
+def to_response(app: App, rv: Any, view: Any = None) -> StarletteResponse:
     """The response for a view's return value.
 
-    :param view: The view's name, for the error message.
+    :param view: The view's name, or the request (whose endpoint names it),
+        for the error message; looked at only when there is an error.
     :raises TypeError: an unsupported value (None included), naming the view
         and saying what to return.
     """
@@ -47,7 +48,12 @@ def to_response(app: App, rv: Any, view: str | None = None) -> StarletteResponse
     return response
 
 
-def _unpack(rv: tuple[Any, ...], view: str | None) -> tuple[Any, Any, Any]:
+def _name(view: Any) -> str:
+    name = getattr(view, "endpoint", view)
+    return repr(name or "?")
+
+
+def _unpack(rv: tuple[Any, ...], view: Any) -> tuple[Any, Any, Any]:
     if len(rv) == 3:
         return rv[0], rv[1], rv[2]
     if len(rv) == 2:
@@ -56,7 +62,7 @@ def _unpack(rv: tuple[Any, ...], view: str | None) -> tuple[Any, Any, Any]:
             return body, None, extra
         return body, extra, None
     raise TypeError(
-        f"The view {view or '?'!r} returned a tuple of length {len(rv)}. " + _ACCEPTED
+        f"The view {_name(view)} returned a tuple of length {len(rv)}. " + _ACCEPTED
     )
 
 
@@ -73,7 +79,7 @@ def _update_headers(response: StarletteResponse, headers: Any) -> None:
             seen.add(key)
 
 
-def _body_to_response(app: App, rv: Any, view: str | None) -> StarletteResponse:
+def _body_to_response(app: App, rv: Any, view: Any) -> StarletteResponse:
     if isinstance(rv, StarletteResponse):
         return rv
     cls = app.response_class
@@ -89,11 +95,11 @@ def _body_to_response(app: App, rv: Any, view: str | None) -> StarletteResponse:
         return cls(rv.get_data(), rv.status_code, list(rv.headers.items()))
     if rv is None:
         raise TypeError(
-            f"The view {view or '?'!r} did not return a valid response: it "
+            f"The view {_name(view)} did not return a valid response: it "
             "returned None (or ended without a return statement). " + _ACCEPTED
         )
     raise TypeError(
-        f"The view {view or '?'!r} returned a {type(rv).__name__}, which is not "
+        f"The view {_name(view)} returned a {type(rv).__name__}, which is not "
         "a valid response. " + _ACCEPTED
     )
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from .globals import _cv_app, _cv_request
@@ -224,6 +224,8 @@ class RequestContext(_Pushable):
     # assigns only what it uses (routing sets one or two of these).
     rule: Rule | None = None
     """The matched rule, once routing found one."""
+    view_args: Mapping[str, Any] = MappingProxyType({})
+    """The matched rule's values, as the view gets them."""
     routing_error: Exception | None = None
     """The 404, 405 or redirect routing decided on, raised at dispatch."""
     allowed_methods: frozenset[str] = frozenset()
@@ -245,11 +247,6 @@ class RequestContext(_Pushable):
             tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
         ] = []
         """Background tasks to start once the response is sent."""
-
-    @property
-    def view_args(self) -> dict[str, Any]:
-        """The matched rule's values (empty when nothing matched)."""
-        return self.connection.view_args or {}
 
     @property
     def after_this_request(self) -> list[Callable[..., Any]]:

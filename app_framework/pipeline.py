@@ -84,19 +84,20 @@ class Pipeline:
         try:
             await serve(ctx, send)
         except BaseException:
-            await self._finish(ctx, keep=False)
+            await shielded(ctx.pop(ctx.error))
+            self._start_background(ctx)
             raise
-        await self._finish(ctx, keep=True)
-
-    async def _finish(self, ctx: RequestContext, keep: bool) -> None:
-        """Tear down (shielded) and start the background tasks the request
-        added. A test inside ``async with client:`` keeps a finished HTTP
-        request's contexts pushed to read them; the client pops them."""
-        kept = preserved_contexts.get() if keep else None
+        # A test inside 'async with client:' keeps a finished HTTP request's
+        # contexts pushed, to read them; the client pops them afterwards.
+        kept = preserved_contexts.get()
         if kept is None or ctx.kind.websocket:
             await shielded(ctx.pop(ctx.error))
         else:
             kept.append(ctx)
+        self._start_background(ctx)
+
+    def _start_background(self, ctx: RequestContext) -> None:
+        """Start the background tasks the request added."""
         for func, args, kwargs in ctx.background:
             self.app.background.spawn(func, args, kwargs)
 
@@ -169,7 +170,7 @@ class Pipeline:
         self, ctx: RequestContext, chain: HookChain, rv: Any, from_error: bool = False
     ) -> StarletteResponse:
         app = self.app
-        response = to_response(app, rv, ctx.connection.endpoint)
+        response = to_response(app, rv, ctx.connection)
         try:
             if ctx.after_this_request:
                 response = await _run_after(ctx.after_this_request, response)

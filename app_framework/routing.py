@@ -183,7 +183,9 @@ def _route_path(scope: Scope) -> str:
 
 def _bind(ctx: RequestContext, rule: Rule, found: re.Match[str]) -> None:
     connection = ctx.connection
-    connection.view_args = rule.view_args(found) if rule.builders else {}
+    connection.view_args = ctx.view_args = (
+        rule.view_args(found) if rule.builders else {}
+    )
     connection.url_rule = rule
     ctx.rule = rule
 
