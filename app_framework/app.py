@@ -1,37 +1,43 @@
-"""App: a thin façade over the router, the pipeline, contexts and hooks."""
+"""App: a thin façade over the router, the pipeline, contexts and the
+registration, template, CLI and config modules."""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from jinja2 import Environment, Template
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import signals
 from ._concurrency import AsyncFunc, as_async, as_async_view
+from ._hooks import HookChain, resolve
 from ._json_provider import DefaultJSONProvider, JSONProvider
+from ._logging import create_logger
+from ._paths import find_instance_path
 from .background import BackgroundTasks
 from .blueprints import Blueprint
-from .config import DEFAULTS, Config
-from .ctx import AppContext, RequestContext
+from .config import Config, default_config
+from .ctx import AppContext, AppGlobals, RequestContext
 from .globals import _cv_request
 from .lifespan import lifespan, shutdown, startup
 from .pipeline import Pipeline
-from .routing import Router
-from .scaffold import HookChain, Scaffold, module_folder
+from .routing import Router, RuleOptions
+from .scaffold import Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
-from .templating import create_environment
 from .wrappers import Request, Response
 
 if TYPE_CHECKING:
+    import logging
+
+    from jinja2 import Environment, Template
+
     from asignals import Signal
 
-    from .testing import TestClient
+    from .testing import AppCliRunner, TestClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,10 +46,17 @@ class App(Scaffold):
     """An ASGI application with Flask's programming model.
 
     :param import_name: The application's module, usually ``__name__``.
-    :param root_path: Where the app's files live (default: its module's folder).
-    :param static_folder: Static files, relative to ``root_path``.
     :param static_url_path: The URL prefix of static files.
+    :param static_folder: Static files, relative to ``root_path``.
+    :param static_host: The host of static files, with ``host_matching``.
+    :param host_matching: Match rules' ``host=`` against the Host header.
+    :param subdomain_matching: Match rules' ``subdomain=`` below ``SERVER_NAME``.
     :param template_folder: Templates, relative to ``root_path``.
+    :param instance_path: The instance folder (default: ``instance`` beside
+        the package or module).
+    :param instance_relative_config: Config files are relative to the
+        instance folder, not ``root_path``.
+    :param root_path: Where the app's files live (default: its module's folder).
     """
 
     request_class: type[Request] = Request
@@ -52,37 +65,49 @@ class App(Scaffold):
     """The class views' return values become (replaceable)."""
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     """The class of :attr:`json`, made for each app."""
+    app_ctx_globals_class: type[AppGlobals] = AppGlobals
+    """The class of ``g``."""
     session_interface: SessionInterface = SecureCookieSessionInterface()
 
     def __init__(
         self,
         import_name: str,
-        *,
-        root_path: str | None = None,
-        static_folder: str | None = "static",
         static_url_path: str | None = None,
-        template_folder: str | None = "templates",
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
     ) -> None:
-        super().__init__()
-        self.import_name = import_name
-        self.root_path = root_path or module_folder(import_name)
-        self.static_folder = static_folder
-        self.static_url_path = static_url_path
-        self.template_folder = template_folder
-        self.config = Config(DEFAULTS)
+        super().__init__(
+            import_name, static_folder, static_url_path, template_folder, root_path
+        )
+        if instance_path is not None and not os.path.isabs(instance_path):
+            raise ValueError(f"instance_path must be absolute, got {instance_path!r}")
+        self.instance_path = instance_path or find_instance_path(import_name, self.name)
+        """The instance folder, for files that are not part of the code."""
+        root = self.instance_path if instance_relative_config else self.root_path
+        self.config = Config(root, default_config())
         self.json: JSONProvider = self.json_provider_class(self)
         """The JSON provider: ``app.json.dumps``, ``loads``, ``response``."""
         self.router = Router()
-        self.logger = logging.getLogger(self.name)
+        self.router.settings.host_matching = host_matching
+        self.router.settings.subdomain_matching = subdomain_matching
         self.blueprints: dict[str, Blueprint] = {}
+        self.extensions: dict[str, Any] = {}
+        """Where extensions keep their state (``app.extensions["name"]``)."""
+        self.url_build_error_handlers: list[Callable[..., Any]] = []
         self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
         self.before_serving_funcs: list[Callable[..., Any]] = []
         self.after_serving_funcs: list[Callable[..., Any]] = []
-        self._chains: dict[tuple[str | None, bool], HookChain] = {}
-        self._appcontext_teardown: tuple[AsyncFunc, ...] | None = None
-        self.context_processors: list[Callable[..., Any]] = []
+        self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
         self.string_templates: dict[str, Template] = {}
         """Compiled ``render_template_string`` sources (see ``templating``)."""
+        self._chains: dict[tuple[str | None, bool], HookChain] = {}
+        self._appcontext_teardown: tuple[AsyncFunc, ...] | None = None
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         self._stack: ASGIApp | None = None
         self._pipeline = Pipeline(self)
@@ -91,59 +116,62 @@ class App(Scaffold):
         """The signals with receivers for this app (``signal in
         app.listening``), kept current by :class:`signals.Listening`."""
         signals.listening.track(self)
-        if static_folder is not None:
-            if self.static_url_path is None:
-                self.static_url_path = "/" + os.path.basename(static_folder.rstrip("/"))
-            self.router.add(
-                self.static_url_path.rstrip("/") + "/<path:filename>",
+        if self.static_folder is not None:
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
                 "static",
                 self.send_static_file,
-                self.send_static_file,
+                host=static_host,
                 last=True,
             )
 
     # -- settings ------------------------------------------------------------
 
-    @property
-    def name(self) -> str:
+    @cached_property
+    def name(self) -> str:  # type: ignore[override]
         """The import name, or the script's name when run as ``__main__``."""
         if self.import_name == "__main__":
             main = getattr(sys.modules["__main__"], "__file__", None) or "__main__"
             return os.path.splitext(os.path.basename(main))[0]
         return self.import_name
 
-    @property
-    def debug(self) -> bool:
-        """``config["DEBUG"]``: 500 responses show the traceback."""
-        return bool(self.config["DEBUG"])
-
-    @debug.setter
-    def debug(self, value: bool) -> None:
-        self.config["DEBUG"] = value
-
-    @property
-    def testing(self) -> bool:
-        """``config["TESTING"]``: unhandled exceptions propagate to the caller."""
-        return bool(self.config["TESTING"])
-
-    @testing.setter
-    def testing(self, value: bool) -> None:
-        self.config["TESTING"] = value
+    debug = property(
+        lambda self: bool(self.config["DEBUG"]),
+        lambda self, value: self.config.__setitem__("DEBUG", value),
+        doc="``config['DEBUG']``: 500 pages show the traceback.",
+    )
+    testing = property(
+        lambda self: bool(self.config["TESTING"]),
+        lambda self, value: self.config.__setitem__("TESTING", value),
+        doc="``config['TESTING']``: unhandled exceptions reach the caller.",
+    )
+    secret_key = property(
+        lambda self: self.config["SECRET_KEY"],
+        lambda self, value: self.config.__setitem__("SECRET_KEY", value),
+        doc="``config['SECRET_KEY']``.",
+    )
 
     @property
-    def secret_key(self) -> Any:
-        """``config["SECRET_KEY"]``."""
-        return self.config["SECRET_KEY"]
+    def permanent_session_lifetime(self) -> timedelta:
+        """``config['PERMANENT_SESSION_LIFETIME']`` (seconds become a timedelta)."""
+        value = self.config["PERMANENT_SESSION_LIFETIME"]
+        return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
-    @secret_key.setter
-    def secret_key(self, value: Any) -> None:
-        self.config["SECRET_KEY"] = value
+    @permanent_session_lifetime.setter
+    def permanent_session_lifetime(self, value: timedelta | int) -> None:
+        self.config["PERMANENT_SESSION_LIFETIME"] = value
 
     @property
     def propagate_exceptions(self) -> bool:
         """``PROPAGATE_EXCEPTIONS`` if set, else ``TESTING``."""
         value = self.config["PROPAGATE_EXCEPTIONS"]
         return bool(self.testing if value is None else value)
+
+    @cached_property
+    def logger(self) -> logging.Logger:
+        """The app's logger (see ``_logging``: a default handler when none
+        would show its records)."""
+        return create_logger(self)
 
     # -- registration --------------------------------------------------------
 
@@ -154,37 +182,52 @@ class App(Scaffold):
                 "register routes, hooks and middleware at start-up."
             )
 
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """See :meth:`Scaffold.add_url_rule`."""
+        self._last_rule = options.pop("last", False)
+        super().add_url_rule(
+            rule, endpoint, view_func, provide_automatic_options, **options
+        )
+
     def _add_rule(
         self,
         rule: str,
         endpoint: str,
-        view_func: Callable[..., Any],
-        methods: Iterable[str] | None,
-        websocket: bool,
+        view_func: Callable[..., Any] | None,
+        options: RuleOptions,
     ) -> None:
         # Sync views run in a worker thread; see Scaffold.add_url_rule.
-        view = as_async_view(view_func)
-        self.router.add(rule, endpoint, view, view_func, methods, websocket)
+        view = as_async_view(view_func) if view_func is not None else None
+        self.router.settings.provide_automatic_options = self.config[
+            "PROVIDE_AUTOMATIC_OPTIONS"
+        ]
+        self.router.add(rule, endpoint, view, view_func, options, last=self._last_rule)
+        if view_func is not None:
+            self.view_functions[endpoint] = view_func
 
-    def register_blueprint(
-        self, blueprint: Blueprint, url_prefix: str | None = None
-    ) -> None:
-        """Add a blueprint's rules (prefixed) and hooks to this app.
+    def _set_endpoint_view(self, endpoint: str, func: Callable[..., Any]) -> None:
+        self._check_setup("endpoint")
+        self.router.set_view(endpoint, as_async_view(func), func)
+        self.view_functions[endpoint] = func
 
-        :raises ValueError: another blueprint already has this name.
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Add a blueprint's rules and hooks (options: ``url_prefix``,
+        ``name``, ``subdomain``, ``url_defaults``).
+
+        :raises ValueError: the name is already registered.
         """
         self._check_setup("register_blueprint")
-        known = self.blueprints.get(blueprint.name)
-        if known is not None and known is not blueprint:
-            raise ValueError(
-                f"a different blueprint named {blueprint.name!r} is registered"
-            )
-        self.blueprints[blueprint.name] = blueprint
-        blueprint.register(self, url_prefix)
+        blueprint.register(self, options)
 
     def teardown_appcontext(self, func: F) -> F:
-        """Run ``func(exc)`` when an app context is popped (after each
-        request, after the request's own teardown)."""
+        """Run ``func(exc)`` when an app context is popped."""
         self._check_setup("teardown_appcontext")
         self.teardown_appcontext_funcs.append(func)
         return func
@@ -201,62 +244,73 @@ class App(Scaffold):
         self.after_serving_funcs.append(func)
         return func
 
+    def shell_context_processor(self, func: F) -> F:
+        """Add ``func()``'s dict to the ``shell`` command's names."""
+        self.shell_context_processors.append(func)
+        return func
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The names the ``shell`` command offers."""
+        names: dict[str, Any] = {"app": self}
+        for func in self.shell_context_processors:
+            names.update(func())
+        return names
+
     def add_middleware(self, cls: Callable[..., ASGIApp], **options: Any) -> None:
         """Wrap the app in an ASGI middleware (``cls(app, **options)``); the
         last one added is the outermost, as in Starlette."""
         self._check_setup("add_middleware")
         self._middleware.insert(0, (cls, options))
 
-    # -- templates and static files ------------------------------------------
+    # -- templates -----------------------------------------------------------
 
     @cached_property
     def jinja_env(self) -> Environment:
         """The Jinja2 environment, made on first use (see ``templating``)."""
+        from .templating import create_environment
+
         return create_environment(self)
 
-    def context_processor(self, func: F) -> F:
-        """Register ``func()`` (sync or async) returning a dict that every
-        template sees."""
-        self._check_setup("context_processor")
-        self.context_processors.append(func)
-        return func
+    def add_template_filter(
+        self, func: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Add a Jinja filter (``name`` defaults to the function's)."""
+        self.jinja_env.filters[name or func.__name__] = func
 
-    def template_context_processors(self) -> tuple[AsyncFunc, ...]:
-        """The context processors, as async callables."""
-        return tuple(as_async(f) for f in self.context_processors)
+    def add_template_test(
+        self, func: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Add a Jinja test."""
+        self.jinja_env.tests[name or func.__name__] = func
+
+    def add_template_global(
+        self, func: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Add a Jinja global."""
+        self.jinja_env.globals[name or func.__name__] = func
 
     def template_filter(self, name: str | None = None) -> Callable[[F], F]:
-        """Register a Jinja filter: ``@app.template_filter()``."""
-        return self._jinja_register("filters", name)
-
-    def template_global(self, name: str | None = None) -> Callable[[F], F]:
-        """Register a Jinja global function: ``@app.template_global()``."""
-        return self._jinja_register("globals", name)
+        """Decorator form of :meth:`add_template_filter`."""
+        return _adder(self.add_template_filter, name)
 
     def template_test(self, name: str | None = None) -> Callable[[F], F]:
-        """Register a Jinja test: ``@app.template_test()``."""
-        return self._jinja_register("tests", name)
+        """Decorator form of :meth:`add_template_test`."""
+        return _adder(self.add_template_test, name)
 
-    def _jinja_register(self, kind: str, name: str | None) -> Callable[[F], F]:
-        def decorator(func: F) -> F:
-            getattr(self.jinja_env, kind)[name or func.__name__] = func
-            return func
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_template_global`."""
+        return _adder(self.add_template_global, name)
 
-        return decorator
+    # -- files ---------------------------------------------------------------
 
-    async def send_static_file(self, filename: str) -> Any:
-        """The view of the ``static`` endpoint: a file of ``static_folder``
-        (404 for anything missing or outside it)."""
-        from .helpers import send_from_directory
-
-        folder = os.path.join(self.root_path, self.static_folder or "")
-        return send_from_directory(folder, filename)
-
-    def make_response(self, rv: Any) -> Any:
-        """Turn a view's return value into a response (see ``make_response``)."""
-        from ._conversion import to_response
-
-        return to_response(self, rv)
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = None
+    ) -> IO[Any]:
+        """Open a file in the instance folder (any mode)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     # -- resolved hooks (cached once serving) --------------------------------
 
@@ -265,39 +319,7 @@ class App(Scaffold):
         key = (blueprint, websocket)
         chain = self._chains.get(key)
         if chain is None:
-            scopes: list[Scaffold] = [self]
-            if blueprint in self.blueprints:
-                scopes.append(self.blueprints[blueprint])
-            if websocket:
-                before = [f for s in scopes for f in s.before_websocket_funcs]
-                after: list[Callable[..., Any]] = []
-                teardown = [
-                    f
-                    for s in reversed(scopes)
-                    for f in reversed(s.teardown_websocket_funcs)
-                ]
-            else:
-                before = [f for s in scopes for f in s.before_request_funcs]
-                after = [
-                    f for s in reversed(scopes) for f in reversed(s.after_request_funcs)
-                ]
-                teardown = [
-                    f
-                    for s in reversed(scopes)
-                    for f in reversed(s.teardown_request_funcs)
-                ]
-            chain = HookChain(
-                before=tuple(as_async(f) for f in before),
-                after=tuple(as_async(f) for f in after),
-                teardown=tuple(as_async(f) for f in teardown),
-                handlers=tuple(
-                    {
-                        code: {cls: as_async(f) for cls, f in by_class.items()}
-                        for code, by_class in s.error_handlers.items()
-                    }
-                    for s in reversed(scopes)
-                ),
-            )
+            chain = resolve(self, blueprint, websocket)
             if self._stack is not None:  # registration is closed: safe to keep
                 self._chains[key] = chain
         return chain
@@ -311,6 +333,20 @@ class App(Scaffold):
                 self._appcontext_teardown = chain
         return chain
 
+    # -- responses and URLs --------------------------------------------------
+
+    def make_response(self, rv: Any) -> Any:
+        """Turn a view's return value into a response (see ``make_response``)."""
+        from ._conversion import to_response
+
+        return to_response(self, rv)
+
+    def url_for(self, endpoint: str, **values: Any) -> str:
+        """``url_for`` (needs an app context)."""
+        from ._urls import url_for
+
+        return url_for(endpoint, **values)
+
     # -- contexts, testing, serving -----------------------------------------
 
     def app_context(self) -> AppContext:
@@ -320,9 +356,7 @@ class App(Scaffold):
     def test_request_context(self, path: str = "/", **kwargs: Any) -> RequestContext:
         """A request context for a made-up request, for tests:
         ``async with app.test_request_context("/users/1", method="POST",
-        data={...}):``. Takes the test client's arguments (``method``,
-        ``headers``, ``query_string``, ``data``, ``json``, ``form``,
-        ``files``, ``content_type``)."""
+        data={...}):``. Takes the test client's arguments."""
         from ._test_requests import make_request
 
         return RequestContext(self, make_request(self, path, **kwargs))
@@ -333,6 +367,12 @@ class App(Scaffold):
         from .testing import TestClient
 
         return TestClient(self, **kwargs)
+
+    def test_cli_runner(self, **kwargs: Any) -> AppCliRunner:
+        """A click runner that invokes this app's commands, for tests."""
+        from .testing import AppCliRunner
+
+        return AppCliRunner(self, **kwargs)
 
     async def startup(self) -> None:
         """Run the ``before_serving`` hooks, then send ``serving_started``."""
@@ -348,9 +388,8 @@ class App(Scaffold):
     ) -> None:
         """Run ``func(*args, **kwargs)`` (sync: in a worker thread) in the
         background: after the response when called while handling an HTTP
-        request, else (websockets included, which have no response to wait
-        for) right away. It gets an app context of its own, not the request.
-        Shutdown waits for it; an exception is logged and sent as
+        request, else right away. It gets an app context of its own, not the
+        request. Shutdown waits for it; an exception is logged and sent as
         ``got_background_exception``."""
         ctx = _cv_request.get(None)
         if ctx is not None and ctx.app is self and not ctx.kind.websocket:
@@ -358,11 +397,20 @@ class App(Scaffold):
         else:
             self.background.spawn(func, args, kwargs)
 
-    def run(self, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
-        """Serve with uvicorn (for development; see ``python -m app_framework run``)."""
-        import uvicorn
+    def run(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        debug: bool | None = None,
+        use_reloader: bool = False,
+        **options: Any,
+    ) -> None:
+        """Serve with uvicorn, as Flask's ``app.run`` (for development; see
+        the ``run`` command). The reloader needs the app importable as a
+        module attribute."""
+        from .serving import run
 
-        uvicorn.run(self, host=host, port=port, **options)
+        run(self, host, port, debug, use_reloader, **options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point."""
@@ -392,3 +440,13 @@ class App(Scaffold):
 
     def __repr__(self) -> str:
         return f"<App {self.name!r}>"
+
+
+def _adder(
+    add: Callable[[Callable[..., Any], str | None], None], name: str | None
+) -> Callable[[F], F]:
+    def decorator(func: F) -> F:
+        add(func, name)
+        return func
+
+    return decorator

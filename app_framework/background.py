@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from ._concurrency import is_async_callable
-from .ctx import send_logged
-from .signals import got_background_exception
+from .signals import got_background_exception, send_logged
 
 if TYPE_CHECKING:
     from .app import App

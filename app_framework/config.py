@@ -2,37 +2,69 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
-from collections.abc import Mapping
+import types
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import IO, Any
 
-DEFAULTS: dict[str, Any] = {
-    "DEBUG": False,
-    "TESTING": False,
-    "PROPAGATE_EXCEPTIONS": None,
-    "SECRET_KEY": None,
-    "SECRET_KEY_FALLBACKS": [],
-    "MAX_CONTENT_LENGTH": None,
-    "SERVER_NAME": None,
-    "APPLICATION_ROOT": "/",
-    "PREFERRED_URL_SCHEME": "http",
-    "SESSION_COOKIE_NAME": "session",
-    "SESSION_COOKIE_DOMAIN": None,
-    "SESSION_COOKIE_PATH": None,
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SECURE": False,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
-    "TEMPLATES_AUTO_RELOAD": None,
-    "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5.0,
-}
+__all__ = ["Config", "default_config", "import_string"]
+
+
+def default_config() -> dict[str, Any]:
+    """A fresh copy of the defaults, so each app owns its values (a list
+    such as ``SECRET_KEY_FALLBACKS`` is never shared between apps)."""
+    return {
+        "DEBUG": False,
+        "TESTING": False,
+        "PROPAGATE_EXCEPTIONS": None,
+        "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": [],
+        "MAX_CONTENT_LENGTH": None,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
+        "SERVER_NAME": None,
+        "APPLICATION_ROOT": "/",
+        "PREFERRED_URL_SCHEME": "http",
+        "PROVIDE_AUTOMATIC_OPTIONS": True,
+        "SEND_FILE_MAX_AGE_DEFAULT": None,
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_PATH": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "TEMPLATES_AUTO_RELOAD": None,
+        "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5.0,
+    }
 
 
 class Config(dict[str, Any]):
-    """The application's settings. Only upper-case keys are loaded."""
+    """The application's settings. Only upper-case keys are loaded.
+
+    :param root_path: What relative file names are relative to (the app's
+        ``root_path``, or its instance folder with
+        ``instance_relative_config=True``).
+    :param defaults: Initial values.
+    """
+
+    def __init__(
+        self,
+        root_path: str | os.PathLike[str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        **values: Any,
+    ) -> None:
+        super().__init__(defaults or {}, **values)
+        self.root_path = os.fspath(root_path) if root_path is not None else os.getcwd()
+
+    def _path(self, filename: str | os.PathLike[str]) -> str:
+        return os.path.join(self.root_path, os.fspath(filename))
 
     def from_mapping(
         self, mapping: Mapping[str, Any] | None = None, **kwargs: Any
@@ -55,12 +87,88 @@ class Config(dict[str, Any]):
             if key.isupper():
                 self[key] = getattr(obj, key)
 
-    def from_prefixed_env(self, prefix: str = "APP") -> bool:
+    def from_pyfile(
+        self, filename: str | os.PathLike[str], silent: bool = False
+    ) -> bool:
+        """Run a Python file (relative to ``root_path``) and load its
+        upper-case names. Returns True, or False when ``silent`` and the file
+        does not exist.
+
+        :raises OSError: the file does not exist (the message has its full path).
+        :raises SyntaxError: the file does not parse (with its path and line).
+        """
+        path = self._path(filename)
+        module = types.ModuleType("config")
+        module.__file__ = path
+        try:
+            with open(path, "rb") as file:
+                source = file.read()
+        except OSError as exc:
+            if silent and exc.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
+                return False
+            exc.strerror = f"Unable to load configuration file ({exc.strerror})"
+            raise
+        exec(compile(source, path, "exec"), module.__dict__)
+        self.from_object(module)
+        return True
+
+    def from_file(
+        self,
+        filename: str | os.PathLike[str],
+        load: Callable[[IO[Any]], Mapping[str, Any]],
+        silent: bool = False,
+        text: bool = True,
+    ) -> bool:
+        """Load a file (relative to ``root_path``) with ``load``, e.g.
+        ``from_file("config.json", json.load)`` or ``from_file("config.toml",
+        tomllib.load, text=False)``; its upper-case keys are kept.
+
+        :raises OSError: the file does not exist (unless ``silent``).
+        :raises ValueError: ``load`` failed; the message has the path (and
+            the line, when the parser said).
+        """
+        path = self._path(filename)
+        try:
+            with open(path, "r" if text else "rb") as file:
+                data = load(file)
+        except OSError as exc:
+            if silent and exc.errno in (errno.ENOENT, errno.EISDIR):
+                return False
+            exc.strerror = f"Unable to load configuration file ({exc.strerror})"
+            raise
+        except ValueError as exc:  # JSONDecodeError, TOMLDecodeError...
+            line = getattr(exc, "lineno", None)
+            where = f"{path}, line {line}" if line else path
+            raise ValueError(
+                f"Unable to parse configuration file {where}: {exc}"
+            ) from exc
+        return self.from_mapping(data)
+
+    def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
+        """Load the Python file named by an environment variable.
+
+        :raises RuntimeError: the variable is not set (unless ``silent``).
+        """
+        path = os.environ.get(variable_name)
+        if not path:
+            if silent:
+                return False
+            raise RuntimeError(
+                f"The environment variable {variable_name!r} is not set and as "
+                "such configuration could not be loaded. Set this variable and "
+                "make it point to a configuration file."
+            )
+        return self.from_pyfile(path, silent=silent)
+
+    def from_prefixed_env(
+        self, prefix: str = "APP", *, loads: Callable[[str], Any] = json.loads
+    ) -> bool:
         """Load ``PREFIX_KEY`` environment variables into ``KEY``.
 
-        Values are parsed as JSON when they parse (``APP_DEBUG=true`` is True,
-        ``APP_MAX_CONTENT_LENGTH=1024`` an int), else kept as strings.
-        ``APP_DB__HOST=x`` sets ``config["DB"]["HOST"]``. Returns True.
+        Values are parsed with ``loads`` (JSON) when they parse
+        (``APP_DEBUG=true`` is True, ``APP_MAX_CONTENT_LENGTH=1024`` an int),
+        else kept as strings. ``APP_DB__HOST=x`` sets ``config["DB"]["HOST"]``.
+        Returns True.
         """
         start = prefix + "_"
         for name in sorted(os.environ):
@@ -68,7 +176,7 @@ class Config(dict[str, Any]):
                 continue
             raw = os.environ[name]
             try:
-                value: Any = json.loads(raw)
+                value: Any = loads(raw)
             except ValueError:
                 value = raw
             *parents, last = name[len(start) :].split("__")
@@ -77,6 +185,19 @@ class Config(dict[str, Any]):
                 target = target.setdefault(part, {})
             target[last] = value
         return True
+
+    def get_namespace(
+        self, namespace: str, lowercase: bool = True, trim_namespace: bool = True
+    ) -> dict[str, Any]:
+        """The keys starting with ``namespace`` (``"IMAGE_STORE_"``), as a
+        dict: ``{"type": ..., "path": ...}`` by default."""
+        found: dict[str, Any] = {}
+        for key, value in self.items():
+            if not key.startswith(namespace):
+                continue
+            name = key[len(namespace) :] if trim_namespace else key
+            found[name.lower() if lowercase else name] = value
+        return found
 
     def __repr__(self) -> str:
         # A config ends up in logs and tracebacks: never show secrets there.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from .globals import _cv_app, _cv_request
@@ -15,6 +15,7 @@ from .signals import (
     appcontext_tearing_down,
     got_request_exception,
     got_websocket_exception,
+    log_failures,
     request_started,
     request_tearing_down,
     websocket_started,
@@ -23,11 +24,11 @@ from .signals import (
 from .wrappers import Connection, Request, Websocket
 
 if TYPE_CHECKING:
-    from asignals import Outcome, Signal
+    from asignals import Signal
 
+    from ._hooks import HookChain
     from .app import App
     from .routing import Rule
-    from .scaffold import HookChain
     from .sessions import Session
 
 _MISSING: Any = object()
@@ -40,7 +41,7 @@ requests leave their context here, still pushed, instead of popping it, so
 a test can read ``request``, ``session`` and ``g`` after the call."""
 
 
-class _AppGlobals:
+class AppGlobals:
     """The type of ``g``: a plain namespace with a few dict-like helpers."""
 
     # Declared so that type checkers accept any attribute on ``g``.
@@ -78,29 +79,6 @@ class _AppGlobals:
 
     def __repr__(self) -> str:
         return f"<g of {_cv_app.get(None)!r}>"
-
-
-async def send_logged(app: App, signal: Signal, **kwargs: Any) -> None:
-    """Send ``signal``; a receiver that raises is logged, the others still run.
-    (Callers check ``signal in app.listening`` first, which is cheaper.)
-
-    For signals sent while cleaning up or reporting an error, where a faulty
-    receiver must not hide the original problem or stop the cleanup.
-    """
-    log_failures(app, signal, await signal.send_async_robust(app, **kwargs))
-
-
-def log_failures(
-    app: App, signal: Signal, outcomes: list[tuple[Callable[..., Any], Outcome]]
-) -> None:
-    """Log each receiver that raised in a robust send of ``signal``.
-    (A plain function, so hot paths can inline ``send_logged`` without
-    paying for one more coroutine.)"""
-    for receiver, outcome in outcomes:
-        if outcome.error is not None:
-            app.logger.error(
-                "Error in %s receiver %r", signal, receiver, exc_info=outcome.error
-            )
 
 
 async def run_teardown(
@@ -146,7 +124,7 @@ class AppContext(_Pushable):
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.g = _AppGlobals()
+        self.g = app.app_ctx_globals_class()
         self._tokens: list[Token[AppContext]] = []
 
     async def push(self) -> None:
@@ -224,12 +202,13 @@ class RequestContext(_Pushable):
     # assigns only what it uses (routing sets one or two of these).
     rule: Rule | None = None
     """The matched rule, once routing found one."""
-    view_args: Mapping[str, Any] = MappingProxyType({})
-    """The matched rule's values, as the view gets them."""
     routing_error: Exception | None = None
     """The 404, 405 or redirect routing decided on, raised at dispatch."""
     allowed_methods: frozenset[str] = frozenset()
     """For OPTIONS without a view: the methods the path allows."""
+    view_args: dict[str, Any] = {}
+    """The matched rule's values, as the view gets them (the same dict as
+    ``request.view_args``, so URL value preprocessors can change them)."""
     flashes: list[tuple[str, str]] | None = None
     """The flashed messages, once read in this request."""
     error: BaseException | None = None
@@ -293,7 +272,28 @@ class RequestContext(_Pushable):
             self.session = interface.null_session(self.app)
             await self.pop(None)
             raise
-        self.app.router.match_into(self)
+        self._route()
+
+    def _route(self) -> None:
+        """Match the URL; keep the rule and its values, or the error."""
+        connection = self.connection
+        scope = connection.scope
+        match = self.app.router.match(
+            scope.get("method", ""),
+            connection.path,
+            connection._header(b"host") or "",
+            self.kind.websocket,
+            connection.root_path,
+            scope.get("query_string", b"").decode("latin-1"),
+        )
+        rule = match.rule
+        if rule is not None:
+            self.rule = connection.url_rule = rule
+            self.view_args = connection.view_args = match.view_args
+        elif match.error is not None:
+            self.routing_error = connection.routing_exception = match.error
+        else:
+            self.allowed_methods = match.allowed
 
     def hooks(self) -> HookChain:
         """The hooks of this request's blueprint and kind (resolved once,

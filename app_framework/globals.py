@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from .app import App
-    from .ctx import AppContext, RequestContext, _AppGlobals
+    from .ctx import AppContext, AppGlobals, RequestContext
     from .sessions import Session
     from .wrappers import Request, Websocket
 
@@ -126,7 +126,7 @@ def _current_app() -> App:
     return app_context().app
 
 
-def _g() -> _AppGlobals:
+def _g() -> AppGlobals:
     return app_context().g
 
 
@@ -145,7 +145,7 @@ def _session() -> Session:
 current_app: App = cast("App", _Proxy(_current_app))
 """The application handling the current request or app context."""
 
-g: _AppGlobals = cast("_AppGlobals", _Proxy(_g))
+g: AppGlobals = cast("AppGlobals", _Proxy(_g))
 """A namespace for data during one application context (one request)."""
 
 request: Request = cast("Request", _Proxy(_request))

@@ -9,8 +9,9 @@ from werkzeug.urls import iri_to_uri
 
 from ._conversion import to_response
 from ._sendfile import safe_join, send_file, send_from_directory
+from ._urls import url_for
 from ._values import ReadyConstant
-from .globals import _cv_request, app_context, request_context
+from .globals import app_context, request_context
 from .json import jsonify
 from .signals import message_flashed
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from ._response import Response as _Response  # redirect() has a parameter
 
     # named Response (Flask's signature), which hides the class there
-    from .ctx import RequestContext
 
 __all__ = [
     "after_this_request",
@@ -81,53 +81,6 @@ def make_response(*args: Any) -> Response:
     # Typed as Flask types it; a Starlette response passed in comes back as is.
     response: Any = to_response(app, args[0] if len(args) == 1 else args)
     return cast("Response", response)
-
-
-def url_for(
-    endpoint: str,
-    *,
-    _external: bool | None = None,
-    _anchor: str | None = None,
-    _method: str | None = None,
-    _scheme: str | None = None,
-    **values: Any,
-) -> str:
-    """The URL of ``endpoint`` with ``values`` for its rule's parts; extra
-    values become the query string. ``".view"`` means the current blueprint's
-    view. ``_external`` gives an absolute URL (from the request, or from
-    ``SERVER_NAME`` and ``PREFERRED_URL_SCHEME`` outside one).
-
-    :raises RuntimeError: outside an application context.
-    :raises BuildError: unknown endpoint or unsuitable values.
-    """
-    app = app_context().app
-    ctx = _cv_request.get(None)
-    if endpoint.startswith("."):
-        blueprint = ctx.connection.blueprint if ctx is not None else None
-        endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
-    path = app.router.build(endpoint, values, _method)
-    if ctx is not None:
-        root: str = ctx.connection.root_path
-    else:
-        root = app.config["APPLICATION_ROOT"]
-    url = root.rstrip("/") + path
-    if _anchor is not None:
-        url += "#" + _anchor
-    if _external or _scheme is not None:
-        url = _base_url(app.config, ctx, _scheme) + url
-    return url
-
-
-def _base_url(config: Any, ctx: RequestContext | None, scheme: str | None) -> str:
-    if ctx is not None:
-        connection = ctx.connection
-        return f"{scheme or connection.scheme}://{connection.host}"
-    server = config["SERVER_NAME"]
-    if not server:
-        raise RuntimeError(
-            "url_for(_external=True) outside a request needs app.config['SERVER_NAME']."
-        )
-    return f"{scheme or config['PREFERRED_URL_SCHEME']}://{server}"
 
 
 _FLASHES = "_flashes"

@@ -10,8 +10,12 @@ from typing import TYPE_CHECKING
 from starlette.types import Receive, Send
 
 from ._concurrency import as_async
-from .ctx import send_logged
-from .signals import got_serving_exception, serving_started, serving_stopping
+from .signals import (
+    got_serving_exception,
+    send_logged,
+    serving_started,
+    serving_stopping,
+)
 
 if TYPE_CHECKING:
     from .app import App

@@ -21,7 +21,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ._conversion import error_response, to_response
 from ._shielding import shielded
-from .ctx import RequestContext, preserved_contexts, send_logged
+from .ctx import RequestContext, preserved_contexts
 from .exceptions import (
     BadRequestKeyError,
     ClientDisconnected,
@@ -36,14 +36,16 @@ from .signals import (
     got_request_exception,
     request_finished,
     request_started,
+    send_logged,
     websocket_finished,
     websocket_started,
 )
 from .wrappers import Websocket
 
 if TYPE_CHECKING:
+    from ._hooks import HookChain
     from .app import App
-    from .scaffold import HookChain
+    from .routing import Rule
 
 
 class Pipeline:
@@ -129,17 +131,19 @@ class Pipeline:
             try:
                 if request_started in app.listening:
                     await request_started.send_async(app)
+                if chain.value_preprocessors:
+                    _preprocess(ctx, chain)
                 rv = None
                 for func in chain.before:
                     rv = await func()
                     if rv is not None:
                         break
                 else:
-                    rule = ctx.rule
-                    if rule is None:
+                    view = ctx.rule.view if ctx.rule is not None else None
+                    if view is None:
                         rv = _without_view(ctx)
                     else:
-                        rv = await rule.view(**ctx.view_args)
+                        rv = await view(**ctx.view_args)
             except Exception as exc:
                 rv = await self._handle_user_exception(chain, exc)
             return await self._finalize(ctx, chain, rv)
@@ -245,13 +249,17 @@ class Pipeline:
             try:
                 if websocket_started in app.listening:
                     await websocket_started.send_async(app)
+                if chain.value_preprocessors:
+                    _preprocess(ctx, chain)
                 for func in chain.before:
                     refusal = await func()
                     if refusal is not None:
                         raise Forbidden(str(refusal))
                 if ctx.rule is None:
                     raise ctx.routing_error or NotFound()
-                await ctx.rule.view(**ctx.view_args)
+                rv = await _view_of(ctx.rule)(**ctx.view_args)
+                for after in chain.after:
+                    rv = await after(rv)
             except WebSocketDisconnect:
                 pass  # the client left: a normal end
             except Exception as exc:
@@ -280,9 +288,33 @@ async def _close(ws: Websocket, code: int, reason: str = "") -> None:
         pass
 
 
+def _preprocess(ctx: RequestContext, chain: HookChain) -> None:
+    """The URL value preprocessors (sync, as in Flask and Quart), which may
+    change the values the view gets."""
+    endpoint = ctx.rule.endpoint if ctx.rule is not None else None
+    for func in chain.value_preprocessors:
+        func(endpoint, ctx.view_args)
+
+
+def _view_of(rule: Rule) -> Callable[..., Any]:
+    """The rule's view.
+
+    :raises RuntimeError: the rule was added with an endpoint and no view,
+        and no ``@app.endpoint(name)`` gave it one.
+    """
+    if rule.view is None:
+        raise RuntimeError(
+            f"The rule {rule.rule!r} has no view: give its endpoint one with "
+            f"@app.endpoint({rule.endpoint!r})."
+        )
+    return rule.view
+
+
 def _without_view(ctx: RequestContext) -> StarletteResponse:
-    """No rule matched: raise the routing error (404, 405, redirect), or
+    """No view to call: raise the routing error (404, 405, redirect), or
     answer OPTIONS on a path with no explicit OPTIONS view."""
+    if ctx.rule is not None:
+        _view_of(ctx.rule)
     if ctx.routing_error is not None:
         raise ctx.routing_error
     allow = ", ".join(sorted(ctx.allowed_methods))

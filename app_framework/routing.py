@@ -1,9 +1,10 @@
-"""Flask-style URL rules (``/users/<int:user_id>``) on Starlette's routes.
+"""Flask-style URL rules (``/users/<int:user_id>``) on Starlette's patterns.
 
-Starlette's ``Route`` does the matching; this module translates rules,
-keeps endpoints, turns a failed match into 404/405 (kept on the request
-context and raised at dispatch, so hooks and signals still run), and
-builds URLs back for ``url_for`` with real errors instead of assertions.
+Starlette compiles each rule's path (and host or subdomain) pattern; this
+module translates Flask's rule syntax, keeps the rules, and matches a
+request against them, returning a :class:`Match` (the rule and its values,
+or the 404, 405 or redirect to raise at dispatch, so hooks and signals
+still run). Building URLs back is in :mod:`._urls`.
 """
 
 from __future__ import annotations
@@ -11,21 +12,28 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from typing import Any
+from urllib.parse import quote
 
-from starlette.convertors import PathConvertor, register_url_convertor
-from starlette.routing import Route, WebSocketRoute
-from starlette.types import Scope
+from starlette.convertors import Convertor, PathConvertor, register_url_convertor
+from starlette.routing import compile_path
 
 from .exceptions import HTTPException, MethodNotAllowed, NotFound
 
-if TYPE_CHECKING:
-    from .ctx import RequestContext
-
 View = Callable[..., Awaitable[Any]]
+
+__all__ = [
+    "CONVERTERS",
+    "BuildError",
+    "Match",
+    "RequestRedirect",
+    "Router",
+    "Rule",
+    "RuleOptions",
+    "translate",
+]
 
 _PLACEHOLDER = re.compile(r"<(?:(?P<converter>[A-Za-z_]\w*):)?(?P<name>[A-Za-z_]\w*)>")
 _FORMAT_PARAM = re.compile(r"{(\w+)}")
@@ -34,10 +42,16 @@ _FORMAT_PARAM = re.compile(r"{(\w+)}")
 class BuildError(LookupError):
     """``url_for`` could not build a URL: unknown endpoint or wrong values."""
 
+    def __init__(self, message: str, endpoint: str = "", values: Any = None) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.values = dict(values or {})
+
 
 class RequestRedirect(HTTPException):
-    """A redirect the router decides (``/path`` to ``/path/``), answered
-    with 308 and never passed to error handlers (as in Flask)."""
+    """A redirect the router decides (``/path`` to ``/path/``, or a rule's
+    ``redirect_to``), answered with 308 and never passed to error handlers
+    (as in Flask)."""
 
     code = 308
 
@@ -104,22 +118,15 @@ CONVERTERS: dict[str, tuple[str, Callable[[Any], str]]] = {
 }
 
 
-def _anchor_at_end(route: Route | WebSocketRoute) -> None:
-    """Starlette ends route patterns with a dollar sign, which also matches
-    before a trailing newline (``/users/5`` plus a newline matched
-    ``/users/<int:id>``); backslash-Z matches only at the very end."""
-    pattern = route.path_regex.pattern
-    if pattern.endswith("$"):
-        route.path_regex = re.compile(pattern[:-1] + r"\Z")
+def translate(
+    rule: str, *, is_host: bool = False
+) -> tuple[str, dict[str, Callable[[Any], str]]]:
+    """The Starlette pattern of a Flask rule, and each part's URL builder.
 
-
-def translate(rule: str) -> tuple[str, dict[str, Callable[[Any], str]]]:
-    """The Starlette path of a Flask rule, and each part's URL builder.
-
-    :raises ValueError: the rule does not start with '/', names an unknown
-        converter, repeats a name, or has a stray '{', '}', '<' or '>'.
+    :raises ValueError: the rule does not start with '/' (a path), names an
+        unknown converter, repeats a name, or has a stray '{', '}', '<' or '>'.
     """
-    if not rule.startswith("/"):
+    if not is_host and not rule.startswith("/"):
         raise ValueError(f"URL rule {rule!r} must start with '/'")
     builders: dict[str, Callable[[Any], str]] = {}
 
@@ -141,6 +148,55 @@ def translate(rule: str) -> tuple[str, dict[str, Callable[[Any], str]]]:
     return _PLACEHOLDER.sub(replace, rule), builders
 
 
+@dataclass(frozen=True)
+class _Pattern:
+    """A compiled path or host pattern: match, convert, format."""
+
+    regex: re.Pattern[str]
+    format: str
+    convertors: dict[str, Convertor[Any]]
+    builders: dict[str, Callable[[Any], str]]
+
+    @classmethod
+    def compile(cls, rule: str, is_host: bool = False) -> _Pattern:
+        text, builders = translate(rule, is_host=is_host)
+        regex, path_format, convertors = compile_path(text)
+        # Starlette ends patterns with '$', which also matches before a
+        # trailing newline ('/users/5' plus a newline matched); '\Z' does not.
+        if regex.pattern.endswith("$"):
+            regex = re.compile(regex.pattern[:-1] + r"\Z", regex.flags)
+        return cls(regex, path_format, convertors, builders)
+
+    def values(self, found: re.Match[str]) -> dict[str, Any]:
+        """The converted values of a match."""
+        convertors = self.convertors
+        return {
+            name: convertors[name].convert(text)
+            for name, text in found.groupdict().items()
+        }
+
+    def build(self, values: Mapping[str, Any]) -> str:
+        """The text with ``values`` filled in (all parts must be given)."""
+        return _FORMAT_PARAM.sub(
+            lambda found: self.builders[found[1]](values[found[1]]), self.format
+        )
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """What a rule may say besides its path, endpoint and view (Flask's
+    ``route()`` options)."""
+
+    methods: Iterable[str] | None = None
+    defaults: Mapping[str, Any] | None = None
+    subdomain: str | None = None
+    host: str | None = None
+    strict_slashes: bool | None = None
+    redirect_to: str | Callable[..., str] | None = None
+    provide_automatic_options: bool | None = None
+    websocket: bool = False
+
+
 @dataclass(eq=False)
 class Rule:
     """One URL rule: where it matches, which methods, which view."""
@@ -149,49 +205,46 @@ class Rule:
     endpoint: str
     methods: frozenset[str]
     automatic_options: bool
-    view: View
-    route: Route | WebSocketRoute = field(repr=False)
-    builders: dict[str, Callable[[Any], str]] = field(repr=False)
+    view: View | None
+    path: _Pattern = field(repr=False)
+    websocket: bool = False
+    defaults: dict[str, Any] = field(default_factory=dict)
+    subdomain: str | None = None
+    host: str | None = None
+    place: _Pattern | None = field(default=None, repr=False)
+    """The host (or subdomain) pattern, when the rule has one."""
+    strict_slashes: bool = True
+    redirect_to: str | Callable[..., str] | None = None
 
-    def view_args(self, found: re.Match[str]) -> dict[str, Any]:
-        """The converted values of a match of ``route.path_regex``."""
-        convertors = self.route.param_convertors
-        return {
-            name: convertors[name].convert(text)
-            for name, text in found.groupdict().items()
-        }
-
-    def build(self, values: dict[str, Any]) -> str:
-        """The path with ``values`` filled in (all parts must be given)."""
-        return _FORMAT_PARAM.sub(
-            lambda found: self.builders[found[1]](values[found[1]]),
-            self.route.path_format,
+    @property
+    def arguments(self) -> frozenset[str]:
+        """Every value the rule takes: its path and host parts and defaults."""
+        place = self.place.builders if self.place is not None else {}
+        return (
+            frozenset(self.path.builders) | frozenset(place) | frozenset(self.defaults)
         )
 
-
-def _route_path(scope: Scope) -> str:
-    """The path rules are matched against. ASGI puts the mount point
-    (``root_path``) in front of ``path``; it is not part of the rules."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root):
-        rest = path[len(root) :]
-        if not rest or rest.startswith("/"):
-            return rest
-    return path
-
-
-def _bind(ctx: RequestContext, rule: Rule, found: re.Match[str]) -> None:
-    connection = ctx.connection
-    connection.view_args = ctx.view_args = (
-        rule.view_args(found) if rule.builders else {}
-    )
-    connection.url_rule = rule
-    ctx.rule = rule
+    def suitable_for(self, values: Mapping[str, Any], method: str | None) -> bool:
+        """Whether this rule can build a URL from ``values`` (werkzeug's
+        rule: every part given, and given defaults equal to the rule's)."""
+        if method is not None and method.upper() not in self.methods:
+            return False
+        defaults = self.defaults
+        for name in self.arguments:
+            if name not in values and name not in defaults:
+                return False
+        return all(values.get(key, value) == value for key, value in defaults.items())
 
 
-def _fail(ctx: RequestContext, error: Exception) -> None:
-    ctx.routing_error = ctx.connection.routing_exception = error
+@dataclass
+class Match:
+    """What routing decided for one request."""
+
+    rule: Rule | None = None
+    view_args: dict[str, Any] = field(default_factory=dict)
+    error: HTTPException | None = None
+    allowed: frozenset[str] = frozenset()
+    """For OPTIONS with no view: the methods the path allows."""
 
 
 def allowed_methods(methods: Iterable[str] | None) -> frozenset[str]:
@@ -202,49 +255,55 @@ def allowed_methods(methods: Iterable[str] | None) -> frozenset[str]:
     return frozenset(chosen | {"OPTIONS"})
 
 
+@dataclass
+class RouterSettings:
+    """The app settings that change matching (kept current by the app)."""
+
+    host_matching: bool = False
+    subdomain_matching: bool = False
+    server_name: str | None = None
+    strict_slashes: bool = True
+    provide_automatic_options: bool = True
+
+
 class Router:
     """The application's rules, in registration order."""
 
     def __init__(self) -> None:
         self.rules: list[Rule] = []
         self.websocket_rules: list[Rule] = []
+        self.settings = RouterSettings()
         self._last = 0  # how many rules at the end of self.rules stay last
-        self._by_endpoint: dict[str, list[Rule]] = {}
-        self._views: dict[str, Callable[..., Any]] = {}
+        self.by_endpoint: dict[str, list[Rule]] = {}
+        self.views: dict[str, Callable[..., Any]] = {}
+        self._places = False  # whether any rule has a host or subdomain
+
+    # -- adding --------------------------------------------------------------
 
     def add(
         self,
         rule: str,
         endpoint: str,
-        view: View,
-        original: Callable[..., Any],
-        methods: Iterable[str] | None = None,
-        websocket: bool = False,
+        view: View | None,
+        original: Callable[..., Any] | None,
+        options: RuleOptions = RuleOptions(),
         last: bool = False,
     ) -> Rule:
-        """Add an HTTP rule, or a websocket rule (``websocket=True``); with
-        ``last``, the rule is tried after all others (the static files').
+        """Add an HTTP or websocket rule; with ``last``, the rule is tried
+        after all others (the static files').
 
-        :raises ValueError: a bad rule, or ``endpoint`` already names another view.
+        :raises ValueError: a bad rule, or ``endpoint`` already names
+            another view.
         """
-        known = self._views.get(endpoint)
-        if known is not None and known is not original:
+        known = self.views.get(endpoint)
+        if original is not None and known is not None and known is not original:
             raise ValueError(
-                f"endpoint {endpoint!r} already belongs to {known!r}; "
-                "give the new rule another endpoint name"
+                f"View function mapping is overwriting an existing endpoint "
+                f"function: {endpoint!r} belongs to {known!r}; the new rule "
+                f"{rule!r} gives {original!r}. Give it another endpoint name."
             )
-        path, builders = translate(rule)
-        route: Route | WebSocketRoute
-        if websocket:
-            chosen: frozenset[str] = frozenset()
-            route = WebSocketRoute(path, original, name=endpoint)
-        else:
-            chosen = allowed_methods(methods)
-            route = Route(path, original, methods=sorted(chosen), name=endpoint)
-        _anchor_at_end(route)
-        automatic = "OPTIONS" not in {m.upper() for m in methods or ()}
-        entry = Rule(rule, endpoint, chosen, automatic, view, route, builders)
-        if websocket:
+        entry = self._make(rule, endpoint, view, options)
+        if options.websocket:
             self.websocket_rules.append(entry)
         elif last:
             self.rules.append(entry)
@@ -253,97 +312,166 @@ class Router:
             # Before the rules kept last (the static files' catch-all), so
             # the app's own routes are tried first, as Flask's sorting does.
             self.rules.insert(len(self.rules) - self._last, entry)
-        self._by_endpoint.setdefault(endpoint, []).append(entry)
-        self._views[endpoint] = original
+        self.by_endpoint.setdefault(endpoint, []).append(entry)
+        if original is not None:
+            self.views[endpoint] = original
         return entry
 
-    def match_into(self, ctx: RequestContext) -> None:
-        """Match the request; record the rule, or the error to raise later.
-
-        Each rule's path pattern and convertors are Starlette's, compiled by
-        its ``Route``; the loop is here, to take the request path once
-        rather than once per rule, and to know 405 from 404 as it goes.
-        """
-        scope = ctx.connection.scope
-        route_path = _route_path(scope)
-        if ctx.kind.websocket:
-            self._match_websocket(ctx, route_path)
-            return
-        allowed: set[str] = set()
-        method, path = scope["method"], scope["path"]
-        for rule in self.rules:
-            found = rule.route.path_regex.match(route_path)
-            if found is None:
-                continue
-            if method in rule.methods and not (
-                method == "OPTIONS" and rule.automatic_options
-            ):
-                _bind(ctx, rule, found)
-                return
-            allowed |= rule.methods
-        if allowed:
-            if method == "OPTIONS":  # answered by the pipeline with Allow
-                ctx.allowed_methods = frozenset(allowed)
-                return
-            _fail(
-                ctx,
-                MethodNotAllowed(
-                    sorted(allowed), f"The method {method} is not allowed for {path}."
-                ),
-            )
-        elif not route_path.endswith("/") and self._matches_path(route_path + "/"):
-            query = scope.get("query_string", b"").decode("latin-1")
-            _fail(ctx, RequestRedirect(path + "/" + ("?" + query if query else "")))
-        else:
-            _fail(ctx, NotFound())
-
-    def _match_websocket(self, ctx: RequestContext, route_path: str) -> None:
-        for rule in self.websocket_rules:
-            found = rule.route.path_regex.match(route_path)
-            if found is not None:
-                _bind(ctx, rule, found)
-                return
-        path = ctx.connection.scope["path"]
-        _fail(ctx, NotFound(f"No websocket route for {path}."))
-
-    def _matches_path(self, route_path: str) -> bool:
-        return any(rule.route.path_regex.match(route_path) for rule in self.rules)
-
-    def build(
-        self, endpoint: str, values: dict[str, Any], method: str | None = None
-    ) -> str:
-        """The path (and query string, for extra values) of ``endpoint``.
-
-        :raises BuildError: unknown endpoint, or no rule takes these values.
-        """
-        rules = self._by_endpoint.get(endpoint)
-        if rules is None:
-            raise BuildError(
-                f"Could not build url for endpoint {endpoint!r}: no such endpoint."
-            )
-        for rule in rules:
-            if method is not None and method.upper() not in rule.methods:
-                continue
-            if not all(name in values for name in rule.builders):
-                continue
-            try:
-                path = rule.build(values)
-            except (ValueError, TypeError) as exc:
-                raise BuildError(
-                    f"Could not build url for endpoint {endpoint!r}: {exc}"
-                ) from None
-            extra = {
-                k: v
-                for k, v in values.items()
-                if k not in rule.builders and v is not None
-            }
-            return path + ("?" + urlencode(extra, doseq=True) if extra else "")
-        needed = " or ".join(sorted(repr(sorted(r.builders)) for r in rules))
-        raise BuildError(
-            f"Could not build url for endpoint {endpoint!r} with values "
-            f"{sorted(values)}: it needs {needed}."
+    def _make(
+        self, rule: str, endpoint: str, view: View | None, options: RuleOptions
+    ) -> Rule:
+        settings = self.settings
+        methods = frozenset() if options.websocket else allowed_methods(options.methods)
+        automatic = options.provide_automatic_options
+        if automatic is None:
+            explicit = {m.upper() for m in options.methods or ()}
+            automatic = "OPTIONS" not in explicit and settings.provide_automatic_options
+        if not automatic:
+            methods = methods - {"OPTIONS"} | {m.upper() for m in options.methods or ()}
+        place_text = options.host if settings.host_matching else options.subdomain
+        place = _Pattern.compile(place_text, is_host=True) if place_text else None
+        self._places = self._places or place is not None
+        strict = options.strict_slashes
+        return Rule(
+            rule=rule,
+            endpoint=endpoint,
+            methods=methods,
+            automatic_options=bool(automatic),
+            view=view,
+            path=_Pattern.compile(rule),
+            websocket=options.websocket,
+            defaults=dict(options.defaults or {}),
+            subdomain=options.subdomain,
+            host=options.host,
+            place=place,
+            strict_slashes=settings.strict_slashes if strict is None else strict,
+            redirect_to=options.redirect_to,
         )
 
+    def set_view(self, endpoint: str, view: View, original: Callable[..., Any]) -> None:
+        """Give ``endpoint`` its view (``@app.endpoint(name)``).
+
+        :raises ValueError: no rule has that endpoint, or it has a view.
+        """
+        rules = self.by_endpoint.get(endpoint)
+        if not rules:
+            raise ValueError(f"no URL rule has the endpoint {endpoint!r}")
+        known = self.views.get(endpoint)
+        if known is not None and known is not original:
+            raise ValueError(f"endpoint {endpoint!r} already belongs to {known!r}")
+        self.views[endpoint] = original
+        for rule in rules:
+            rule.view = view
+
+    # -- matching ------------------------------------------------------------
+
+    def _place_of(self, host: str) -> str | None:
+        """What rules' host or subdomain patterns are matched against: the
+        host (without port) when host matching, else the subdomain below
+        ``SERVER_NAME`` ("" without subdomain matching; None when the
+        request is not for this server)."""
+        settings = self.settings
+        hostname = host.lower()
+        if not hostname.endswith("]"):  # an IPv6 literal has colons of its own
+            hostname = hostname.rsplit(":", 1)[0]
+        if settings.host_matching:
+            return hostname
+        server = (settings.server_name or "").lower().rsplit(":", 1)[0]
+        if not settings.subdomain_matching or not server:
+            return ""
+        if hostname == server:
+            return ""
+        if hostname.endswith("." + server):
+            return hostname[: -len(server) - 1]
+        return None
+
+    def _place_matches(
+        self, rule: Rule, place: str | None, values: dict[str, Any]
+    ) -> bool:
+        if rule.place is None:
+            # No host: any host; no subdomain: the server's own name only.
+            return self.settings.host_matching or place == ""
+        if place is None:
+            return False
+        found = rule.place.regex.match(place)
+        if found is None:
+            return False
+        values.update(rule.place.values(found))
+        return True
+
+    def match(
+        self,
+        method: str,
+        path: str,
+        host: str,
+        websocket: bool = False,
+        redirect_base: str = "",
+        query: str = "",
+    ) -> Match:
+        """Match a request; the result names the rule and its values, or
+        the routing error to raise later.
+
+        Each rule's pattern and convertors are Starlette's, compiled once;
+        the loop is here, to take the request path once rather than once
+        per rule, and to know 405 from 404 as it goes.
+
+        :param redirect_base: The mount point, and ``query`` the query
+            string, of a redirect to the path with a trailing slash.
+        """
+        settings = self.settings
+        places = self._places or settings.host_matching or settings.subdomain_matching
+        place = self._place_of(host) if places else ""
+        allowed: set[str] = set()
+        for rule in self.websocket_rules if websocket else self.rules:
+            found = rule.path.regex.match(path)
+            if found is None and not rule.strict_slashes and rule.rule.endswith("/"):
+                found = rule.path.regex.match(path + "/")
+            if found is None:
+                continue
+            values: dict[str, Any] = {}
+            if places and not self._place_matches(rule, place, values):
+                continue
+            if websocket or (
+                method in rule.methods
+                and not (method == "OPTIONS" and rule.automatic_options)
+            ):
+                return self._matched(rule, found, values)
+            allowed |= rule.methods
+        if websocket:
+            return Match(error=NotFound(f"No websocket route for {path}."))
+        if allowed:
+            if method == "OPTIONS":  # answered by the pipeline with Allow
+                return Match(allowed=frozenset(allowed))
+            return Match(
+                error=MethodNotAllowed(
+                    sorted(allowed), f"The method {method} is not allowed for {path}."
+                )
+            )
+        if not path.endswith("/") and any(
+            rule.path.regex.match(path + "/") for rule in self.rules
+        ):
+            target = redirect_base + path + "/" + ("?" + query if query else "")
+            return Match(error=RequestRedirect(target))
+        return Match(error=NotFound())
+
+    def _matched(
+        self, rule: Rule, found: re.Match[str], values: dict[str, Any]
+    ) -> Match:
+        if rule.path.builders:
+            values.update(rule.path.values(found))
+        if rule.defaults:
+            values = {**rule.defaults, **values}
+        if rule.redirect_to is not None:
+            target = rule.redirect_to
+            url = target(**values) if callable(target) else _fill(target, values)
+            return Match(error=RequestRedirect(url))
+        return Match(rule, values)
+
     def endpoints(self) -> list[Rule]:
-        """Every rule, for ``python -m app_framework routes``."""
+        """Every rule, for the ``routes`` command."""
         return [*self.rules, *self.websocket_rules]
+
+
+def _fill(target: str, values: Mapping[str, Any]) -> str:
+    """A ``redirect_to`` rule string with the matched values filled in."""
+    return _PLACEHOLDER.sub(lambda found: str(values[found["name"]]), target)

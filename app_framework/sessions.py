@@ -98,7 +98,9 @@ class NullSession(Session):
 
 class SessionInterface:
     """How sessions are loaded and saved; subclass it for server-side stores
-    and set ``app.session_interface``. Both hooks are async."""
+    and set ``app.session_interface``. ``open_session`` and ``save_session``
+    are async; the cookie settings come from the ``get_cookie_*`` methods,
+    as in Flask."""
 
     null_session_class = NullSession
     _null: Session | None = None
@@ -114,6 +116,51 @@ class SessionInterface:
     def is_null_session(self, session: Session) -> bool:
         """Whether ``session`` is a null session (never saved)."""
         return isinstance(session, self.null_session_class)
+
+    def get_cookie_name(self, app: App) -> str:
+        """``SESSION_COOKIE_NAME``."""
+        name: str = app.config["SESSION_COOKIE_NAME"]
+        return name
+
+    def get_cookie_domain(self, app: App) -> str | None:
+        """``SESSION_COOKIE_DOMAIN`` (None: the request's host only)."""
+        domain: str | None = app.config["SESSION_COOKIE_DOMAIN"]
+        return domain
+
+    def get_cookie_path(self, app: App) -> str:
+        """``SESSION_COOKIE_PATH``, else ``APPLICATION_ROOT``."""
+        path: str = app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]
+        return path
+
+    def get_cookie_httponly(self, app: App) -> bool:
+        """``SESSION_COOKIE_HTTPONLY``."""
+        return bool(app.config["SESSION_COOKIE_HTTPONLY"])
+
+    def get_cookie_secure(self, app: App) -> bool:
+        """``SESSION_COOKIE_SECURE``."""
+        return bool(app.config["SESSION_COOKIE_SECURE"])
+
+    def get_cookie_samesite(self, app: App) -> str | None:
+        """``SESSION_COOKIE_SAMESITE``."""
+        samesite: str | None = app.config["SESSION_COOKIE_SAMESITE"]
+        return samesite
+
+    def get_cookie_partitioned(self, app: App) -> bool:
+        """``SESSION_COOKIE_PARTITIONED`` (CHIPS)."""
+        return bool(app.config["SESSION_COOKIE_PARTITIONED"])
+
+    def get_expiration_time(self, app: App, session: Session) -> datetime | None:
+        """When a permanent session's cookie expires (None: at browser close)."""
+        if session.permanent:
+            return datetime.now(UTC) + app.permanent_session_lifetime
+        return None
+
+    def should_set_cookie(self, app: App, session: Session) -> bool:
+        """Whether to send the cookie: the session changed, or it is
+        permanent and ``SESSION_REFRESH_EACH_REQUEST`` is on."""
+        return session.modified or (
+            session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
+        )
 
     async def open_session(self, app: App, request: Connection) -> Session:
         """Load the session of ``request`` (an HTTP request or a websocket);
@@ -159,10 +206,10 @@ class SecureCookieSessionInterface(SessionInterface):
         serializer = self.serializer(app)
         if serializer is None:
             return self.null_session(app)
-        cookie = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        cookie = request.cookies.get(self.get_cookie_name(app))
         if not cookie:
             return Session()
-        max_age = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+        max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data = serializer.loads(cookie, max_age=max_age)
         except BadSignature:
@@ -172,31 +219,59 @@ class SecureCookieSessionInterface(SessionInterface):
     async def save_session(
         self, app: App, session: Session, response: Response
     ) -> None:
-        """Set (or delete) the cookie when the session changed or is permanent."""
-        config = app.config
-        name = config["SESSION_COOKIE_NAME"]
-        domain = config["SESSION_COOKIE_DOMAIN"]
-        path = config["SESSION_COOKIE_PATH"] or config["APPLICATION_ROOT"]
+        """Set (or delete) the cookie when the session changed or is
+        permanent; a response that read or wrote the session varies by
+        ``Cookie``, so a shared cache never hands one user's page to another."""
+        target: Any = response  # ours (werkzeug's cookies) or any Starlette one
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
         if session.accessed:
-            response.headers.append("Vary", "Cookie")
+            _vary_on_cookie(response)
         if not session:
             if session.modified:
-                response.delete_cookie(name, path=path, domain=domain)
+                target.delete_cookie(
+                    name,
+                    path=path,
+                    domain=domain,
+                    secure=secure,
+                    samesite=samesite,
+                    httponly=httponly,
+                    partitioned=partitioned,
+                )
+                _vary_on_cookie(response)
             return
-        if not (session.modified or session.permanent):
+        if not self.should_set_cookie(app, session):
             return
         serializer = self.serializer(app)
         if serializer is None:  # a custom session on an app with no key
             raise RuntimeError("Saving the session needs app.config['SECRET_KEY'].")
-        lifetime = config["PERMANENT_SESSION_LIFETIME"]
-        response.set_cookie(
+        expires = self.get_expiration_time(app, session)
+        lifetime = app.permanent_session_lifetime
+        target.set_cookie(
             name,
             serializer.dumps(dict(session)),
-            max_age=int(lifetime.total_seconds()) if session.permanent else None,
-            expires=datetime.now(UTC) + lifetime if session.permanent else None,
+            max_age=int(lifetime.total_seconds()) if expires is not None else None,
+            expires=expires,
             path=path,
             domain=domain,
-            secure=config["SESSION_COOKIE_SECURE"],
-            httponly=config["SESSION_COOKIE_HTTPONLY"],
-            samesite=config["SESSION_COOKIE_SAMESITE"],
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
         )
+        _vary_on_cookie(response)
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """Add ``Cookie`` to ``Vary`` once (any Starlette response)."""
+    headers = response.headers
+    present = [
+        v.strip().lower() for value in headers.getlist("vary") for v in value.split(",")
+    ]
+    if "cookie" not in present and "*" not in present:
+        headers["vary"] = ", ".join([*headers.getlist("vary"), "Cookie"])

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
-from asignals import ANY, NamedSignal, Namespace, Signal
+from asignals import ANY, NamedSignal, Namespace, Outcome, Signal
 
 __all__ = [
     "Listening",
@@ -27,10 +28,12 @@ __all__ = [
     "got_request_exception",
     "got_serving_exception",
     "got_websocket_exception",
+    "log_failures",
     "message_flashed",
     "request_finished",
     "request_started",
     "request_tearing_down",
+    "send_logged",
     "serving_started",
     "serving_stopping",
     "signals_available",
@@ -118,6 +121,29 @@ got_background_exception = _signals.signal(
     "got-background-exception",
     doc="A background task raised; kwargs: exception.",
 )
+
+
+async def send_logged(app: Any, signal: Signal, **kwargs: Any) -> None:
+    """Send ``signal``; a receiver that raises is logged, the others still run.
+    (Callers check ``signal in app.listening`` first, which is cheaper.)
+
+    For signals sent while cleaning up or reporting an error, where a faulty
+    receiver must not hide the original problem or stop the cleanup.
+    """
+    log_failures(app, signal, await signal.send_async_robust(app, **kwargs))
+
+
+def log_failures(
+    app: Any, signal: Signal, outcomes: list[tuple[Callable[..., Any], Outcome]]
+) -> None:
+    """Log each receiver that raised in a robust send of ``signal``.
+    (A plain function, so hot paths can inline ``send_logged`` without
+    paying for one more coroutine.)"""
+    for receiver, outcome in outcomes:
+        if outcome.error is not None:
+            app.logger.error(
+                "Error in %s receiver %r", signal, receiver, exc_info=outcome.error
+            )
 
 
 def all_signals() -> dict[str, NamedSignal]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .wrappers import Response
 
 __all__ = [
+    "get_template_attribute",
     "render_template",
     "render_template_string",
     "stream_template",
@@ -32,13 +33,10 @@ class AppLoader(BaseLoader):
         self.app = app
 
     def folders(self) -> list[str]:
-        """The template folders, most important first."""
+        """The template folders, most important first (each once)."""
         scaffolds: list[Any] = [self.app, *self.app.blueprints.values()]
-        return [
-            os.path.join(s.root_path, s.template_folder)
-            for s in scaffolds
-            if s.template_folder is not None
-        ]
+        folders = (s.jinja_loader_folder for s in scaffolds)
+        return list(dict.fromkeys(folder for folder in folders if folder))
 
     def get_source(
         self, environment: Environment, template: str
@@ -65,7 +63,8 @@ class AppLoader(BaseLoader):
 def create_environment(app: App) -> Environment:
     """The app's environment: async, autoescaping ``.html``/``.htm``/``.xml``,
     reloading templates when ``TEMPLATES_AUTO_RELOAD`` (default: ``DEBUG``)."""
-    from .helpers import get_flashed_messages, url_for
+    from ._urls import url_for
+    from .helpers import get_flashed_messages
 
     auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
     env = Environment(
@@ -86,7 +85,12 @@ async def _prepare(app: App, template: Template, context: dict[str, Any]) -> Non
     if ctx is not None:
         name = "websocket" if ctx.kind.websocket else "request"
         extra.update({name: ctx.connection, "session": ctx.session})
-    for processor in app.template_context_processors():
+    processors = (
+        ctx.hooks().context_processors
+        if ctx is not None
+        else app.hooks_for(None).context_processors
+    )
+    for processor in processors:
         extra.update(await processor())
     for key, value in extra.items():
         context.setdefault(key, value)  # what the caller passed wins
@@ -168,3 +172,17 @@ async def stream_template(
 async def stream_template_string(source: str, **context: Any) -> Response:
     """:func:`stream_template` for a template given as a string."""
     return await _stream(_from_string(source), context)
+
+
+async def get_template_attribute(template_name: str, attribute: str) -> Any:
+    """A macro or variable of a template, to call from Python (Quart's
+    spelling, since templates render asynchronously here):
+    ``hello = await get_template_attribute("macros.html", "hello")``; a macro
+    is then awaited too: ``await hello("World")``.
+
+    :raises TemplateNotFound: no such template.
+    :raises AttributeError: the template has no such attribute.
+    """
+    template = app_context().app.jinja_env.get_template(template_name)
+    module = await template.make_module_async()
+    return getattr(module, attribute)

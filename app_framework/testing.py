@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from click.testing import CliRunner, Result
 from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect
 from werkzeug.http import parse_options_header
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .sessions import Session
 
 __all__ = [
+    "AppCliRunner",
     "TestClient",
     "TestResponse",
     "WebsocketRejected",
@@ -441,3 +443,26 @@ class TestClient(httpx.AsyncClient):
                 await self.app(scope, receive, send)
             finally:
                 preserved_contexts.reset(token)
+
+
+class AppCliRunner(CliRunner):
+    """A click ``CliRunner`` for the app's commands:
+    ``app.test_cli_runner().invoke(args=["init-db"])``."""
+
+    __test__ = False
+
+    def __init__(self, app: App, **kwargs: Any) -> None:
+        self.app = app
+        super().__init__(**kwargs)
+
+    def invoke(  # type: ignore[override]
+        self, cli: Any = None, args: Any = None, **kwargs: Any
+    ) -> Result:
+        """Invoke ``cli`` (default: ``app.cli``) with ``args``; commands
+        find this app (and run in its app context)."""
+        from .cli import ScriptInfo
+
+        if cli is None:
+            cli = self.app.cli
+        kwargs.setdefault("obj", ScriptInfo(create_app=lambda: self.app))
+        return super().invoke(cli, args, **kwargs)

@@ -146,7 +146,7 @@ async def test_url_for_round_trips_for_every_converter(case: tuple[str, Any]) ->
         "p": "as_path",
         "u": "as_uuid",
     }[kind]
-    async with APP.app_context():
+    async with APP.test_request_context():
         url = url_for(endpoint, value=value)
     status, body = await call(unquote(url))  # the server decodes the path
     assert status == 200, (url, body)

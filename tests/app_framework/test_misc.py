@@ -29,7 +29,7 @@ async def test_url_building_for_every_converter(app: App) -> None:
     app.add_url_rule("/u/<uuid:u>", "u", lambda u: "")
     app.add_url_rule("/p/<path:rest>", "p", lambda rest: "")
     value = uuid.UUID("12345678-1234-5678-1234-567812345678")
-    async with app.app_context():
+    async with app.test_request_context():
         assert url_for("f", x=1.5) == "/f/1.5"
         assert url_for("f", x=2) == "/f/2.0"
         assert url_for("u", u=value) == f"/u/{value}"
@@ -53,13 +53,15 @@ async def test_method_shortcuts(app: App, client: TestClient, method: str) -> No
 
 def test_scaffold_is_abstract() -> None:
     with pytest.raises(NotImplementedError):
-        Scaffold().add_url_rule("/", "x", lambda: "")
+        Scaffold(__name__).add_url_rule("/", "x", lambda: "")
 
 
 def test_python_dash_m_entry_point(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sys, "argv", ["app_framework", "routes", "examples.tour:app"])
+    monkeypatch.setattr(
+        sys, "argv", ["app_framework", "--app", "examples.tour:app", "routes"]
+    )
     with pytest.raises(SystemExit) as exited:
         runpy.run_module("app_framework", run_name="__main__")
     assert exited.value.code == 0
@@ -73,7 +75,7 @@ async def test_signals_command_says_when_nobody_listens(app: App) -> None:
 
     out = io.StringIO()
     print_signals(app, out)
-    assert "request-started: " in out.getvalue()
+    assert "request_started: " in out.getvalue()
     assert "    (no receivers)" in out.getvalue()
 
 

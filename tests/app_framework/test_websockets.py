@@ -372,7 +372,7 @@ def test_cli_lists_every_signal() -> None:
     out = io.StringIO()
     print_signals(AppClass("x"), out)
     assert len(all_signals()) == 20
-    for name in ("websocket-sent", "serving-stopping", "got-background-exception"):
+    for name in ("websocket_sent", "serving_stopping", "got_background_exception"):
         assert f"{name}: " in out.getvalue()
 
 

@@ -1,0 +1,47 @@
+"""``app.logger``: the app's logger, with a default handler when the
+application has configured none, as Flask's ``default_handler``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .app import App
+
+__all__ = ["create_logger", "default_handler", "has_level_handler"]
+
+default_handler = logging.StreamHandler(sys.stderr)
+"""The handler added to an app's logger when nothing would show its
+records: time, level and logger name, then the message."""
+default_handler.setFormatter(
+    logging.Formatter("[%(asctime)s] %(levelname)s in %(name)s: %(message)s")
+)
+
+
+def has_level_handler(logger: logging.Logger) -> bool:
+    """Whether some handler on the way up from ``logger`` shows its
+    effective level (so a default handler would print records twice)."""
+    level = logger.getEffectiveLevel()
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(handler.level <= level for handler in current.handlers):
+            return True
+        if not current.propagate:
+            break
+        current = current.parent
+    return False
+
+
+def create_logger(app: App) -> logging.Logger:
+    """The logger named after the app; DEBUG level when ``app.debug`` and
+    no level was set; the default handler when no handler would show it.
+    (uvicorn configures only its own loggers, so under uvicorn an app's
+    records go to the default handler unless logging is configured.)"""
+    logger = logging.getLogger(app.name)
+    if app.debug and not logger.level:
+        logger.setLevel(logging.DEBUG)
+    if not has_level_handler(logger):
+        logger.addHandler(default_handler)
+    return logger
