@@ -93,7 +93,7 @@ class App(Scaffold):
         self.config = Config(root, default_config())
         self.json: JSONProvider = self.json_provider_class(self)
         """The JSON provider: ``app.json.dumps``, ``loads``, ``response``."""
-        self.router = Router()
+        self.router = Router(self.config)
         self.router.settings.host_matching = host_matching
         self.router.settings.subdomain_matching = subdomain_matching
         self.blueprints: dict[str, Blueprint] = {}

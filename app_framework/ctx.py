@@ -21,6 +21,7 @@ from .signals import (
     websocket_started,
     websocket_tearing_down,
 )
+from .routing import RequestRedirect
 from .wrappers import Connection, Request, Websocket
 
 if TYPE_CHECKING:
@@ -291,7 +292,11 @@ class RequestContext(_Pushable):
             self.rule = connection.url_rule = rule
             self.view_args = connection.view_args = match.view_args
         elif match.error is not None:
-            self.routing_error = connection.routing_exception = match.error
+            error = match.error
+            if isinstance(error, RequestRedirect) and error.new_url.startswith("/"):
+                # Absolute, as werkzeug makes routing redirects.
+                error.new_url = f"{connection.scheme}://{connection.host}{error.new_url}"
+            self.routing_error = connection.routing_exception = error
         else:
             self.allowed_methods = match.allowed
 

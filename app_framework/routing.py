@@ -9,6 +9,7 @@ still run). Building URLs back is in :mod:`._urls`.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import uuid
@@ -49,15 +50,25 @@ class BuildError(LookupError):
 
 
 class RequestRedirect(HTTPException):
-    """A redirect the router decides (``/path`` to ``/path/``, or a rule's
-    ``redirect_to``), answered with 308 and never passed to error handlers
-    (as in Flask)."""
+    """A redirect the router decides (``/path`` to ``/path/``, a rule's
+    ``redirect_to``, or a value equal to another rule's defaults), answered
+    with 308 and never passed to error handlers (as in Flask)."""
 
     code = 308
 
     def __init__(self, new_url: str) -> None:
         super().__init__(f"Redirecting to {new_url}")
         self.new_url = new_url
+
+    def get_body(self, *args: Any, **kwargs: Any) -> str:
+        """The page a redirect has in Flask."""
+        target = html.escape(self.new_url)
+        return (
+            "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+            "<h1>Redirecting...</h1>\n<p>You should be redirected automatically "
+            f'to the target URL: <a href="{target}">{target}</a>. If not, click '
+            "the link.\n"
+        )
 
     def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
         """werkzeug's headers plus ``Location``."""
@@ -257,19 +268,23 @@ def allowed_methods(methods: Iterable[str] | None) -> frozenset[str]:
 
 @dataclass
 class RouterSettings:
-    """The app settings that change matching (kept current by the app)."""
+    """The app settings that change matching."""
 
     host_matching: bool = False
     subdomain_matching: bool = False
-    server_name: str | None = None
     strict_slashes: bool = True
     provide_automatic_options: bool = True
 
 
 class Router:
-    """The application's rules, in registration order."""
+    """The application's rules, in registration order.
 
-    def __init__(self) -> None:
+    :param config: The app's config, read for ``SERVER_NAME`` (subdomain
+        matching) when a request is matched.
+    """
+
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        self.config: Mapping[str, Any] = config if config is not None else {}
         self.rules: list[Rule] = []
         self.websocket_rules: list[Rule] = []
         self.settings = RouterSettings()
@@ -376,7 +391,7 @@ class Router:
             hostname = hostname.rsplit(":", 1)[0]
         if settings.host_matching:
             return hostname
-        server = (settings.server_name or "").lower().rsplit(":", 1)[0]
+        server = (self.config.get("SERVER_NAME") or "").lower().rsplit(":", 1)[0]
         if not settings.subdomain_matching or not server:
             return ""
         if hostname == server:
@@ -435,7 +450,7 @@ class Router:
                 method in rule.methods
                 and not (method == "OPTIONS" and rule.automatic_options)
             ):
-                return self._matched(rule, found, values)
+                return self._matched(rule, found, values, method)
             allowed |= rule.methods
         if websocket:
             return Match(error=NotFound(f"No websocket route for {path}."))
@@ -455,7 +470,7 @@ class Router:
         return Match(error=NotFound())
 
     def _matched(
-        self, rule: Rule, found: re.Match[str], values: dict[str, Any]
+        self, rule: Rule, found: re.Match[str], values: dict[str, Any], method: str
     ) -> Match:
         if rule.path.builders:
             values.update(rule.path.values(found))
@@ -463,15 +478,43 @@ class Router:
             values = {**rule.defaults, **values}
         if rule.redirect_to is not None:
             target = rule.redirect_to
-            url = target(**values) if callable(target) else _fill(target, values)
+            if callable(target):
+                url = target(None, **values)  # werkzeug passes its adapter first
+            else:
+                url = _fill(target, values, rule.path.builders)
             return Match(error=RequestRedirect(url))
+        if len(self.by_endpoint[rule.endpoint]) > 1:
+            canonical = self._canonical(rule, values, method)
+            if canonical is not None:
+                return Match(error=RequestRedirect(canonical))
         return Match(rule, values)
+
+    def _canonical(self, rule: Rule, values: dict[str, Any], method: str) -> str | None:
+        """werkzeug's ``redirect_defaults``: ``/page/1`` goes to ``/page/``
+        when a rule of the same endpoint has ``defaults={"num": 1}``."""
+        for other in self.by_endpoint[rule.endpoint]:
+            if (
+                other is not rule
+                and other.defaults
+                and not rule.defaults
+                and other.arguments == rule.arguments
+                and other.suitable_for(values, method)
+            ):
+                return other.path.build({**values, **other.defaults})
+        return None
 
     def endpoints(self) -> list[Rule]:
         """Every rule, for the ``routes`` command."""
         return [*self.rules, *self.websocket_rules]
 
 
-def _fill(target: str, values: Mapping[str, Any]) -> str:
+def _fill(
+    target: str, values: Mapping[str, Any], builders: Mapping[str, Callable[[Any], str]]
+) -> str:
     """A ``redirect_to`` rule string with the matched values filled in."""
-    return _PLACEHOLDER.sub(lambda found: str(values[found["name"]]), target)
+
+    def part(found: re.Match[str]) -> str:
+        name = found["name"]
+        return builders.get(name, _string_to_url)(values[name])
+
+    return _PLACEHOLDER.sub(part, target)

@@ -252,7 +252,8 @@ async def test_mounted_under_a_root_path(app: App) -> None:
         response = await client.get("/api/users/5")
         assert response.json() == {"id": 5, "url": "/api/users/5"}
         moved = await client.get("/api/docs")
-        assert (moved.status_code, moved.headers["location"]) == (308, "/api/docs/")
+        assert moved.status_code == 308
+        assert moved.headers["location"] == "http://x/api/docs/"
         missing = await client.get("/api/users/x")
         assert missing.status_code == 404 and "<h1>Not Found</h1>" in missing.text
         assert (await client.get("/users/5")).status_code == 404  # not mounted there
