@@ -63,6 +63,7 @@ from .signals import (
     websocket_tearing_down,
 )
 from .templating import (
+    get_template_attribute,
     render_template,
     render_template_string,
     stream_template,
@@ -92,6 +93,7 @@ __all__ = [
     "flash",
     "g",
     "get_flashed_messages",
+    "get_template_attribute",
     "got_background_exception",
     "got_request_exception",
     "got_serving_exception",

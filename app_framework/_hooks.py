@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 
 from ._concurrency import AsyncFunc, as_async
-from .scaffold import Funcs, blueprint_names, each
+from .routing import Funcs, blueprint_names, each
 
 if TYPE_CHECKING:
     from .scaffold import Scaffold

@@ -21,10 +21,10 @@ from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.sansio.utils import get_host
 from werkzeug.utils import cached_property
 
+from ._contextvars import _cv_app
 from ._values import NotLoadedError, Pending, ReadyBytes, ReadyCombined, ready
 from .exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 from .formparser import FORM_MIMETYPES, FormLimits, empty_form, parse_form
-from .globals import _cv_app
 
 if TYPE_CHECKING:
     from ._values import ReadyMultiDict

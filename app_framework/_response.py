@@ -248,7 +248,7 @@ class Response(StarletteResponse):
         unless ``force``); awaitable too."""
         if not (force or self.is_json):
             return ready(None)
-        from .globals import _cv_app
+        from ._contextvars import _cv_app
 
         ctx = _cv_app.get(None)
         try:

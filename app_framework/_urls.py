@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from .globals import _cv_request, app_context
-from .routing import BuildError, Rule
-from .scaffold import blueprint_names, each
+from .routing import BuildError, Rule, blueprint_names, each
 
 if TYPE_CHECKING:
     from .app import App

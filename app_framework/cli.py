@@ -16,25 +16,30 @@ from __future__ import annotations
 import ast
 import asyncio
 import code
-import concurrent.futures
 import contextvars
-import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from ._concurrency import is_async_callable
+from ._cli_groups import AppGroup, in_app_context, run_in_app_context, with_appcontext
 from .config import import_string
-from .globals import _cv_app
 from .signals import all_signals
 
 if TYPE_CHECKING:
     from .app import App
 
-__all__ = ["AppGroup", "NoAppException", "ScriptInfo", "main", "with_appcontext"]
+__all__ = [
+    "AppGroup",
+    "NoAppException",
+    "ScriptInfo",
+    "in_app_context",
+    "main",
+    "run_in_app_context",
+    "with_appcontext",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_ENV = "APP_FRAMEWORK_APP"
@@ -135,116 +140,6 @@ class ScriptInfo:
             app.debug = True
         self._loaded = app
         return app
-
-
-def run_in_app_context(
-    app: App, func: Callable[..., Any], *args: Any, **kwargs: Any
-) -> Any:
-    """Call ``func`` (sync or async) with an app context pushed, on an event
-    loop of its own (in a worker thread when one already runs here)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _run(app, func, args, kwargs)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        context = contextvars.copy_context()
-        return pool.submit(context.run, _run, app, func, args, kwargs).result()
-
-
-def _run(
-    app: App, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> Any:
-    context = contextvars.copy_context()
-    current = context.run(_cv_app.get, None)
-    with asyncio.Runner() as runner:
-        if current is not None and current.app is app:
-            if is_async_callable(func):
-                return runner.run(func(*args, **kwargs), context=context)
-            return context.run(func, *args, **kwargs)
-        app_ctx = app.app_context()
-        runner.run(app_ctx.push(), context=context)
-        error: BaseException | None = None
-        try:
-            if is_async_callable(func):
-                return runner.run(func(*args, **kwargs), context=context)
-            return context.run(func, *args, **kwargs)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            runner.run(app_ctx.pop(error), context=context)
-
-
-def with_appcontext(func: F) -> F:
-    """Run a click command's callback (sync or async) in an app context."""
-
-    @click.pass_context
-    def command(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
-        app = ctx.ensure_object(ScriptInfo).load_app()
-        return run_in_app_context(app, func, *args, **kwargs)
-
-    return functools.update_wrapper(command, func)  # type: ignore[return-value]
-
-
-class AppGroup(click.Group):
-    """A click group whose commands run in an app context (unless
-    ``with_appcontext=False``) and whose names cannot clash silently."""
-
-    @overload
-    def command(self, __func: Callable[..., Any]) -> click.Command: ...
-
-    @overload
-    def command(
-        self, *args: Any, **kwargs: Any
-    ) -> Callable[[Callable[..., Any]], click.Command]: ...
-
-    def command(self, *args: Any, **kwargs: Any) -> Any:
-        """Register a command: ``@app.cli.command()`` or
-        ``@app.cli.command("name")``."""
-        wrap = kwargs.pop("with_appcontext", True)
-        if len(args) == 1 and callable(args[0]) and not kwargs:
-            return self.command()(args[0])
-
-        def decorator(func: Callable[..., Any]) -> click.Command:
-            if wrap:
-                func = with_appcontext(func)
-            command: click.Command = click.Group.command(self, *args, **kwargs)(func)
-            return command
-
-        return decorator
-
-    def group(self, *args: Any, **kwargs: Any) -> Any:
-        """A sub-group (an ``AppGroup`` too)."""
-        kwargs.setdefault("cls", AppGroup)
-        return super().group(*args, **kwargs)
-
-    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        """Add a command.
-
-        :raises ValueError: another command already has that name.
-        """
-        self.add_command_checked(cmd, "the app", name)
-
-    def add_command_checked(
-        self, cmd: click.Command, owner: str, name: str | None = None
-    ) -> None:
-        """Add ``cmd`` for ``owner``, refusing a name another command has."""
-        name = name or cmd.name
-        known = self.commands.get(name or "")
-        if known is not None and known is not cmd:
-            raise ValueError(
-                f"The command {name!r} of {owner} ({_describe(cmd)}) clashes "
-                f"with the command already registered as {name!r} "
-                f"({_describe(known)}). Give one of them another name."
-            )
-        super().add_command(cmd, name)
-
-
-def _describe(cmd: click.Command) -> str:
-    callback = getattr(cmd.callback, "__wrapped__", cmd.callback)
-    if callback is None:
-        return type(cmd).__name__
-    return f"{callback.__module__}.{callback.__qualname__}"
 
 
 # -- the built-in commands ----------------------------------------------------
@@ -401,7 +296,8 @@ class FrameworkGroup(AppGroup):
         builtin = super().get_command(ctx, cmd_name)
         if builtin is not None:
             return builtin
-        return ctx.ensure_object(ScriptInfo).load_app().cli.get_command(ctx, cmd_name)
+        found = ctx.ensure_object(ScriptInfo).load_app().cli.get_command(ctx, cmd_name)
+        return in_app_context(found) if found is not None else None
 
 
 def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> None:

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from .globals import _cv_app, _cv_request
+from .routing import RequestRedirect
 from .signals import (
     appcontext_popped,
     appcontext_pushed,
@@ -21,7 +22,6 @@ from .signals import (
     websocket_started,
     websocket_tearing_down,
 )
-from .routing import RequestRedirect
 from .wrappers import Connection, Request, Websocket
 
 if TYPE_CHECKING:
@@ -295,7 +295,9 @@ class RequestContext(_Pushable):
             error = match.error
             if isinstance(error, RequestRedirect) and error.new_url.startswith("/"):
                 # Absolute, as werkzeug makes routing redirects.
-                error.new_url = f"{connection.scheme}://{connection.host}{error.new_url}"
+                error.new_url = (
+                    f"{connection.scheme}://{connection.host}{error.new_url}"
+                )
             self.routing_error = connection.routing_exception = error
         else:
             self.allowed_methods = match.allowed

@@ -8,8 +8,9 @@ that copy the context see the contexts that were current when they started.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
+
+from ._contextvars import _cv_app, _cv_request
 
 if TYPE_CHECKING:
     from .app import App
@@ -17,8 +18,20 @@ if TYPE_CHECKING:
     from .sessions import Session
     from .wrappers import Request, Websocket
 
-_cv_app: ContextVar[AppContext] = ContextVar("app_framework.app_context")
-_cv_request: ContextVar[RequestContext] = ContextVar("app_framework.request_context")
+__all__ = [
+    "_cv_app",
+    "_cv_request",
+    "app_context",
+    "current_app",
+    "g",
+    "has_app_context",
+    "has_request_context",
+    "has_websocket_context",
+    "request",
+    "request_context",
+    "session",
+    "websocket",
+]
 
 _NO_APP = (
     "Working outside of application context. Push one with "

@@ -27,6 +27,9 @@ View = Callable[..., Awaitable[Any]]
 
 __all__ = [
     "CONVERTERS",
+    "Funcs",
+    "blueprint_names",
+    "each",
     "BuildError",
     "Match",
     "RequestRedirect",
@@ -118,6 +121,10 @@ class _AnyPathConvertor(PathConvertor):
 
 register_url_convertor("app_framework_path", _AnyPathConvertor())
 
+# How specific a converter is, as werkzeug weighs them: where a rule could
+# take a part as a number or as any text, the number is tried first.
+_WEIGHTS = {"int": 50, "float": 50, "path": 200}
+
 # converter name in rules -> (Starlette convertor, how to put a value in a URL)
 CONVERTERS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "string": ("str", _string_to_url),
@@ -193,6 +200,24 @@ class _Pattern:
         )
 
 
+def _specificity(text: str, separator: str) -> tuple[tuple[int, int, int], ...]:
+    """A sort key putting more specific rules first, part by part, as
+    werkzeug's matcher does: a literal part before a placeholder, a number
+    before any text, text before a path; longer literals first."""
+    key = []
+    for part in text.split(separator):
+        placeholders = _PLACEHOLDER.findall(part)
+        literal = len(_PLACEHOLDER.sub("", part))
+        if not placeholders:
+            key.append((0, 0, -literal))
+        else:
+            weight = max(
+                _WEIGHTS.get(conv or "default", 100) for conv, _ in placeholders
+            )
+            key.append((1, weight, -literal))
+    return tuple(key)
+
+
 @dataclass(frozen=True)
 class RuleOptions:
     """What a rule may say besides its path, endpoint and view (Flask's
@@ -226,6 +251,13 @@ class Rule:
     """The host (or subdomain) pattern, when the rule has one."""
     strict_slashes: bool = True
     redirect_to: str | Callable[..., str] | None = None
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        """Where this rule goes in matching order (see ``_specificity``)."""
+        place = self.host if self.host is not None else self.subdomain
+        place_key = _specificity(place, ".") if place else ()
+        return (place_key, _specificity(self.rule, "/"))
 
     @property
     def arguments(self) -> frozenset[str]:
@@ -320,13 +352,21 @@ class Router:
         entry = self._make(rule, endpoint, view, options)
         if options.websocket:
             self.websocket_rules.append(entry)
+            self.websocket_rules.sort(key=lambda rule: rule.sort_key)
         elif last:
             self.rules.append(entry)
             self._last += 1
         else:
-            # Before the rules kept last (the static files' catch-all), so
-            # the app's own routes are tried first, as Flask's sorting does.
-            self.rules.insert(len(self.rules) - self._last, entry)
+            # Before the rules kept last (the static files' catch-all), and
+            # after every rule at least as specific (werkzeug's order: a
+            # literal '/users/new' wins over '/users/<name>' whatever the
+            # registration order; equals keep registration order).
+            key = entry.sort_key
+            end = len(self.rules) - self._last
+            index = end
+            while index > 0 and self.rules[index - 1].sort_key > key:
+                index -= 1
+            self.rules.insert(index, entry)
         self.by_endpoint.setdefault(endpoint, []).append(entry)
         if original is not None:
             self.views[endpoint] = original
@@ -437,6 +477,7 @@ class Router:
         places = self._places or settings.host_matching or settings.subdomain_matching
         place = self._place_of(host) if places else ""
         allowed: set[str] = set()
+        automatic = False
         for rule in self.websocket_rules if websocket else self.rules:
             found = rule.path.regex.match(path)
             if found is None and not rule.strict_slashes and rule.rule.endswith("/"):
@@ -452,10 +493,11 @@ class Router:
             ):
                 return self._matched(rule, found, values, method)
             allowed |= rule.methods
+            automatic = automatic or rule.automatic_options
         if websocket:
             return Match(error=NotFound(f"No websocket route for {path}."))
         if allowed:
-            if method == "OPTIONS":  # answered by the pipeline with Allow
+            if method == "OPTIONS" and automatic:  # answered with Allow
                 return Match(allowed=frozenset(allowed))
             return Match(
                 error=MethodNotAllowed(
@@ -518,3 +560,20 @@ def _fill(
         return builders.get(name, _string_to_url)(values[name])
 
     return _PLACEHOLDER.sub(part, target)
+
+
+Funcs = dict[str | None, list[Callable[..., Any]]]
+
+
+def blueprint_names(blueprint: str | None) -> tuple[str | None, ...]:
+    """``(None, "a", "a.b")`` for blueprint ``"a.b"``: the hook dict keys a
+    request of that blueprint uses, the app's first, innermost last."""
+    if not blueprint:
+        return (None,)
+    parts = blueprint.split(".")
+    return (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
+
+
+def each(funcs: Funcs, names: Iterable[str | None]) -> list[Callable[..., Any]]:
+    """The functions registered under ``names``, in that order."""
+    return [func for name in names for func in funcs.get(name, ())]

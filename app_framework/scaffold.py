@@ -9,7 +9,7 @@ the blueprint's registered name when it is registered.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from werkzeug.exceptions import HTTPException, default_exceptions
@@ -19,8 +19,8 @@ from ._paths import module_folder
 from .routing import RuleOptions
 
 if TYPE_CHECKING:
+    from ._cli_groups import AppGroup
     from ._response import Response
-    from .cli import AppGroup
 
 F = TypeVar("F", bound=Callable[..., Any])
 ErrorKey = int | type[BaseException]
@@ -353,24 +353,10 @@ class Scaffold:
         """A click group for this scaffold's commands (made on first use, so
         click is imported only by apps that have commands)."""
         if self._cli is None:
-            from .cli import AppGroup
+            from ._cli_groups import AppGroup
 
             self._cli = AppGroup(self._cli_name())
         return self._cli
 
     def _cli_name(self) -> str:
         return self.name
-
-
-def blueprint_names(blueprint: str | None) -> tuple[str | None, ...]:
-    """``(None, "a", "a.b")`` for blueprint ``"a.b"``: the hook dict keys a
-    request of that blueprint uses, the app's first, innermost last."""
-    if not blueprint:
-        return (None,)
-    parts = blueprint.split(".")
-    return (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
-
-
-def each(funcs: Funcs, names: Iterable[str | None]) -> list[Callable[..., Any]]:
-    """The functions registered under ``names``, in that order."""
-    return [func for name in names for func in funcs.get(name, ())]

@@ -242,11 +242,19 @@ class TestClient(httpx.AsyncClient):
         # client must not keep contexts across the test. The task objects are
         # held (compared by identity): an id could be reused by a later task.
         self._blocks: list[object] = []
+        self._lifespan = False
 
     async def __aenter__(self) -> TestClient:
         if not self._blocks:
-            await super().__aenter__()
-            await self.app.startup()
+            try:
+                await super().__aenter__()
+            except RuntimeError:
+                # Already used without a block (httpx opened it then): keep
+                # it open after the block, and run no lifespan around it.
+                self._lifespan = False
+            else:
+                self._lifespan = True
+                await self.app.startup()
         self._blocks.append(_current_task())
         return self
 
@@ -262,10 +270,10 @@ class TestClient(httpx.AsyncClient):
         self._blocks.pop()
         try:
             await self._release()
-            if not self._blocks:
+            if not self._blocks and self._lifespan:
                 await self.app.shutdown()
         finally:
-            if not self._blocks:
+            if not self._blocks and self._lifespan:
                 await super().__aexit__(exc_type, exc, tb)
 
     async def _release(self) -> None:
@@ -460,9 +468,9 @@ class AppCliRunner(CliRunner):
     ) -> Result:
         """Invoke ``cli`` (default: ``app.cli``) with ``args``; commands
         find this app (and run in its app context)."""
-        from .cli import ScriptInfo
+        from .cli import ScriptInfo, in_app_context
 
         if cli is None:
-            cli = self.app.cli
+            cli = in_app_context(self.app.cli)
         kwargs.setdefault("obj", ScriptInfo(create_app=lambda: self.app))
         return super().invoke(cli, args, **kwargs)

@@ -46,11 +46,16 @@ class View:
     decorators: ClassVar[list[Callable[..., Any]]] = []
     init_every_request: ClassVar[bool] = True
 
-    def dispatch_request(self, **kwargs: Any) -> Any:
-        """The view's work; the rule's values arrive as keyword arguments."""
+    def _undefined(self, **kwargs: Any) -> Any:
         raise NotImplementedError(
             f"{type(self).__name__} must define dispatch_request()"
         )
+
+    # Typed as any callable, so subclasses may take the rule's values as
+    # named parameters (``def dispatch_request(self, user_id)``).
+    dispatch_request: Callable[..., Any] = _undefined
+    """The view's work (sync or async); the rule's values arrive as
+    keyword arguments."""
 
     @classmethod
     def as_view(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 
-from app_framework import Config
+from app_framework import App, Config
 from app_framework.config import import_string
 
 
@@ -53,3 +58,107 @@ def test_repr_hides_secrets() -> None:
     text = repr(config)
     assert "hunter2" not in text and "pw'" not in text
     assert "'DEBUG': True" in text
+
+
+def test_from_pyfile_from_file_and_from_envvar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "settings.py").write_text("DEBUG = True\nlower = 1\nSECRET_KEY = 'k'\n")
+    (tmp_path / "settings.json").write_text('{"PORT": 8000, "name": "x"}')
+    (tmp_path / "settings.toml").write_text('TITLE = "T"\n')
+    config = Config(tmp_path)
+    assert config.from_pyfile("settings.py")
+    assert config.from_file("settings.json", load=json.load)
+    assert config.from_file("settings.toml", load=tomllib.load, text=False)
+    assert config == {"DEBUG": True, "SECRET_KEY": "k", "PORT": 8000, "TITLE": "T"}
+    monkeypatch.setenv("MY_SETTINGS", str(tmp_path / "settings.py"))
+    assert Config().from_envvar("MY_SETTINGS")
+    assert not Config(tmp_path).from_pyfile("missing.py", silent=True)
+    assert not Config(tmp_path).from_file("missing.json", json.load, silent=True)
+    monkeypatch.delenv("MY_SETTINGS")
+    assert not Config().from_envvar("MY_SETTINGS", silent=True)
+    with pytest.raises(RuntimeError, match="'MY_SETTINGS' is not set"):
+        Config().from_envvar("MY_SETTINGS")
+
+
+def test_config_file_errors_give_the_full_path_and_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.py"
+    with pytest.raises(OSError, match="Unable to load configuration file") as info:
+        Config(tmp_path).from_pyfile("nowhere.py")
+    assert str(missing) in str(info.value)
+    (tmp_path / "broken.py").write_text("DEBUG = True\nTHIS IS NOT PYTHON\n")
+    with pytest.raises(SyntaxError) as syntax:
+        Config(tmp_path).from_pyfile("broken.py")
+    assert (
+        syntax.value.filename == str(tmp_path / "broken.py")
+        and syntax.value.lineno == 2
+    )
+    (tmp_path / "broken.json").write_text('{\n  "A": 1,\n  oops\n}')
+    with pytest.raises(ValueError, match=r"broken\.json, line 3"):
+        Config(tmp_path).from_file("broken.json", json.load)
+    with pytest.raises(OSError, match=str(tmp_path / "gone.json")):
+        Config(tmp_path).from_file("gone.json", json.load)
+
+
+def test_get_namespace() -> None:
+    config = Config(IMAGE_STORE_TYPE="fs", IMAGE_STORE_PATH="/x", OTHER=1)
+    assert config.get_namespace("IMAGE_STORE_") == {"type": "fs", "path": "/x"}
+    assert config.get_namespace(
+        "IMAGE_STORE_", lowercase=False, trim_namespace=False
+    ) == {
+        "IMAGE_STORE_TYPE": "fs",
+        "IMAGE_STORE_PATH": "/x",
+    }
+
+
+def test_each_app_owns_its_config_values() -> None:
+    first, second = App("first"), App("second")
+    first.config["SECRET_KEY_FALLBACKS"].append("old-key")
+    assert second.config["SECRET_KEY_FALLBACKS"] == []
+    first.permanent_session_lifetime = 60
+    assert first.permanent_session_lifetime == timedelta(seconds=60)
+
+
+def test_instance_folder_and_resources(tmp_path: Path) -> None:
+    (tmp_path / "schema.sql").write_text("create table t (id int);")
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("DATABASE = 'db.sqlite'\n")
+    app = App(
+        "resources",
+        root_path=str(tmp_path),
+        instance_path=str(instance),
+        instance_relative_config=True,
+    )
+    assert app.config.from_pyfile("config.py") and app.config["DATABASE"] == "db.sqlite"
+    with app.open_resource("schema.sql") as resource:
+        assert resource.read() == b"create table t (id int);"
+    with app.open_resource("schema.sql", "r", encoding="utf-8") as text:
+        assert text.read().startswith("create")
+    with pytest.raises(ValueError, match="only be opened for reading"):
+        app.open_resource("schema.sql", "w")
+    with app.open_instance_resource("notes.txt", "w") as out:
+        out.write("written")
+    assert (instance / "notes.txt").read_text() == "written"
+    with app.open_instance_resource("notes.txt") as binary:
+        assert binary.read() == b"written"
+    with pytest.raises(ValueError, match="must be absolute"):
+        App("relative", instance_path="instance")
+
+
+def test_the_default_instance_folder() -> None:
+    from app_framework._paths import find_instance_path
+
+    here = Path(__file__).resolve()
+    # a module in a package: the instance folder is beside the top package
+    assert find_instance_path("tests.app_framework.test_config", "x") == str(
+        here.parents[2] / "instance"
+    )
+    assert find_instance_path("json", "x").endswith("instance")
+    assert find_instance_path("no_such_module_at_all", "x") == str(
+        Path.cwd() / "instance"
+    )
+    import click
+
+    installed = find_instance_path(click.__name__, "demo")
+    assert installed.endswith(str(Path("var") / "demo-instance"))

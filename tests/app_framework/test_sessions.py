@@ -204,3 +204,55 @@ async def test_the_null_session_reads_as_empty(app: App) -> None:
         null["user"]
     assert null.get("user", "nobody") == "nobody" and not null
     assert not null.accessed  # shared by every request: never marked
+
+
+async def test_refresh_each_request_and_partitioned_cookies(
+    counter: App, client: TestClient
+) -> None:
+    @counter.route("/permanent")
+    async def permanent() -> str:
+        session.permanent = True
+        session["n"] = 1
+        return "ok"
+
+    counter.config["SESSION_COOKIE_PARTITIONED"] = True
+    first = await client.get("https://localhost/permanent")
+    cookie = first.headers["set-cookie"]
+    assert "; Partitioned" in cookie and "; Secure" in cookie  # CHIPS needs Secure
+    assert "Expires=" in cookie
+    # permanent: sent again with each request (over https: it is Secure)
+    refreshed = await client.get("https://localhost/read")
+    assert refreshed.text == "1" and "set-cookie" in refreshed.headers
+    assert "Cookie" in refreshed.headers["vary"]
+    counter.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert "set-cookie" not in (await client.get("https://localhost/read")).headers
+
+
+async def test_the_interface_says_the_cookie_name(
+    counter: App, client: TestClient
+) -> None:
+    class Named(SecureCookieSessionInterface):
+        def get_cookie_name(self, app: App) -> str:
+            return "sid"
+
+    counter.session_interface = Named()
+    response = await client.get("/count")
+    assert response.headers["set-cookie"].startswith("sid=")
+    assert (await client.get("/count")).text == "2"
+
+
+async def test_the_globals_class_is_replaceable(app: App, client: TestClient) -> None:
+    from app_framework import g
+    from app_framework.ctx import AppGlobals
+
+    class Globals(AppGlobals):
+        def user_name(self) -> str:
+            return str(self.get("user", "anonymous"))
+
+    app.app_ctx_globals_class = Globals
+
+    @app.route("/")
+    async def index() -> str:
+        return str(g.user_name())
+
+    assert (await client.get("/")).text == "anonymous"

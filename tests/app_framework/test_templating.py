@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import jinja2
 import pytest
 from jinja2 import Template, TemplateNotFound
 
@@ -308,3 +309,30 @@ async def test_string_templates_are_compiled_once_and_kept_bounded(
     assert seen[0] is seen[1]  # the same compiled template, rendered twice
     assert len(site.string_templates) == 3
     assert "{{ n }}" not in site.string_templates  # the oldest went first
+
+
+async def test_template_functions_on_the_app(app: App) -> None:
+    from app_framework import get_template_attribute
+
+    app.add_template_filter(str.title, "title_case")
+    app.add_template_test(lambda n: n % 2 == 0, "even")
+    app.add_template_global(lambda: "g", "global_fn")
+
+    @app.template_filter("twice")
+    def twice(text: str) -> str:
+        return text * 2
+
+    assert app.jinja_env.filters["twice"] is twice
+    async with app.test_request_context():
+        assert (
+            await render_template_string(
+                "{{ 'ab cd'|title_case }} {{ 4 is even }} {{ global_fn() }} "
+                "{{ 'x'|twice }}"
+            )
+            == "Ab Cd True g xx"
+        )
+        app.jinja_env.loader = jinja2.DictLoader(
+            {"macros.html": "{% macro hello(name) %}Hello {{ name }}!{% endmacro %}"}
+        )
+        hello = await get_template_attribute("macros.html", "hello")
+        assert str(await hello("World")) == "Hello World!"

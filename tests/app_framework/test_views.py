@@ -1,0 +1,108 @@
+"""Class-based views: View and MethodView."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from app_framework import App, request
+from app_framework.testing import TestClient
+from app_framework.views import MethodView, View
+
+
+class Greeting(View):
+    methods = ["GET", "POST"]
+
+    def __init__(self, greeting: str) -> None:
+        self.greeting = greeting
+
+    async def dispatch_request(self, name: str) -> str:
+        return f"{self.greeting}, {name} ({request.method})"
+
+
+class Items(MethodView):
+    async def get(self, item_id: int | None = None) -> str:
+        return f"get {item_id}"
+
+    def post(self) -> str:  # sync: runs in a worker thread
+        return f"post in {threading.current_thread() is not threading.main_thread()}"
+
+
+def shout(view: Callable[..., Any]) -> Callable[..., Any]:
+    async def wrapper(**kwargs: Any) -> str:
+        return str(await view(**kwargs)).upper()
+
+    return wrapper
+
+
+class Loud(View):
+    decorators = [shout]
+
+    async def dispatch_request(self) -> str:
+        return "quiet"
+
+
+class Counter(View):
+    init_every_request = False
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def dispatch_request(self) -> str:
+        self.count += 1
+        return str(self.count)
+
+
+async def test_views(app: App, client: TestClient) -> None:
+    app.add_url_rule("/hello/<name>", view_func=Greeting.as_view("hello", "Hi"))
+    items = Items.as_view("items")
+    app.add_url_rule("/items/", view_func=items)
+    app.add_url_rule("/items/<int:item_id>", view_func=items)
+    app.add_url_rule("/loud", view_func=Loud.as_view("loud"))
+    app.add_url_rule("/count", view_func=Counter.as_view("count"))
+    assert (await client.get("/hello/ada")).text == "Hi, ada (GET)"
+    assert (await client.post("/hello/bob")).text == "Hi, bob (POST)"
+    assert (await client.get("/items/")).text == "get None"
+    assert (await client.get("/items/3")).text == "get 3"
+    assert (await client.post("/items/")).text == "post in True"
+    assert (await client.delete("/items/")).status_code == 405
+    head = await client.head("/items/")
+    assert head.status_code == 200  # HEAD uses get()
+    assert (await client.get("/loud")).text == "QUIET"
+    assert [(await client.get("/count")).text for _ in range(3)] == ["1", "2", "3"]
+
+
+def test_as_view_metadata() -> None:
+    view = Greeting.as_view("hello", "Hi")
+    assert view.__name__ == "hello" and view.view_class is Greeting  # type: ignore[attr-defined]
+    assert view.methods == ["GET", "POST"]  # type: ignore[attr-defined]
+    assert sorted(Items.methods or ()) == ["GET", "POST"]
+
+    class More(Items):
+        async def delete(self) -> str:
+            return "deleted"
+
+    assert sorted(More.methods or ()) == ["DELETE", "GET", "POST"]
+
+
+async def test_a_view_without_its_method_is_a_clear_error(
+    app: App, client: TestClient
+) -> None:
+    class Partial(MethodView):
+        methods = ["GET", "PUT"]
+
+        async def get(self) -> str:
+            return "get"
+
+    class Empty(View):
+        pass
+
+    app.add_url_rule("/partial", view_func=Partial.as_view("partial"))
+    app.add_url_rule("/empty", view_func=Empty.as_view("empty"))
+    import pytest
+
+    with pytest.raises(NotImplementedError, match="Partial has no put"):
+        await client.put("/partial")
+    with pytest.raises(NotImplementedError, match="Empty must define dispatch_request"):
+        await client.get("/empty")
