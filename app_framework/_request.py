@@ -59,6 +59,7 @@ class Connection(_SansIORequest):
     """The values the matched rule took from the path."""
     routing_exception: Exception | None = None
     """The 404, 405 or redirect routing decided on, if no rule matched."""
+    _form: tuple[ReadyMultiDict, ReadyMultiDict] | None = None
 
     def __init__(self, scope: MutableMapping[str, Any], receive: Any = None) -> None:
         self.scope = scope
@@ -67,6 +68,13 @@ class Connection(_SansIORequest):
     def _get_current_object(self) -> Self:
         """This object (through a proxy: the real object, to keep)."""
         return self
+
+    def _close_uploads(self) -> None:
+        """Close the uploaded files (called when the request is torn down)."""
+        form = self._form
+        if form is not None:
+            for _, storage in form[1].items(multi=True):
+                storage.close()
 
     # -- werkzeug's inputs, from the scope -----------------------------------
 
@@ -264,7 +272,6 @@ class Request(Connection):
     """
 
     _body: bytes | None = None
-    _form: tuple[ReadyMultiDict, ReadyMultiDict] | None = None
     _json: dict[bool, Any] | None = None
     _stream_consumed = False
     _disconnected = False
@@ -278,6 +285,10 @@ class Request(Connection):
         self.scope = scope
         self._receive = receive
         self.max_content_length = max_content_length
+
+    def close(self) -> None:
+        """Close the uploaded files (werkzeug's name; done at teardown)."""
+        self._close_uploads()
 
     @property
     def receive(self) -> Any:
@@ -372,13 +383,6 @@ class Request(Connection):
                 elif message.get("body"):
                     break  # a body that said it was empty: not ours to drop
         return self._disconnected
-
-    def close(self) -> None:
-        """Close the uploaded files (called when the request is torn down)."""
-        form = self._form
-        if form is not None:
-            for _, storage in form[1].items(multi=True):
-                storage.close()
 
     async def _read_body(self) -> ReadyBytes:
         if self._body is None:

@@ -9,7 +9,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket as StarletteWebSocket
 
 from ._request import Connection
-from .signals import websocket_received, websocket_sent
+from .signals import emit, websocket_received, websocket_sent
 
 __all__ = ["Websocket"]
 
@@ -37,8 +37,7 @@ class Websocket(Connection, StarletteWebSocket):  # type: ignore[misc]
         data: str | bytes = (
             message["text"] if message.get("text") is not None else message["bytes"]
         )
-        if websocket_received in self._owner.listening:
-            await websocket_received.send_async(self._owner, message=data)
+        await emit(self._owner, websocket_received, message=data)
         return data
 
     async def send_data(self, data: str | bytes) -> None:
@@ -47,8 +46,7 @@ class Websocket(Connection, StarletteWebSocket):  # type: ignore[misc]
             await self.send({"type": "websocket.send", "text": data})
         else:
             await self.send({"type": "websocket.send", "bytes": bytes(data)})
-        if websocket_sent in self._owner.listening:
-            await websocket_sent.send_async(self._owner, data=data)
+        await emit(self._owner, websocket_sent, data=data)
 
     async def receive_json(self, mode: str = "text") -> Any:
         """The next message, parsed as JSON."""

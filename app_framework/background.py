@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from ._concurrency import is_async_callable
-from .signals import got_background_exception, send_logged
+from .signals import emit_logged, got_background_exception
 
 if TYPE_CHECKING:
     from .app import App
@@ -56,8 +56,7 @@ class BackgroundTasks:
                     )
             except Exception as exc:
                 app.logger.error("Background task %r failed", func, exc_info=exc)
-                if got_background_exception in app.listening:
-                    await send_logged(app, got_background_exception, exception=exc)
+                await emit_logged(app, got_background_exception, exception=exc)
 
     async def wait(self, grace: float) -> None:
         """Wait up to ``grace`` seconds for the running tasks, then cancel

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from .globals import _cv_app, _cv_request
-from .routing import RequestRedirect
+from .routing import RequestRedirect, SlashRedirect
 from .signals import (
     appcontext_popped,
     appcontext_pushed,
@@ -22,7 +22,7 @@ from .signals import (
     websocket_started,
     websocket_tearing_down,
 )
-from .wrappers import Connection, Request, Websocket
+from .wrappers import Connection, Request, Websocket, route_path
 
 if TYPE_CHECKING:
     from asignals import Signal
@@ -279,13 +279,10 @@ class RequestContext(_Pushable):
         """Match the URL; keep the rule and its values, or the error."""
         connection = self.connection
         scope = connection.scope
+        path = route_path(scope)
+        connection.__dict__["path"] = path  # request.path, cached (werkzeug's way)
         match = self.app.router.match(
-            scope.get("method", ""),
-            connection.path,
-            connection._header(b"host") or "",
-            self.kind.websocket,
-            connection.root_path,
-            scope.get("query_string", b"").decode("latin-1"),
+            scope.get("method", ""), path, scope, self.kind.websocket
         )
         rule = match.rule
         if rule is not None:
@@ -293,11 +290,8 @@ class RequestContext(_Pushable):
             self.view_args = connection.view_args = match.view_args
         elif match.error is not None:
             error = match.error
-            if isinstance(error, RequestRedirect) and error.new_url.startswith("/"):
-                # Absolute, as werkzeug makes routing redirects.
-                error.new_url = (
-                    f"{connection.scheme}://{connection.host}{error.new_url}"
-                )
+            if isinstance(error, RequestRedirect):
+                _absolute(error, connection)
             self.routing_error = connection.routing_exception = error
         else:
             self.allowed_methods = match.allowed
@@ -330,8 +324,8 @@ class RequestContext(_Pushable):
             if signal in app.listening:
                 log_failures(app, signal, await signal.send_async_robust(app, exc=exc))
         finally:
-            if isinstance(self.connection, Request):
-                self.connection.close()
+            if self.connection._form is not None:  # uploads to close
+                self.connection._close_uploads()
             _cv_request.reset(self._token)
             self._token = None
             if self._app_ctx is not None:
@@ -341,3 +335,14 @@ class RequestContext(_Pushable):
     def __repr__(self) -> str:
         method = "WEBSOCKET" if self.kind.websocket else self.request.method
         return f"<RequestContext {method} {self.connection.path!r}>"
+
+
+def _absolute(redirect: RequestRedirect, connection: Connection) -> None:
+    """Make a routing redirect's URL absolute, as werkzeug makes them (a
+    slash redirect keeps the mount point and the query string)."""
+    url = redirect.new_url
+    if isinstance(redirect, SlashRedirect):
+        query = connection.query_string.decode("latin-1")
+        url = connection.root_path + url + ("?" + query if query else "")
+    if url.startswith("/"):
+        redirect.new_url = f"{connection.scheme}://{connection.host}{url}"

@@ -10,10 +10,9 @@ from werkzeug.urls import iri_to_uri
 from ._conversion import to_response
 from ._sendfile import safe_join, send_file, send_from_directory
 from ._urls import url_for
-from ._values import ReadyConstant
 from .globals import app_context, request_context
 from .json import jsonify
-from .signals import message_flashed
+from .signals import emit, message_flashed
 
 if TYPE_CHECKING:
     from ._response import Response
@@ -113,11 +112,9 @@ def flash(message: str, category: str = "message") -> Awaitable[None]:
     flashes.append([category, message])
     ctx.session[_FLASHES] = flashes
     app = ctx.app
-    if message_flashed in app.listening:
-        return _Later(
-            lambda: message_flashed.send_async(app, message=message, category=category)
-        )
-    return ReadyConstant(None)
+    return _Later(
+        lambda: emit(app, message_flashed, message=message, category=category)
+    )
 
 
 def get_flashed_messages(

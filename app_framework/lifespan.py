@@ -11,6 +11,7 @@ from starlette.types import Receive, Send
 
 from ._concurrency import as_async
 from .signals import (
+    emit,
     got_serving_exception,
     send_logged,
     serving_started,
@@ -50,8 +51,7 @@ async def startup(app: App) -> None:
     async with _reported(app), app.app_context():
         for func in app.before_serving_funcs:
             await as_async(func)()
-        if serving_started in app.listening:
-            await serving_started.send_async(app)
+        await emit(app, serving_started)
 
 
 async def shutdown(app: App) -> None:
@@ -59,8 +59,7 @@ async def shutdown(app: App) -> None:
     tasks (at most ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds), then the
     ``after_serving`` hooks. A failure sends ``got_serving_exception``."""
     async with _reported(app), app.app_context():
-        if serving_stopping in app.listening:
-            await serving_stopping.send_async(app)
+        await emit(app, serving_stopping)
         await app.background.wait(app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
         for func in app.after_serving_funcs:
             await as_async(func)()

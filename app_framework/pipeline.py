@@ -33,10 +33,11 @@ from .exceptions import (
 )
 from .routing import RequestRedirect
 from .signals import (
+    emit,
+    emit_logged,
     got_request_exception,
     request_finished,
     request_started,
-    send_logged,
     websocket_finished,
     websocket_started,
 )
@@ -200,8 +201,7 @@ class Pipeline:
         """An unhandled exception: signal, log, then the 500 response (or
         re-raise when exceptions propagate, as in testing)."""
         app = self.app
-        if got_request_exception in app.listening:
-            await send_logged(app, got_request_exception, exception=exc)
+        await emit_logged(app, got_request_exception, exception=exc)
         if app.propagate_exceptions:
             raise exc
         request = ctx.request
@@ -235,9 +235,7 @@ class Pipeline:
     async def _report(self, ctx: RequestContext, exc: Exception, what: str) -> None:
         """An unhandled exception: keep it for teardown, signal it, log it."""
         ctx.error = exc
-        signal = ctx.kind.got_exception
-        if signal in self.app.listening:
-            await send_logged(self.app, signal, exception=exc)
+        await emit_logged(self.app, ctx.kind.got_exception, exception=exc)
         self.app.logger.error("%s %s", what, ctx.connection.path, exc_info=exc)
 
     async def _serve_websocket(self, ctx: RequestContext, send: Send) -> None:
@@ -247,8 +245,7 @@ class Pipeline:
         app, ws, chain = self.app, ctx.websocket, ctx.hooks()
         try:
             try:
-                if websocket_started in app.listening:
-                    await websocket_started.send_async(app)
+                await emit(app, websocket_started)
                 if chain.value_preprocessors:
                     _preprocess(ctx, chain)
                 for func in chain.before:
@@ -271,8 +268,7 @@ class Pipeline:
                 else:
                     raise
             await _close(ws, 1000)
-            if websocket_finished in app.listening:
-                await websocket_finished.send_async(app)
+            await emit(app, websocket_finished)
         except Exception as exc:
             await self._report(ctx, exc, "Exception in websocket")
             await _close(ws, 1011)

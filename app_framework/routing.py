@@ -21,6 +21,7 @@ from urllib.parse import quote
 from starlette.convertors import Convertor, PathConvertor, register_url_convertor
 from starlette.routing import compile_path
 
+from ._matcher import RuleIndex
 from .exceptions import HTTPException, MethodNotAllowed, NotFound
 
 View = Callable[..., Awaitable[Any]]
@@ -36,6 +37,7 @@ __all__ = [
     "Router",
     "Rule",
     "RuleOptions",
+    "SlashRedirect",
     "translate",
 ]
 
@@ -279,15 +281,36 @@ class Rule:
         return all(values.get(key, value) == value for key, value in defaults.items())
 
 
-@dataclass
 class Match:
-    """What routing decided for one request."""
+    """What routing decided for one request: the rule and its values, or
+    the error to raise, or (OPTIONS with no view) the methods allowed."""
 
-    rule: Rule | None = None
-    view_args: dict[str, Any] = field(default_factory=dict)
-    error: HTTPException | None = None
-    allowed: frozenset[str] = frozenset()
-    """For OPTIONS with no view: the methods the path allows."""
+    __slots__ = ("allowed", "error", "rule", "view_args")
+
+    def __init__(
+        self,
+        rule: Rule | None = None,
+        view_args: dict[str, Any] | None = None,
+        error: HTTPException | None = None,
+        allowed: frozenset[str] = frozenset(),
+    ) -> None:
+        self.rule = rule
+        self.view_args = view_args if view_args is not None else {}
+        self.error = error
+        self.allowed = allowed
+
+
+class SlashRedirect(RequestRedirect):
+    """The redirect to the path with a trailing slash; its URL is the path
+    below the mount point, completed by the request context."""
+
+
+def _host(scope: Mapping[str, Any]) -> str:
+    for key, value in scope["headers"]:
+        if key == b"host":
+            host: str = value.decode("latin-1")
+            return host
+    return ""
 
 
 def allowed_methods(methods: Iterable[str] | None) -> frozenset[str]:
@@ -321,6 +344,7 @@ class Router:
         self.websocket_rules: list[Rule] = []
         self.settings = RouterSettings()
         self._last = 0  # how many rules at the end of self.rules stay last
+        self._indexes: dict[bool, RuleIndex] = {}  # by websocket; made on demand
         self.by_endpoint: dict[str, list[Rule]] = {}
         self.views: dict[str, Callable[..., Any]] = {}
         self._places = False  # whether any rule has a host or subdomain
@@ -350,6 +374,7 @@ class Router:
                 f"{rule!r} gives {original!r}. Give it another endpoint name."
             )
         entry = self._make(rule, endpoint, view, options)
+        self._indexes.clear()
         if options.websocket:
             self.websocket_rules.append(entry)
             self.websocket_rules.sort(key=lambda rule: rule.sort_key)
@@ -458,27 +483,24 @@ class Router:
         self,
         method: str,
         path: str,
-        host: str,
+        scope: Mapping[str, Any],
         websocket: bool = False,
-        redirect_base: str = "",
-        query: str = "",
     ) -> Match:
-        """Match a request; the result names the rule and its values, or
-        the routing error to raise later.
+        """Match a request for ``path`` (below the mount point); the result
+        names the rule and its values, or the routing error to raise later.
 
         Each rule's pattern and convertors are Starlette's, compiled once;
-        the loop is here, to take the request path once rather than once
-        per rule, and to know 405 from 404 as it goes.
-
-        :param redirect_base: The mount point, and ``query`` the query
-            string, of a redirect to the path with a trailing slash.
+        an index narrows the rules to try (see :mod:`._matcher`), and the
+        loop knows 405 from 404 as it goes. The Host header is read from
+        ``scope`` only when host or subdomain matching needs it.
         """
         settings = self.settings
         places = self._places or settings.host_matching or settings.subdomain_matching
-        place = self._place_of(host) if places else ""
+        place = self._place_of(_host(scope)) if places else ""
         allowed: set[str] = set()
         automatic = False
-        for rule in self.websocket_rules if websocket else self.rules:
+        index = self._indexes.get(websocket) or self._index(websocket)
+        for rule in index.candidates(path):
             found = rule.path.regex.match(path)
             if found is None and not rule.strict_slashes and rule.rule.endswith("/"):
                 found = rule.path.regex.match(path + "/")
@@ -505,10 +527,9 @@ class Router:
                 )
             )
         if not path.endswith("/") and any(
-            rule.path.regex.match(path + "/") for rule in self.rules
+            rule.path.regex.match(path + "/") for rule in index.candidates(path + "/")
         ):
-            target = redirect_base + path + "/" + ("?" + query if query else "")
-            return Match(error=RequestRedirect(target))
+            return Match(error=SlashRedirect(path + "/"))
         return Match(error=NotFound())
 
     def _matched(
@@ -544,6 +565,13 @@ class Router:
             ):
                 return other.path.build({**values, **other.defaults})
         return None
+
+    def _index(self, websocket: bool) -> RuleIndex:
+        index = self._indexes.get(websocket)
+        if index is None:
+            rules = self.websocket_rules if websocket else self.rules
+            index = self._indexes[websocket] = RuleIndex(rules)
+        return index
 
     def endpoints(self) -> list[Rule]:
         """Every rule, for the ``routes`` command."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 from asignals import ANY, NamedSignal, Namespace, Outcome, Signal
@@ -24,6 +24,8 @@ __all__ = [
     "appcontext_pushed",
     "appcontext_tearing_down",
     "before_render_template",
+    "emit",
+    "emit_logged",
     "got_background_exception",
     "got_request_exception",
     "got_serving_exception",
@@ -121,6 +123,37 @@ got_background_exception = _signals.signal(
     "got-background-exception",
     doc="A background task raised; kwargs: exception.",
 )
+
+
+class _Done:
+    """An awaitable that is already done: what :func:`emit` gives when no
+    receiver would run (no coroutine made, none left un-awaited)."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return None
+        yield  # a generator, never suspending
+
+
+DONE = _Done()
+
+
+def emit(app: Any, signal: Signal, **kwargs: Any) -> Awaitable[Any]:
+    """``await emit(app, signal, **kwargs)``: send ``signal`` from ``app`` to
+    its receivers, or do nothing (no coroutine) when none listens to it.
+    The one place the "does anyone listen?" check is written."""
+    if signal in app.listening:
+        return signal.send_async(app, **kwargs)
+    return DONE
+
+
+def emit_logged(app: Any, signal: Signal, **kwargs: Any) -> Awaitable[Any]:
+    """:func:`emit`, robustly: a receiver that raises is logged and the
+    others still run (for signals sent while cleaning up or reporting)."""
+    if signal in app.listening:
+        return send_logged(app, signal, **kwargs)
+    return DONE
 
 
 async def send_logged(app: Any, signal: Signal, **kwargs: Any) -> None:

@@ -10,7 +10,7 @@ from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, Template
 from jinja2 import select_autoescape as _select_autoescape
 
 from .globals import _cv_request, app_context
-from .signals import before_render_template, template_rendered
+from .signals import before_render_template, emit, template_rendered
 
 if TYPE_CHECKING:
     from .app import App
@@ -94,16 +94,14 @@ async def _prepare(app: App, template: Template, context: dict[str, Any]) -> Non
         extra.update(await processor())
     for key, value in extra.items():
         context.setdefault(key, value)  # what the caller passed wins
-    if before_render_template in app.listening:
-        await before_render_template.send_async(app, template=template, context=context)
+    await emit(app, before_render_template, template=template, context=context)
 
 
 async def _render(template: Template, context: dict[str, Any]) -> str:
     app = app_context().app
     await _prepare(app, template, context)
     text = await template.render_async(context)
-    if template_rendered in app.listening:
-        await template_rendered.send_async(app, template=template, context=context)
+    await emit(app, template_rendered, template=template, context=context)
     return text
 
 
@@ -155,8 +153,7 @@ async def _stream(template: Template, context: dict[str, Any]) -> Response:
     async def generate() -> AsyncIterator[str]:
         async for chunk in template.generate_async(context):
             yield chunk
-        if template_rendered in app.listening:
-            await template_rendered.send_async(app, template=template, context=context)
+        await emit(app, template_rendered, template=template, context=context)
 
     return app.response_class(generate())
 

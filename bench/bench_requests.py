@@ -118,6 +118,42 @@ def framework_app(with_receivers: bool) -> ASGI:
     return app
 
 
+def blueprint_app(blueprints: int, routes_each: int) -> ASGI:
+    """``blueprints`` blueprints, each with a before/after/teardown hook and
+    ``routes_each`` routes (half of them with a path part); a request goes
+    to the last route of the last blueprint, at ``/hello`` like the others."""
+    app = app_framework.App("bench_many")
+
+    def hooks(bp: app_framework.Blueprint) -> None:
+        bp.before_request(lambda: None)
+        bp.after_request(lambda response: response)
+        bp.teardown_request(lambda exc: None)
+
+    for number in range(blueprints):
+        last = number == blueprints - 1
+        bp = app_framework.Blueprint(
+            f"bp{number}", __name__, url_prefix=None if last else f"/bp{number}"
+        )
+        hooks(bp)
+        for route in range(routes_each):
+            if last and route == routes_each - 1:
+                bp.add_url_rule("/hello", "hello", _hello)
+            elif route % 2:
+                bp.add_url_rule(f"/items{route}/<int:item>", f"item{route}", _item)
+            else:
+                bp.add_url_rule(f"/page{route}", f"page{route}", _hello)
+        app.register_blueprint(bp)
+    return app
+
+
+async def _hello() -> str:
+    return "hello"
+
+
+async def _item(item: int) -> str:
+    return str(item)
+
+
 def quart_app(with_receivers: bool) -> ASGI:
     app = quart.Quart("bench")
 
@@ -162,6 +198,8 @@ async def main() -> None:
         "app_framework, receivers": framework_app(True),
         "Quart, no receivers": quart_plain,
         "Quart, receivers": quart_signals,
+        "app_framework, 1 blueprint with hooks, 1 route": blueprint_app(1, 1),
+        "app_framework, 10 blueprints with hooks, 200 routes": blueprint_app(10, 20),
     }
     results = await measure(apps)
     starlette = results["Starlette, one route"]
@@ -171,6 +209,10 @@ async def main() -> None:
     print("|---|---:|---:|")
     for name, micros in results.items():
         print(f"| {name} | {micros:,.1f} | {micros / starlette:.2f}x |")
+    one = results["app_framework, 1 blueprint with hooks, 1 route"]
+    many = results["app_framework, 10 blueprints with hooks, 200 routes"]
+    print()
+    print(f"200 routes in 10 blueprints vs 1 route: {many / one:.2f}x (target <= 1.2x)")
 
 
 if __name__ == "__main__":
