@@ -8,106 +8,29 @@ hook is what the client receives.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterable
 from http import HTTPStatus
 from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
-from starlette.datastructures import MutableHeaders
 from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
-from werkzeug.datastructures import HeaderSet, ResponseCacheControl
-from werkzeug.http import (
-    dump_cookie,
-    dump_options_header,
-    http_date,
-    parse_cache_control_header,
-    parse_date,
-    parse_options_header,
-    parse_set_header,
-    quote_etag,
-    unquote_etag,
-)
 from werkzeug.utils import get_content_type
 
+from ._response_headers import (
+    COOKIE_SIZE_LIMIT,
+    HeaderProperties,
+    ResponseHeaders,
+    raw_headers,
+    status_code_of,
+)
 from ._values import NotLoadedError, Pending, ready
 
 __all__ = ["COOKIE_SIZE_LIMIT", "Response", "ResponseHeaders", "html_response"]
 
-COOKIE_SIZE_LIMIT = 4093
-"""Browsers drop a ``Set-Cookie`` larger than this; it is logged."""
 
-log = logging.getLogger("app_framework")
-
-
-class ResponseHeaders(MutableHeaders):
-    """The headers to send: Starlette's ``MutableHeaders`` over the raw
-    list, plus werkzeug's ``add``, ``set``, ``extend``, ``remove`` and
-    ``get(key, default, type=)``."""
-
-    def add(self, key: str, value: Any, **options: Any) -> None:
-        """Add a header (keeping others of that name); ``options`` become
-        parameters: ``add("Content-Disposition", "attachment", filename="a.txt")``."""
-        text = dump_options_header(str(value), options) if options else str(value)
-        self.append(key, text)
-
-    add_header = add
-
-    def set(self, key: str, value: Any, **options: Any) -> None:
-        """Replace every header of that name with one."""
-        text = dump_options_header(str(value), options) if options else str(value)
-        self[key] = text
-
-    def extend(self, *args: Any, **kwargs: Any) -> None:
-        """Add every header of a mapping or list of pairs."""
-        for source in (*args, kwargs):
-            items = source.items() if isinstance(source, Mapping) else source
-            for key, value in items:
-                self.add(key, value)
-
-    def remove(self, key: str) -> None:
-        """Remove every header of that name (no error when absent)."""
-        if key in self:
-            del self[key]
-
-    def get(self, key: str, default: Any = None, type: Any = None) -> Any:
-        """The first value of ``key``, converted by ``type`` (``default``
-        when missing or when ``type`` raises ``ValueError``)."""
-        value = super().get(key)
-        if value is None:
-            return default
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except ValueError:
-            return default
-
-
-def _raw_headers(headers: Any) -> list[tuple[bytes, bytes]]:
-    if headers is None:
-        return []
-    if isinstance(getattr(headers, "raw", None), list):  # Starlette's headers
-        return list(headers.raw)
-    items = headers.items() if hasattr(headers, "items") else headers
-    return [
-        (str(k).lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in items
-    ]
-
-
-def _status_code(status: int | str | HTTPStatus) -> int:
-    if isinstance(status, int):
-        return int(status)
-    code = status.strip().split(None, 1)[0] if status.strip() else ""
-    if not code.isdigit():
-        raise ValueError(f"status {status!r} does not start with a status code")
-    return int(code)
-
-
-class Response(StarletteResponse):
+class Response(HeaderProperties, StarletteResponse):
     """A response. Flask's and Starlette's constructors both work:
     ``Response("hi", 201, {"X-A": "1"}, mimetype="text/plain")``,
     ``Response("hi", status_code=201, media_type="text/plain")``.
@@ -143,10 +66,10 @@ class Response(StarletteResponse):
         if response is None:
             response = content
         chosen = status_code if status_code is not None else status
-        self.status_code = 200 if chosen is None else _status_code(chosen)
+        self.status_code = 200 if chosen is None else status_code_of(chosen)
         if background is not None:
             self.background = background
-        self.raw_headers = _raw_headers(headers)
+        self.raw_headers = raw_headers(headers)
         self._set_body(response)
         if b"content-type" not in (key for key, _ in self.raw_headers):
             mimetype = mimetype or media_type or self.default_mimetype
@@ -277,199 +200,7 @@ class Response(StarletteResponse):
 
     @status.setter
     def status(self, value: int | str | HTTPStatus) -> None:
-        self.status_code = _status_code(value)
-
-    # -- headers -------------------------------------------------------------
-
-    @property
-    def headers(self) -> ResponseHeaders:
-        """The headers to send (mutable; changes are what is sent)."""
-        return ResponseHeaders(raw=self.raw_headers)
-
-    @headers.setter
-    def headers(self, value: Any) -> None:
-        self.raw_headers = _raw_headers(value)
-
-    @property
-    def content_type(self) -> str | None:
-        """The ``Content-Type`` header (settable)."""
-        value: str | None = self.headers.get("content-type")
-        return value
-
-    @content_type.setter
-    def content_type(self, value: str | None) -> None:
-        self._set_header("content-type", value)
-
-    @property
-    def mimetype(self) -> str | None:
-        """The content type without parameters; setting it adds the charset
-        for text types, as Flask does."""
-        value = self.headers.get("content-type")
-        return parse_options_header(value)[0].lower() if value else None
-
-    @mimetype.setter
-    def mimetype(self, value: str | None) -> None:
-        self.content_type = (
-            None if value is None else get_content_type(value, self.charset)
-        )
-
-    @property
-    def media_type(self) -> str | None:  # type: ignore[override]
-        """Starlette's name for :attr:`mimetype`."""
-        return self.mimetype
-
-    @property
-    def mimetype_params(self) -> dict[str, str]:
-        """The content type's parameters."""
-        return parse_options_header(self.headers.get("content-type") or "")[1]
-
-    def _set_header(self, name: str, value: Any) -> None:
-        if value is None:
-            self.headers.remove(name)
-        else:
-            self.headers[name] = str(value)
-
-    @property
-    def location(self) -> str | None:
-        """The ``Location`` header (settable)."""
-        value: str | None = self.headers.get("location")
-        return value
-
-    @location.setter
-    def location(self, value: str | None) -> None:
-        self._set_header("location", value)
-
-    @property
-    def content_length(self) -> int | None:
-        """The ``Content-Length`` header as an int (settable)."""
-        value: int | None = self.headers.get("content-length", type=int)
-        return value
-
-    @content_length.setter
-    def content_length(self, value: int | None) -> None:
-        self._set_header("content-length", value)
-
-    def _date(self, name: str) -> datetime | None:
-        return parse_date(self.headers.get(name))
-
-    def _set_date(self, name: str, value: datetime | int | float | None) -> None:
-        self._set_header(name, None if value is None else http_date(value))
-
-    last_modified = property(
-        lambda self: self._date("last-modified"),
-        lambda self, value: self._set_date("last-modified", value),
-        doc="The ``Last-Modified`` header as a datetime (settable).",
-    )
-    expires = property(
-        lambda self: self._date("expires"),
-        lambda self, value: self._set_date("expires", value),
-        doc="The ``Expires`` header as a datetime (settable).",
-    )
-
-    def _header_set(self, name: str) -> HeaderSet:
-        def on_update(values: HeaderSet) -> None:
-            self._set_header(name, values.to_header() or None)
-
-        return parse_set_header(self.headers.get(name), on_update)
-
-    @property
-    def vary(self) -> HeaderSet:
-        """The ``Vary`` header as a set: ``response.vary.add("Cookie")``."""
-        return self._header_set("vary")
-
-    @vary.setter
-    def vary(self, values: Iterable[str] | str | None) -> None:
-        if values is not None and not isinstance(values, str):
-            values = ", ".join(values)
-        self._set_header("vary", values or None)
-
-    @property
-    def allow(self) -> HeaderSet:
-        """The ``Allow`` header as a set."""
-        return self._header_set("allow")
-
-    @property
-    def cache_control(self) -> ResponseCacheControl:
-        """The ``Cache-Control`` header: ``response.cache_control.max_age = 60``."""
-
-        def on_update(control: Any) -> None:
-            self._set_header("cache-control", control.to_header() or None)
-
-        return parse_cache_control_header(
-            self.headers.get("cache-control"), on_update, ResponseCacheControl
-        )
-
-    def set_etag(self, etag: str, weak: bool = False) -> None:
-        """Set the ``ETag`` header (quoted)."""
-        self.headers["etag"] = quote_etag(etag, weak)
-
-    def get_etag(self) -> tuple[str, bool] | tuple[None, None]:
-        """The ``ETag`` as ``(tag, is_weak)``."""
-        return unquote_etag(self.headers.get("etag"))
-
-    # -- cookies -------------------------------------------------------------
-
-    def set_cookie(
-        self,
-        key: str,
-        value: str = "",
-        max_age: timedelta | int | None = None,
-        expires: str | datetime | int | float | None = None,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: str | None = None,
-        partitioned: bool = False,
-    ) -> None:
-        """Add a ``Set-Cookie`` header (werkzeug's format, as Flask).
-        A cookie over 4093 bytes, which browsers drop, is logged as a warning."""
-        header = dump_cookie(
-            key,
-            value,
-            max_age=max_age,
-            expires=expires,
-            path=path,
-            domain=domain,
-            secure=secure,
-            httponly=httponly,
-            max_size=0,  # checked below, logged rather than warned
-            samesite=samesite,
-            partitioned=partitioned,
-        )
-        size = len(header.encode("latin-1", "replace"))
-        if size > COOKIE_SIZE_LIMIT:
-            log.warning(
-                "The %r cookie is %d bytes, more than browsers accept (%d); "
-                "they will ignore it.",
-                key,
-                size,
-                COOKIE_SIZE_LIMIT,
-            )
-        self.raw_headers.append((b"set-cookie", header.encode("latin-1")))
-
-    def delete_cookie(
-        self,
-        key: str,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: str | None = None,
-        partitioned: bool = False,
-    ) -> None:
-        """Expire a cookie in the browser (same path and domain as set)."""
-        self.set_cookie(
-            key,
-            expires=0,
-            max_age=0,
-            path=path,
-            domain=domain,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-            partitioned=partitioned,
-        )
+        self.status_code = status_code_of(value)
 
     def make_conditional(
         self,
