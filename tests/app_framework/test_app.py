@@ -179,6 +179,38 @@ def test_run_uses_uvicorn(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     assert calls == [((app,), {"host": "127.0.0.1", "port": 9999})]
 
 
+RELOADABLE = App(__name__)  # a module attribute, as the reloader needs
+
+
+def test_run_with_debug_and_the_reloader(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    calls: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
+    for name in ("APP_FRAMEWORK_APP", "APP_FRAMEWORK_DEBUG"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    RELOADABLE.run(host="0.0.0.0", port=8001, debug=True, use_reloader=True)
+    assert calls == [
+        (
+            ("app_framework.cli:_served_app",),
+            {
+                "factory": True,
+                "host": "0.0.0.0",
+                "port": 8001,
+                "reload": True,
+                "log_level": "debug",
+            },
+        )
+    ]
+    import os
+
+    assert os.environ["APP_FRAMEWORK_APP"] == f"{__name__}:RELOADABLE"
+    assert RELOADABLE.debug and os.environ["APP_FRAMEWORK_DEBUG"] == "1"
+    with pytest.raises(RuntimeError, match="module-level variable"):
+        App("nowhere").run(use_reloader=True)
+
+
 @pytest.mark.parametrize(
     ("key", "warns"),
     [("tiny", True), (b"dev", True), ("x" * 40, False), (None, False)],
