@@ -1,57 +1,264 @@
-"""The websocket connection: Flask's request data plus websocket messages."""
+"""The websocket connection, speaking Quart's API.
+
+``data = await websocket.receive()`` gives ``str`` or ``bytes``;
+``await websocket.send(data)`` sends text or binary; the first of them
+accepts the connection (``accept()`` is optional). The request data of
+:class:`Connection` (``args``, ``headers``, ``cookies``...) is there too.
+
+Messages are read by the request's own task, which hands them to the view
+through a queue, so the view can be cancelled wherever it waits when the
+client leaves (see :mod:`._websocket_serving`). Starlette's raw ASGI
+messages stay reachable as ``websocket.raw.receive()`` /
+``websocket.raw.send(message)``.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket as StarletteWebSocket
+from werkzeug.datastructures import Headers
 
-from ._request import Connection
+from ._connection import Connection
 from .signals import emit, websocket_received, websocket_sent
 
-__all__ = ["Websocket"]
+__all__ = [
+    "ACCEPTED",
+    "CLOSED",
+    "CONNECTING",
+    "Websocket",
+    "WebsocketDisconnected",
+    "trim_reason",
+]
+
+log = logging.getLogger("app_framework")
+
+CONNECTING, ACCEPTED, CLOSED = "connecting", "accepted", "closed"
+MAX_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes
 
 
-class Websocket(Connection, StarletteWebSocket):  # type: ignore[misc]
-    """A websocket connection: the request data of :class:`Connection`
-    (``args``, ``headers``, ``cookies``, ``path``...) and Starlette's
-    ``WebSocket`` (``accept``, ``close``, ``receive_text``...), plus
-    ``receive_data``/``send_data`` of plain data that send
-    ``websocket_received`` and ``websocket_sent`` when someone listens, and
-    ``receive_json``/``send_json`` through them.
-    """
+def trim_reason(reason: str) -> str:
+    """``reason`` cut to 123 UTF-8 bytes without splitting a character."""
+    encoded = reason.encode("utf-8")
+    if len(encoded) <= MAX_REASON_BYTES:
+        return reason
+    return encoded[:MAX_REASON_BYTES].decode("utf-8", "ignore")
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send, app: Any) -> None:
-        StarletteWebSocket.__init__(self, scope, receive, send)
+
+class WebsocketDisconnected(ConnectionError):
+    """Sending to (or receiving from) a websocket whose client has left, from
+    a task other than its own view (a broadcast, say): that view is being
+    cancelled, and the caller can drop the connection. ``code`` is the close
+    code, when the client sent one."""
+
+    def __init__(self, code: int | None = None) -> None:
+        super().__init__(f"the websocket's client has left (close code {code})")
+        self.code = code
+
+
+class _Raw:
+    """Starlette's raw message API: ASGI message dicts, in and out."""
+
+    def __init__(self, websocket: Websocket) -> None:
+        self._websocket = websocket
+
+    async def receive(self) -> dict[str, Any]:
+        """The next ASGI message from the client (``websocket.receive``)."""
+        return await self._websocket._next_message()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """Send an ASGI message as it is."""
+        await self._websocket._send_asgi(message)
+
+
+class Websocket(Connection):
+    """A websocket connection (Quart's API; see the module docstring)."""
+
+    state: str = CONNECTING
+    """``"connecting"``, ``"accepted"`` or ``"closed"``."""
+    close_code: int | None = None
+    """The code the client closed with, once it has left."""
+    ended = False
+    """Whether the view is being ended because the connection is over (the
+    client left, or bad input closed it): not an application error."""
+    _view_task: asyncio.Task[Any] | None = None
+
+    def __init__(self, scope: Any, receive: Any, send: Any, app: Any) -> None:
+        self.scope = scope
+        self._receive = receive
+        self._send = send
         self._owner = app  # the sender of its signals
+        self._inbox: asyncio.Queue[dict[str, Any]] | None = None
+        self.raw = _Raw(self)
+        """Starlette's raw ASGI messages: ``await websocket.raw.receive()``."""
 
-    async def receive_data(self) -> str | bytes:
-        """The next message's text or bytes.
+    # -- request data ----------------------------------------------------------
 
-        :raises starlette.websockets.WebSocketDisconnect: the client left.
+    @property
+    def requested_subprotocols(self) -> list[str]:
+        """The subprotocols the client offered."""
+        offered: list[str] = self.scope.get("subprotocols") or []
+        return list(offered)
+
+    @property
+    def max_message_size(self) -> int | None:
+        """``MAX_WEBSOCKET_MESSAGE_SIZE``: a larger message closes with 1009."""
+        size: int | None = self._owner.config.get("MAX_WEBSOCKET_MESSAGE_SIZE")
+        return size
+
+    # -- handshake and closing -----------------------------------------------
+
+    async def accept(
+        self,
+        headers: Mapping[str, str] | Headers | list[tuple[str, str]] | None = None,
+        subprotocol: str | None = None,
+    ) -> None:
+        """Accept the connection (done by the first ``send``/``receive``
+        when not called); does nothing once accepted.
+
+        :raises RuntimeError: the websocket was closed.
         """
-        message = await self.receive()
-        self._raise_on_disconnect(message)
-        data: str | bytes = (
-            message["text"] if message.get("text") is not None else message["bytes"]
+        if self.state == ACCEPTED:
+            return
+        if self.state == CLOSED:
+            raise RuntimeError("This websocket is closed: it cannot be accepted.")
+        items: Any = (
+            headers.items() if isinstance(headers, Mapping | Headers) else headers or ()
         )
+        raw = [
+            (str(k).lower().encode("latin-1"), str(v).encode("latin-1"))
+            for k, v in items
+        ]
+        await self._send_asgi(
+            {"type": "websocket.accept", "subprotocol": subprotocol, "headers": raw}
+        )
+        self.state = ACCEPTED
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection (before ``accept``: refuse it). The reason is
+        cut to 123 UTF-8 bytes, the most a close frame holds. Closing twice
+        does nothing."""
+        if self.state == CLOSED:
+            return
+        self.state = CLOSED
+        message = {
+            "type": "websocket.close",
+            "code": code,
+            "reason": trim_reason(reason),
+        }
+        try:
+            await self._send(message)
+        except OSError:  # the client left while we closed
+            pass
+
+    async def end(self, code: int, reason: str) -> NoReturn:
+        """Close because of bad input and end the view: logged at info (the
+        client's mistake is not an application error)."""
+        log.info("Closing the websocket %s with %d: %s", self.path, code, reason)
+        await self.close(code, reason)
+        await self._stop()
+
+    # -- the view's end ------------------------------------------------------
+
+    def _client_left(self, code: int | None) -> None:
+        """The client is gone: cancel the view, wherever it waits (called by
+        the request's task, which reads the messages)."""
+        self.state = CLOSED
+        self.close_code = code
+        self._cancel_view()
+
+    def _cancel_view(self) -> bool:
+        """Cancel the view's task (once); whether it is the current task."""
+        task = self._view_task
+        if task is not None and not task.done() and not self.ended:
+            self.ended = True
+            task.cancel("the websocket is over")
+        return task is not None and task is asyncio.current_task()
+
+    async def _stop(self) -> NoReturn:
+        """End the view: in its own task, be cancelled here and now (its
+        ``except CancelledError`` and ``finally`` blocks run); in another task
+        (a broadcast), raise :class:`WebsocketDisconnected`."""
+        if self._cancel_view():
+            await asyncio.sleep(0)  # the cancellation lands here
+        raise WebsocketDisconnected(self.close_code)
+
+    # -- messages ------------------------------------------------------------
+
+    async def _next_message(self) -> dict[str, Any]:
+        inbox = self._inbox
+        if self.state == CLOSED or inbox is None:
+            await self._stop()
+        message = await inbox.get()
+        if message["type"] == "websocket.disconnect":
+            inbox.put_nowait(message)  # for whoever waits next
+            await self._stop()
+        return message
+
+    async def _send_asgi(self, message: dict[str, Any]) -> None:
+        if self.state == CLOSED:
+            await self._stop()
+        try:
+            await self._send(message)
+        except OSError:
+            # The server says the client is gone: as when it tells us so.
+            self._client_left(self.close_code)
+            await self._stop()
+
+    async def receive(self) -> str | bytes:
+        """The next message's text (``str``) or data (``bytes``).
+
+        A message over ``MAX_WEBSOCKET_MESSAGE_SIZE`` closes with 1009.
+        """
+        await self.accept()
+        message = await self._next_message()
+        text: str | None = message.get("text")
+        data: str | bytes = text if text is not None else message.get("bytes") or b""
+        limit = self.max_message_size
+        if limit is not None and len(data) > limit:
+            await self.end(1009, f"The message is larger than {limit} bytes.")
         await emit(self._owner, websocket_received, message=data)
         return data
 
-    async def send_data(self, data: str | bytes) -> None:
-        """Send a text (``str``) or binary (``bytes``) message."""
+    async def send(self, data: str | bytes) -> None:
+        """Send ``str`` as a text message and ``bytes`` as a binary one.
+
+        :raises TypeError: neither str nor bytes.
+        """
+        await self.accept()
         if isinstance(data, str):
-            await self.send({"type": "websocket.send", "text": data})
+            message: dict[str, Any] = {"type": "websocket.send", "text": data}
+        elif isinstance(data, bytes | bytearray | memoryview):
+            message = {"type": "websocket.send", "bytes": bytes(data)}
         else:
-            await self.send({"type": "websocket.send", "bytes": bytes(data)})
+            raise TypeError(
+                f"websocket.send() takes str or bytes, not {type(data).__name__}; "
+                "use send_json() for other values"
+            )
+        await self._send_asgi(message)
         await emit(self._owner, websocket_sent, data=data)
 
-    async def receive_json(self, mode: str = "text") -> Any:
-        """The next message, parsed as JSON."""
-        return json.loads(await self.receive_data())
+    async def receive_json(self) -> Any:
+        """The next message, parsed with ``app.json``; a message that is not
+        JSON closes the websocket with 1007."""
+        data = await self.receive()
+        try:
+            return self._owner.json.loads(data)
+        except (ValueError, RecursionError):
+            await self.end(1007, "The message is not valid JSON.")
 
-    async def send_json(self, data: Any, mode: str = "text") -> None:
-        """Send ``data`` encoded as JSON text."""
-        await self.send_data(json.dumps(data, separators=(",", ":")))
+    async def send_json(self, *args: Any, **kwargs: Any) -> None:
+        """Send a value (``send_json(obj)``, or keyword arguments as an
+        object) as JSON text, through ``app.json``."""
+        if args and kwargs:
+            raise TypeError("send_json() takes a value or keyword arguments, not both")
+        value = args[0] if len(args) == 1 else (list(args) if args else kwargs)
+        await self.send(self._owner.json.dumps(value))
+
+    receive_data = receive
+    send_data = send
+
+    def __repr__(self) -> str:
+        return f"<Websocket {self.path!r} [{self.state}]>"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from .globals import _cv_app, _cv_request
 from .routing import RequestRedirect, SlashRedirect
+from .sessions import WEBSOCKET_SESSION
 from .signals import (
     appcontext_popped,
     appcontext_pushed,
@@ -268,7 +269,10 @@ class RequestContext(_Pushable):
         self._token = _cv_request.set(self)
         interface = self.app.session_interface
         try:
-            self.session = await interface.open_session(self.app, self.connection)
+            session = await interface.open_session(self.app, self.connection)
+            if self.kind.websocket and not interface.is_null_session(session):
+                session.read_only = WEBSOCKET_SESSION
+            self.session = session
         except BaseException:
             self.session = interface.null_session(self.app)
             await self.pop(None)

@@ -17,29 +17,23 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ._conversion import error_response, to_response
 from ._shielding import shielded
+from ._websocket_serving import serve_websocket
 from .ctx import RequestContext, preserved_contexts
 from .exceptions import (
     BadRequestKeyError,
     ClientDisconnected,
-    Forbidden,
     HTTPException,
     InternalServerError,
-    NotFound,
-    describe,
 )
 from .routing import RequestRedirect
 from .signals import (
-    emit,
     emit_logged,
     got_request_exception,
     request_finished,
     request_started,
-    websocket_finished,
-    websocket_started,
 )
 from .wrappers import Websocket
 
@@ -239,49 +233,18 @@ class Pipeline:
         self.app.logger.error("%s %s", what, ctx.connection.path, exc_info=exc)
 
     async def _serve_websocket(self, ctx: RequestContext, send: Send) -> None:
-        """The websocket lifecycle: websocket_started, before_websocket hooks,
-        the view, then close (1000) and websocket_finished; an unhandled error
-        closes with 1011."""
-        app, ws, chain = self.app, ctx.websocket, ctx.hooks()
-        try:
-            try:
-                await emit(app, websocket_started)
-                if chain.value_preprocessors:
-                    _preprocess(ctx, chain)
-                for func in chain.before:
-                    refusal = await func()
-                    if refusal is not None:
-                        raise Forbidden(str(refusal))
-                if ctx.rule is None:
-                    raise ctx.routing_error or NotFound()
-                rv = await _view_of(ctx.rule)(**ctx.view_args)
-                for after in chain.after:
-                    rv = await after(rv)
-            except WebSocketDisconnect:
-                pass  # the client left: a normal end
-            except Exception as exc:
-                handler = chain.find_handler(exc)
-                if handler is not None:
-                    await handler(exc)
-                elif isinstance(exc, HTTPException):
-                    await _close(ws, 1008, describe(exc))
-                else:
-                    raise
-            await _close(ws, 1000)
-            await emit(app, websocket_finished)
-        except Exception as exc:
-            await self._report(ctx, exc, "Exception in websocket")
-            await _close(ws, 1011)
+        """The websocket lifecycle (see :mod:`._websocket_serving`)."""
+        await serve_websocket(self, ctx)
 
+    @staticmethod
+    def preprocess(ctx: RequestContext, chain: HookChain) -> None:
+        """Run the URL value preprocessors (see :func:`_preprocess`)."""
+        _preprocess(ctx, chain)
 
-async def _close(ws: Websocket, code: int, reason: str = "") -> None:
-    """Close unless already closed (by the view, or by the client leaving)."""
-    if WebSocketState.DISCONNECTED in (ws.application_state, ws.client_state):
-        return
-    try:
-        await ws.close(code, reason[:120])
-    except (OSError, RuntimeError):  # the client left while we closed
-        pass
+    @staticmethod
+    def view_of(rule: Rule) -> Callable[..., Any]:
+        """The rule's view (see :func:`_view_of`)."""
+        return _view_of(rule)
 
 
 def _preprocess(ctx: RequestContext, chain: HookChain) -> None:

@@ -13,7 +13,20 @@ if TYPE_CHECKING:
     from .app import App
     from .wrappers import Connection
 
-__all__ = ["NullSession", "SecureCookieSessionInterface", "Session", "SessionInterface"]
+__all__ = [
+    "WEBSOCKET_SESSION",
+    "NullSession",
+    "SecureCookieSessionInterface",
+    "Session",
+    "SessionInterface",
+]
+
+WEBSOCKET_SESSION = (
+    "The session is read-only in a websocket: a websocket has no response to "
+    "carry the session's cookie, so a change would be lost. Change the "
+    "session in an HTTP request (before opening the websocket, or from a "
+    "fetch() the page makes)."
+)
 
 
 class Session(dict[str, Any]):
@@ -46,12 +59,20 @@ class Session(dict[str, Any]):
         self.accessed = True
         return super().get(key, default)
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    read_only: str | None = None
+    """Why the session cannot be changed here (a websocket), or None."""
+
+    def _change(self) -> None:
+        if self.read_only is not None:
+            raise RuntimeError(self.read_only)
         self.modified = self.accessed = True
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._change()
         super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
-        self.modified = self.accessed = True
+        self._change()
         super().__delitem__(key)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
@@ -60,19 +81,19 @@ class Session(dict[str, Any]):
         return self[key]
 
     def pop(self, key: str, *default: Any) -> Any:
-        self.modified = self.accessed = True
+        self._change()
         return super().pop(key, *default)
 
     def popitem(self) -> tuple[str, Any]:
-        self.modified = self.accessed = True
+        self._change()
         return super().popitem()
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        self.modified = self.accessed = True
+        self._change()
         super().update(*args, **kwargs)
 
     def clear(self) -> None:
-        self.modified = self.accessed = True
+        self._change()
         super().clear()
 
 

@@ -16,20 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import anyio
 import httpx
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from click.testing import CliRunner, Result
-from starlette.types import Message
-from starlette.websockets import WebSocketDisconnect
 from werkzeug.http import parse_options_header
 
 from ._test_requests import build_body, make_request, make_scope, query_bytes
+from ._testing_ws import (
+    TestWebsocketConnection,
+    WebsocketDisconnectError,
+    WebsocketRejected,
+    WebsocketResponseError,
+    connect,
+)
 from ._values import ready
 from .ctx import preserved_contexts
 from .wrappers import Response
@@ -43,11 +46,17 @@ __all__ = [
     "AppCliRunner",
     "TestClient",
     "TestResponse",
+    "TestWebsocketConnection",
+    "WebsocketDisconnectError",
     "WebsocketRejected",
+    "WebsocketResponseError",
     "WebsocketSession",
     "make_request",
     "make_scope",
 ]
+
+WebsocketSession = TestWebsocketConnection
+"""The name ``websocket_connect``'s connections had first."""
 
 
 class _TestHeaders(httpx.Headers):
@@ -156,68 +165,6 @@ def _current_task() -> object:
     import trio
 
     return trio.lowlevel.current_task()
-
-
-class WebsocketRejected(Exception):
-    """The app closed the websocket before accepting it (a refused handshake)."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(f"websocket refused with code {code}: {reason}")
-        self.code = code
-        self.reason = reason
-
-
-class WebsocketSession:
-    """The client end of an in-process websocket (see ``websocket_connect``)."""
-
-    def __init__(
-        self,
-        to_app: MemoryObjectSendStream[Message],
-        from_app: MemoryObjectReceiveStream[Message],
-    ) -> None:
-        self._to_app = to_app
-        self._from_app = from_app
-        self.close_code: int | None = None
-        """The code the app closed with, once it has."""
-
-    async def send(self, data: str | bytes) -> None:
-        """Send a text or binary message to the app."""
-        key = "text" if isinstance(data, str) else "bytes"
-        await self._to_app.send({"type": "websocket.receive", key: data})
-
-    async def send_json(self, data: Any) -> None:
-        """Send ``data`` as JSON text."""
-        await self.send(jsonlib.dumps(data))
-
-    async def receive(self) -> str | bytes:
-        """The app's next message.
-
-        :raises WebSocketDisconnect: the app closed the socket (``.code``).
-        """
-        message = await self._from_app.receive()
-        if message["type"] == "websocket.close":
-            self.close_code = message.get("code", 1000)
-            raise WebSocketDisconnect(self.close_code, message.get("reason") or "")
-        text: str | None = message.get("text")
-        if text is not None:
-            return text
-        data: bytes = message["bytes"]
-        return data
-
-    async def receive_json(self) -> Any:
-        """The app's next message, parsed as JSON."""
-        return jsonlib.loads(await self.receive())
-
-    async def close(self, code: int = 1000) -> None:
-        """Leave, as a client does."""
-        await self._to_app.send({"type": "websocket.disconnect", "code": code})
-
-    async def leave(self) -> None:
-        """Leave unless the app is already done (it may have closed unread)."""
-        try:
-            await self.close()
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            pass
 
 
 class TestClient(httpx.AsyncClient):
@@ -386,71 +333,31 @@ class TestClient(httpx.AsyncClient):
         )
         self.cookies.extract_cookies(reply)
 
-    @asynccontextmanager
-    async def websocket_connect(
-        self, path: str, headers: Mapping[str, str] | None = None
-    ) -> AsyncIterator[WebsocketSession]:
-        """Connect to a websocket route in-process:
-        ``async with client.websocket_connect("/ws/room") as ws:``.
+    def websocket(
+        self,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        subprotocols: Sequence[str] | None = None,
+    ) -> AbstractAsyncContextManager[TestWebsocketConnection]:
+        """Connect to a websocket route in-process (Quart's spelling):
+        ``async with client.websocket("/ws/room") as ws:``. The client's
+        cookies go with it.
 
-        The app runs in a task of its own until the block ends (the client
-        then leaves with 1000, unless the app already closed).
-
-        :raises WebsocketRejected: the app refused the connection.
+        :raises WebsocketResponseError: the app refused with an HTTP response.
+        :raises WebsocketRejected: the app refused by closing.
         """
-        path, _, query = path.partition("?")
-        all_headers = {"host": "localhost", **(headers or {})}
+        all_headers = dict(headers or {})
         cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if cookie:
             all_headers.setdefault("cookie", cookie)
-        scope = make_scope("websocket", path, query, all_headers)
-        scope["subprotocols"] = []
-        to_app, app_inbox = anyio.create_memory_object_stream[Message](100)
-        app_outbox, from_app = anyio.create_memory_object_stream[Message](100)
-        refused: WebsocketRejected | None = None
-        async with anyio.create_task_group() as group, to_app, from_app:
-            group.start_soon(self._run_websocket, scope, app_inbox, app_outbox)
-            await to_app.send({"type": "websocket.connect"})
-            first = await from_app.receive()
-            if first["type"] == "websocket.close":
-                # Raised once the app's task has finished, not inside the group.
-                code, reason = first.get("code", 1000), first.get("reason") or ""
-                refused = WebsocketRejected(code, reason)
-            else:
-                session = WebsocketSession(to_app, from_app)
-                try:
-                    yield session
-                finally:
-                    if session.close_code is None:
-                        await session.leave()
-        if refused is not None:
-            raise refused
+        return connect(self.app, path, all_headers, subprotocols)
 
-    async def _run_websocket(
-        self,
-        scope: dict[str, Any],
-        inbox: MemoryObjectReceiveStream[Message],
-        outbox: MemoryObjectSendStream[Message],
-    ) -> None:
-        async with inbox, outbox:
-
-            async def receive() -> Message:
-                try:
-                    return await inbox.receive()
-                except anyio.EndOfStream:
-                    return {"type": "websocket.disconnect", "code": 1000}
-
-            async def send(message: Message) -> None:
-                try:
-                    await outbox.send(message)
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    raise OSError("the test client left") from None
-
-            token = preserved_contexts.set(None)  # websockets end in their task
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                preserved_contexts.reset(token)
+    def websocket_connect(
+        self, path: str, headers: Mapping[str, str] | None = None
+    ) -> AbstractAsyncContextManager[TestWebsocketConnection]:
+        """:meth:`websocket` (the name this client had first)."""
+        return self.websocket(path, headers=headers)
 
 
 class AppCliRunner(CliRunner):

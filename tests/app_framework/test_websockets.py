@@ -21,7 +21,7 @@ from app_framework import (
     url_for,
     websocket,
 )
-from app_framework.testing import TestClient, WebsocketRejected
+from app_framework.testing import TestClient, WebsocketRejected, WebsocketResponseError
 
 from .conftest import Trace
 
@@ -127,14 +127,14 @@ async def test_unknown_route_and_abort_refuse(app: App, client: TestClient) -> N
     async def private() -> None:
         abort(403, "members only")
 
-    with pytest.raises(WebsocketRejected) as missing:
+    with pytest.raises(WebsocketResponseError) as missing:
         async with client.websocket_connect("/nowhere"):
             raise AssertionError("never connected")
-    assert missing.value.code == 1008 and "404" in missing.value.reason
-    with pytest.raises(WebsocketRejected) as denied:
+    assert missing.value.status_code == 404
+    with pytest.raises(WebsocketResponseError) as denied:
         async with client.websocket_connect("/private"):
             raise AssertionError("never connected")
-    assert "members only" in denied.value.reason
+    assert denied.value.status_code == 403 and "members only" in denied.value.text
 
 
 async def test_before_websocket_can_refuse_and_sees_g(
@@ -150,9 +150,10 @@ async def test_before_websocket_can_refuse_and_sees_g(
         await websocket.accept()
         await websocket.send_json({"token": g.token, "path": websocket.path})
 
-    with pytest.raises(WebsocketRejected, match="bad token"):
+    with pytest.raises(WebsocketResponseError) as refused:
         async with client.websocket_connect("/ws?token=no"):
             raise AssertionError("never connected")
+    assert (refused.value.status_code, refused.value.text) == (403, "bad token")
     async with client.websocket_connect("/ws?token=ok") as ws:
         assert await ws.receive_json() == {"token": "ok", "path": "/ws"}
 

@@ -1,0 +1,192 @@
+"""Serving one websocket: the handshake, the view, the client leaving.
+
+The request's task reads the client's messages and hands them to the view,
+which runs in a task of its own (one per connection, none per message).
+When the client leaves, the view's task is cancelled wherever it waits, as
+in Quart: in ``receive()``, in ``send()`` or in any other await. The view
+may catch the ``CancelledError`` to clean up (awaiting as it likes: the
+cancellation is delivered once); the connection's end is not an error, so
+teardown gets ``exc=None``.
+
+Before the handshake is accepted, ``abort(401)`` or a response returned by
+the view or a ``before_websocket`` hook (a success status becomes 403:
+it refuses) is sent as an HTTP response where
+the server supports the ASGI websocket denial response (uvicorn does);
+elsewhere the connection is refused with close code 1008. After it, an HTTP
+error closes with a code that says what kind of error it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ._conversion import error_response, to_response
+from ._websocket import (
+    CLOSED,
+    CONNECTING,
+    Websocket,
+    WebsocketDisconnected,
+    trim_reason,
+)
+from .exceptions import HTTPException, NotFound, describe
+from .signals import emit, websocket_finished, websocket_started
+
+if TYPE_CHECKING:
+    from ._hooks import HookChain
+    from .ctx import RequestContext
+    from .pipeline import Pipeline
+
+__all__ = ["CLOSE_CODES", "close_code_for", "serve_websocket"]
+
+INBOX_SIZE = 64
+"""Messages read ahead of the view; past that the client is not read, so
+the server's own flow control slows it down."""
+
+CLOSE_CODES = {
+    400: 1008,
+    401: 1008,
+    403: 1008,
+    404: 1008,
+    413: 1009,
+    415: 1003,
+    503: 1013,
+}
+"""The close code for an HTTP error after the handshake (4xx otherwise
+1008, "policy violation"; 5xx otherwise 1011, "internal error")."""
+
+
+def close_code_for(exc: HTTPException) -> int:
+    """The websocket close code that says what ``exc`` says."""
+    code = exc.code or 500
+    return CLOSE_CODES.get(code, 1011 if code >= 500 else 1008)
+
+
+async def serve_websocket(pipeline: Pipeline, ctx: RequestContext) -> None:
+    """Run one websocket connection (its contexts are pushed)."""
+    ws = ctx.websocket
+    first = await ws._receive()
+    if first["type"] != "websocket.connect":  # gone before the handshake
+        ws.state = CLOSED
+        return
+    ws._inbox = asyncio.Queue(INBOX_SIZE)
+    view = asyncio.get_running_loop().create_task(_run(pipeline, ctx))
+    ws._view_task = view
+    try:
+        await _read(ws, view)
+        await view
+    except BaseException:
+        # Cancelled from outside (the server shutting down): end the view
+        # too, let it finish its clean-up, then go on being cancelled.
+        if not view.done():
+            view.cancel()
+            await asyncio.wait([view])
+        raise
+
+
+async def _read(ws: Websocket, view: asyncio.Task[None]) -> None:
+    """Hand the client's messages to the view until either of them is done."""
+    inbox = ws._inbox
+    assert inbox is not None
+    with anyio.CancelScope() as scope:
+        view.add_done_callback(lambda _: scope.cancel())
+        while True:
+            message = await ws._receive()
+            if message["type"] == "websocket.disconnect":
+                ws._client_left(message.get("code", 1005))
+                if not inbox.full():
+                    inbox.put_nowait(message)
+                return
+            await inbox.put(message)
+
+
+async def _run(pipeline: Pipeline, ctx: RequestContext) -> None:
+    """The view's task: websocket_started, the hooks, the view, then close
+    (1000) and websocket_finished; an unhandled error closes with 1011."""
+    app, ws, chain = pipeline.app, ctx.websocket, ctx.hooks()
+    try:
+        try:
+            await _call_view(pipeline, ctx, chain)
+        except asyncio.CancelledError:
+            if not ws.ended:
+                raise
+            _uncancel()  # our own cancellation: the connection is over
+        except WebsocketDisconnected:
+            pass  # the view used its websocket after the client left
+        except Exception as exc:
+            await _handle(app, ws, chain, exc)
+        await ws.close(1000)
+        await emit(app, websocket_finished)
+    except Exception as exc:
+        await pipeline._report(ctx, exc, "Exception in websocket")
+        await ws.close(1011)
+
+
+def _uncancel() -> None:
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        task.uncancel()
+
+
+async def _call_view(pipeline: Pipeline, ctx: RequestContext, chain: HookChain) -> None:
+    app, ws = pipeline.app, ctx.websocket
+    await emit(app, websocket_started)
+    if chain.value_preprocessors:
+        pipeline.preprocess(ctx, chain)
+    for func in chain.before:
+        refusal = await func()
+        if refusal is not None:
+            await _refuse(app, ws, refusal)
+            return
+    if ctx.rule is None:
+        raise ctx.routing_error or NotFound()
+    rv = await pipeline.view_of(ctx.rule)(**ctx.view_args)
+    for after in chain.after:
+        rv = await after(rv)
+    if rv is not None and ws.state == CONNECTING:
+        await _refuse(app, ws, rv)
+
+
+async def _handle(app: Any, ws: Websocket, chain: HookChain, exc: Exception) -> None:
+    handler = chain.find_handler(exc)
+    if handler is not None:
+        rv = await handler(exc)
+        if rv is not None and ws.state == CONNECTING:
+            await _refuse(app, ws, rv)
+    elif isinstance(exc, HTTPException):
+        if ws.state == CONNECTING:
+            await _refuse(app, ws, exc)
+        else:
+            await ws.close(close_code_for(exc), describe(exc))
+    else:
+        raise exc
+
+
+async def _refuse(app: Any, ws: Websocket, rv: Any) -> None:
+    """Refuse the handshake with ``rv`` (a response, or what a view may
+    return, or an HTTP error) as an HTTP response when the server can send
+    one; else close with 1008."""
+    response = (
+        error_response(app, rv)
+        if isinstance(rv, HTTPException)
+        else to_response(app, rv)
+    )
+    if response.status_code < 400:
+        # A success cannot refuse a handshake; Quart would send it as it
+        # is, and clients would report a confusing "unexpected 200".
+        response.status_code = 403
+    if "websocket.http.response" in (ws.scope.get("extensions") or {}):
+        ws.state = CLOSED
+        try:
+            await response(ws.scope, ws._receive, ws._send)
+        except OSError:
+            pass  # the client left while we answered
+        return
+    reason = (
+        describe(rv)
+        if isinstance(rv, HTTPException)
+        else f"refused with {response.status_code}"
+    )
+    await ws.close(1008, trim_reason(reason))
