@@ -166,19 +166,26 @@ async def connect(
     to_app, app_inbox = anyio.create_memory_object_stream[Message](100)
     app_outbox, from_app = anyio.create_memory_object_stream[Message](100)
     refused: Exception | None = None
-    async with anyio.create_task_group() as group, to_app, from_app:
-        group.start_soon(_run_app, app, scope, app_inbox, app_outbox)
-        await to_app.send({"type": "websocket.connect"})
-        first = await _first_reply(from_app)
-        if isinstance(first, Exception):
-            refused = first  # raised once the app's task is done
-        else:
-            connection = TestWebsocketConnection(to_app, from_app, first)
-            try:
-                yield connection
-            finally:
-                if connection.close_code is None:
-                    await connection.leave()
+    try:
+        async with anyio.create_task_group() as group, to_app, from_app:
+            group.start_soon(_run_app, app, scope, app_inbox, app_outbox)
+            await to_app.send({"type": "websocket.connect"})
+            first = await _first_reply(from_app)
+            if isinstance(first, Exception):
+                refused = first  # raised once the app's task is done
+            else:
+                connection = TestWebsocketConnection(to_app, from_app, first)
+                try:
+                    yield connection
+                finally:
+                    if connection.close_code is None:
+                        await connection.leave()
+    except BaseExceptionGroup as group:
+        # One error (the app's, when testing propagates it): raise it as it
+        # is, not wrapped in a group, as a request's error reaches a test.
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise
     if refused is not None:
         raise refused
 

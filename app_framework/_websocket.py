@@ -37,6 +37,7 @@ log = logging.getLogger("app_framework")
 
 CONNECTING, ACCEPTED, CLOSED = "connecting", "accepted", "closed"
 MAX_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes
+YIELD_EVERY = 8  # sends in a row, at most, before letting the event loop run
 
 
 def trim_reason(reason: str) -> str:
@@ -84,6 +85,7 @@ class Websocket(Connection):
     """Whether the view is being ended because the connection is over (the
     client left, or bad input closed it): not an application error."""
     _view_task: asyncio.Task[Any] | None = None
+    _unyielded_sends = 0
 
     def __init__(self, scope: Any, receive: Any, send: Any, app: Any) -> None:
         self.scope = scope
@@ -214,6 +216,7 @@ class Websocket(Connection):
         """
         await self.accept()
         message = await self._next_message()
+        self._unyielded_sends = 0
         text: str | None = message.get("text")
         data: str | bytes = text if text is not None else message.get("bytes") or b""
         limit = self.max_message_size
@@ -238,6 +241,13 @@ class Websocket(Connection):
                 "use send_json() for other values"
             )
         await self._send_asgi(message)
+        self._unyielded_sends += 1
+        if self._unyielded_sends >= YIELD_EVERY:
+            # A server's send often returns without waiting; a view sending
+            # in a loop would then never let the event loop run, and nobody
+            # would see the client leave. (A receive() resets the count.)
+            self._unyielded_sends = 0
+            await asyncio.sleep(0)
         await emit(self._owner, websocket_sent, data=data)
 
     async def receive_json(self) -> Any:

@@ -76,7 +76,7 @@ async def serve_websocket(pipeline: Pipeline, ctx: RequestContext) -> None:
     ws._view_task = view
     try:
         await _read(ws, view)
-        await view
+        await asyncio.wait([view])
     except BaseException:
         # Cancelled from outside (the server shutting down): end the view
         # too, let it finish its clean-up, then go on being cancelled.
@@ -84,6 +84,8 @@ async def serve_websocket(pipeline: Pipeline, ctx: RequestContext) -> None:
             view.cancel()
             await asyncio.wait([view])
         raise
+    if not (view.cancelled() and ws.ended):  # cancelled before it began
+        view.result()  # its error, if it raised
 
 
 async def _read(ws: Websocket, view: asyncio.Task[None]) -> None:

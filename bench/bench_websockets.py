@@ -72,7 +72,11 @@ async def one_round(app: ASGI) -> float:
     to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     await to_app.put({"type": "websocket.connect"})
-    task = asyncio.create_task(app(dict(SCOPE), to_app.get, from_app.put))
+
+    async def serve() -> None:
+        await app(dict(SCOPE), to_app.get, from_app.put)
+
+    task = asyncio.create_task(serve())
     accepted = await from_app.get()
     assert accepted["type"] == "websocket.accept", accepted
     start = time.perf_counter()

@@ -1,0 +1,106 @@
+"""Real servers for tests: uvicorn in a process of its own, on 127.0.0.1.
+
+The server is started on port 0; the port it got is read from its startup
+line, so no test waits on a timer and no two tests fight for a port. Every
+process is stopped by its pid when the test is done.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+_RUNNING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+
+
+@dataclass
+class Server:
+    """A running uvicorn: its process, port and everything it printed."""
+
+    process: subprocess.Popen[str]
+    port: int
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        """Stop the process by its pid; its exit code."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout)
+        return self.process.returncode
+
+    @property
+    def text(self) -> str:
+        return "".join(self.output)
+
+
+@contextmanager
+def uvicorn(
+    target: str, *args: str, timeout: float = 30, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Run ``uvicorn target`` on 127.0.0.1 until the block ends."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            *args,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.stdout is not None
+    output: list[str] = []
+    found = threading.Event()
+    port: list[int] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            match = _RUNNING.search(line)
+            if match and not port:
+                port.append(int(match[1]))
+                found.set()
+        found.set()  # the process ended
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    server = Server(process, 0, output)
+    try:
+        if not found.wait(timeout) or not port:
+            raise RuntimeError(f"uvicorn did not start:\n{''.join(output)}")
+        server.port = port[0]
+        yield server
+    finally:
+        server.stop()
+        reader.join(5)
+        process.stdout.close()
