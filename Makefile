@@ -33,6 +33,7 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python bench/bench_signals.py
 	$(BIN)/python bench/bench_requests.py
+	$(BIN)/python bench/bench_websockets.py
 
 load: $(STAMP)
 	$(BIN)/python bench/load.py

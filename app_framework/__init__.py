@@ -14,6 +14,7 @@ from ._context_helpers import (
     copy_current_websocket_context,
     stream_with_context,
 )
+from ._websocket import WebsocketDisconnected
 from .app import App
 from .blueprints import Blueprint
 from .config import Config
@@ -80,6 +81,7 @@ __all__ = [
     "Request",
     "Response",
     "Websocket",
+    "WebsocketDisconnected",
     "abort",
     "after_this_request",
     "appcontext_popped",

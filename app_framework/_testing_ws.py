@@ -125,6 +125,15 @@ class TestWebsocketConnection:
         """Leave, as a client does (the app's view is cancelled)."""
         await self._to_app.send({"type": "websocket.disconnect", "code": code})
 
+    async def abort(self) -> None:
+        """Vanish without a close frame, as a client whose network died.
+
+        Like a half-open TCP connection: the app's next send to this
+        connection fails (the server raises ``OSError``), while its receive
+        goes on waiting until the connection is closed.
+        """
+        await self._from_app.aclose()
+
     async def leave(self) -> None:
         """Leave unless the app is already done."""
         try:

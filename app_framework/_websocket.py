@@ -49,13 +49,13 @@ def trim_reason(reason: str) -> str:
 
 
 class WebsocketDisconnected(ConnectionError):
-    """Sending to (or receiving from) a websocket whose client has left, from
-    a task other than its own view (a broadcast, say): that view is being
-    cancelled, and the caller can drop the connection. ``code`` is the close
-    code, when the client sent one."""
+    """Sending to (or receiving from) a websocket that is over (its client
+    left, or it was closed), from a task other than its own view (a
+    broadcast, say): the caller can drop the connection. ``code`` is the
+    close code, when there was one."""
 
     def __init__(self, code: int | None = None) -> None:
-        super().__init__(f"the websocket's client has left (close code {code})")
+        super().__init__(f"the websocket is closed (close code {code})")
         self.code = code
 
 
@@ -80,7 +80,7 @@ class Websocket(Connection):
     state: str = CONNECTING
     """``"connecting"``, ``"accepted"`` or ``"closed"``."""
     close_code: int | None = None
-    """The code the client closed with, once it has left."""
+    """The code the connection closed with (the first side's to close)."""
     ended = False
     """Whether the view is being ended because the connection is over (the
     client left, or bad input closed it): not an application error."""
@@ -138,6 +138,16 @@ class Websocket(Connection):
         )
         self.state = ACCEPTED
 
+    async def _accept_implicitly(self) -> None:
+        # A connection that is over (its client left, or it was closed) is
+        # one the caller cannot use any more: the same error as any send to
+        # it, not accept()'s error about calling it late.
+        if self.state == ACCEPTED:
+            return
+        if self.state == CLOSED:
+            await self._stop()
+        await self.accept()
+
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection (before ``accept``: refuse it). The reason is
         cut to 123 UTF-8 bytes, the most a close frame holds. Closing twice
@@ -145,6 +155,7 @@ class Websocket(Connection):
         if self.state == CLOSED:
             return
         self.state = CLOSED
+        self.close_code = code
         message = {
             "type": "websocket.close",
             "code": code,
@@ -167,8 +178,9 @@ class Websocket(Connection):
     def _client_left(self, code: int | None) -> None:
         """The client is gone: cancel the view, wherever it waits (called by
         the request's task, which reads the messages)."""
-        self.state = CLOSED
-        self.close_code = code
+        if self.state != CLOSED:
+            self.state = CLOSED
+            self.close_code = code
         self._cancel_view()
 
     def _cancel_view(self) -> bool:
@@ -214,7 +226,7 @@ class Websocket(Connection):
 
         A message over ``MAX_WEBSOCKET_MESSAGE_SIZE`` closes with 1009.
         """
-        await self.accept()
+        await self._accept_implicitly()
         message = await self._next_message()
         self._unyielded_sends = 0
         text: str | None = message.get("text")
@@ -230,7 +242,7 @@ class Websocket(Connection):
 
         :raises TypeError: neither str nor bytes.
         """
-        await self.accept()
+        await self._accept_implicitly()
         if isinstance(data, str):
             message: dict[str, Any] = {"type": "websocket.send", "text": data}
         elif isinstance(data, bytes | bytearray | memoryview):
@@ -269,6 +281,35 @@ class Websocket(Connection):
 
     receive_data = receive
     send_data = send
+
+    # Starlette's typed spellings, for views written against it: a message
+    # of the other kind is the client's mistake, so it closes with 1003.
+
+    async def receive_text(self) -> str:
+        """The next message, which must be text (binary closes with 1003)."""
+        data = await self.receive()
+        if not isinstance(data, str):
+            await self.end(1003, "Expected a text message.")
+        return data
+
+    async def receive_bytes(self) -> bytes:
+        """The next message, which must be binary (text closes with 1003)."""
+        data = await self.receive()
+        if not isinstance(data, bytes):
+            await self.end(1003, "Expected a binary message.")
+        return data
+
+    async def send_text(self, data: str) -> None:
+        """Send a text message (Starlette's spelling of ``send(str)``)."""
+        if not isinstance(data, str):
+            raise TypeError(f"send_text() takes str, not {type(data).__name__}")
+        await self.send(data)
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send a binary message (Starlette's spelling of ``send(bytes)``)."""
+        if not isinstance(data, bytes):
+            raise TypeError(f"send_bytes() takes bytes, not {type(data).__name__}")
+        await self.send(data)
 
     def __repr__(self) -> str:
         return f"<Websocket {self.path!r} [{self.state}]>"

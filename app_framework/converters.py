@@ -27,18 +27,23 @@ PLACEHOLDER = re.compile(r"<(?:(?P<converter>[A-Za-z_]\w*):)?(?P<name>[A-Za-z_]\
 _FORMAT_PARAM = re.compile(r"{(\w+)}")
 
 
+# The characters a URL path segment may carry unquoted (WHATWG's
+# path-segment set, as werkzeug uses): Flask's URLs keep them readable.
+_SEGMENT_SAFE = "!$&'()*+,:;=@"
+
+
 def string_to_url(value: Any) -> str:
     text = str(value)
     if not text or "/" in text:
         raise ValueError(f"{text!r} cannot fill a <string:...> part (empty or has '/')")
-    return quote(text, safe="")
+    return quote(text, safe=_SEGMENT_SAFE)
 
 
 def _path_to_url(value: Any) -> str:
     text = str(value)
     if not text:
         raise ValueError("an empty value cannot fill a <path:...> part")
-    return quote(text, safe="/")
+    return quote(text, safe=_SEGMENT_SAFE + "/")
 
 
 def _int_to_url(value: Any) -> str:

@@ -1,9 +1,21 @@
-"""A chat room: websockets, background tasks and their signals.
+"""A chat room, written as the example to copy: websockets in Quart's
+spelling, a broadcast that survives dead connections, and every signal of a
+connection logged in one line.
 
-Start: ``uvicorn examples.chat:app`` (or ``.venv/bin/python -m app_framework run
-examples.chat:app``), then open http://127.0.0.1:8000/chat/lobby in two browser
-tabs. Every message is broadcast to the room; a background task archives it
-after the send. The log shows the websocket, background and serving signals.
+Start: ``uvicorn examples.chat:app`` (or ``app-framework --app
+examples.chat:app run``), then open http://127.0.0.1:8000/chat/lobby in two
+browser tabs. A background task archives each message after the broadcast;
+``/archive`` lists them.
+
+What makes it safe to copy:
+
+* the page is a Jinja template (autoescaped), and the room name reaches the
+  page's script as JSON, so a room called ``<script>...`` is only text;
+* the broadcast drops a member whose connection is dead
+  (``WebsocketDisconnected``) and goes on: one dead member never ends the
+  sender's own connection;
+* a member leaves the room in a ``finally`` block, so a view cancelled
+  because its client left (or because the server stops) cannot leak.
 """
 
 from __future__ import annotations
@@ -12,9 +24,16 @@ import asyncio
 import logging
 from typing import Any
 
-from starlette.websockets import WebSocketDisconnect
-
-from app_framework import App, Websocket, g, signals, websocket
+from app_framework import (
+    App,
+    Websocket,
+    WebsocketDisconnected,
+    g,
+    has_websocket_context,
+    render_template,
+    signals,
+    websocket,
+)
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)-7s %(name)s: %(message)s")
 log = logging.getLogger("chat")
@@ -23,9 +42,10 @@ app = App(__name__)
 app.config["SECRET_KEY"] = "chat-demo-secret-change-me-in-production-0123456789"
 
 rooms: dict[str, set[Websocket]] = {}
+"""The members of each room (a room with no members is removed)."""
 archive: list[tuple[str, str]] = []
 
-for _name in (
+LOGGED = (
     "websocket_started",
     "websocket_received",
     "websocket_finished",
@@ -34,29 +54,30 @@ for _name in (
     "got_background_exception",
     "serving_started",
     "serving_stopping",
-):
-
-    def _logger(sender: App, _name: str = _name, **kwargs: Any) -> None:
-        log.info("signal %-24s %s", _name, kwargs)
-
-    getattr(signals, _name).connect(_logger, sender=app, weak=False)
+)
 
 
-PAGE = """<!doctype html><meta charset="utf-8"><title>#{room}</title>
-<h1>#{room}</h1><ul id="log"></ul>
-<form id="f"><input id="m" autocomplete="off" autofocus><button>Send</button></form>
-<script>
-const ws = new WebSocket(`ws://${{location.host}}/ws/{room}`);
-ws.onmessage = e => {{ const li = document.createElement("li");
-  li.textContent = e.data; document.getElementById("log").append(li); }};
-document.getElementById("f").onsubmit = e => {{ e.preventDefault();
-  const m = document.getElementById("m"); ws.send(m.value); m.value = ""; }};
-</script>"""
+def _summary(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _log_signal(name: str) -> None:
+    def receiver(sender: App, **kwargs: Any) -> None:
+        details = " ".join(f"{key}={_summary(value)}" for key, value in kwargs.items())
+        where = websocket.path if has_websocket_context() else "-"
+        log.info("%-24s %s %s", name, where, details)
+
+    getattr(signals, name).connect(receiver, sender=app, weak=False)
+
+
+for _name in LOGGED:
+    _log_signal(_name)
 
 
 @app.route("/chat/<room>")
 async def page(room: str) -> str:
-    return PAGE.format(room=room)
+    return await render_template("chat.html", room=room)
 
 
 @app.route("/archive")
@@ -71,20 +92,30 @@ async def archive_message(room: str, text: str) -> None:
     archive.append((room, text))
 
 
+async def broadcast(room: str, text: str) -> None:
+    """Send ``text`` to every member of ``room``; drop the dead ones."""
+    members = rooms.get(room, set())
+    for member in list(members):
+        try:
+            await member.send(text)
+        except WebsocketDisconnected:
+            members.discard(member)  # its own view is being cancelled
+
+
 @app.websocket("/ws/<room>")
 async def chat(room: str) -> None:
-    await websocket.accept()
-    members = rooms.setdefault(room, set())
-    connection = websocket._get_current_object()  # the object, not the proxy
-    members.add(connection)
+    me = websocket._get_current_object()  # the connection, not the proxy
+    rooms.setdefault(room, set()).add(me)
     try:
         while True:
-            text = await websocket.receive_data()
-            line = text if isinstance(text, str) else text.decode(errors="replace")
-            for member in list(members):
-                await member.send_data(f"[{room}] {line}")
-            app.add_background_task(archive_message, room, line)
-    except WebSocketDisconnect:
-        pass
+            data = await websocket.receive()
+            text = data if isinstance(data, str) else data.decode(errors="replace")
+            await broadcast(room, f"[{room}] {text}")
+            app.add_background_task(archive_message, room, text)
     finally:
-        members.discard(connection)
+        # Also when the client leaves (the view is cancelled wherever it
+        # waits) or the server stops: the room never keeps a dead member.
+        members = rooms.get(room, set())
+        members.discard(me)
+        if not members:
+            rooms.pop(room, None)

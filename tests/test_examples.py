@@ -82,3 +82,79 @@ async def test_chat_room_broadcasts_and_archives() -> None:
                 while not archive:
                     await anyio.lowlevel.checkpoint()
             assert (await client.get("/archive")).json() == [["lobby", "hi bob"]]
+
+
+async def test_chat_page_shows_a_hostile_room_name_as_text() -> None:
+    from urllib.parse import quote
+
+    from examples.chat import app
+
+    hostile = "<img src=x onerror=alert(1)>"
+    async with app.test_client() as client:
+        page = (await client.get("/chat/" + quote(hostile))).text
+    assert "<img src=x" not in page
+    assert "#&lt;img src=x onerror=alert(1)&gt;" in page
+    # In the script the name is JSON with < escaped: it cannot end the tag.
+    assert '"/ws/%3Cimg%20src=x%20onerror=alert(1)%3E"' in page
+
+
+async def test_chat_drops_a_dead_member_and_the_sender_stays() -> None:
+    from examples.chat import app, rooms
+
+    async with app.test_client() as client:
+        async with (
+            client.websocket("/ws/lobby") as alice,
+            client.websocket("/ws/lobby") as bob,
+        ):
+            await alice.send("hello")
+            assert await bob.receive() == "[lobby] hello"
+            assert await alice.receive() == "[lobby] hello"
+            await bob.abort()  # no close frame: only sending to bob fails
+            await alice.send("anyone?")
+            assert await alice.receive() == "[lobby] anyone?"
+            await alice.send("still here")  # so the first broadcast is over
+            assert await alice.receive() == "[lobby] still here"
+            assert len(rooms["lobby"]) == 1
+    assert rooms == {}  # everyone left: no room keeps a member
+
+
+async def test_chat_room_is_emptied_when_members_leave() -> None:
+    from examples.chat import app, rooms
+
+    async with app.test_client() as client:
+        async with client.websocket("/ws/a") as first:
+            async with client.websocket("/ws/b") as second:
+                await second.send("x")
+                assert await second.receive() == "[b] x"
+                assert set(rooms) == {"a", "b"}
+            await first.send("y")
+            assert await first.receive() == "[a] y"
+            assert set(rooms) == {"a"}
+    assert rooms == {}
+
+
+async def test_chat_logs_each_signal_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from examples.chat import app
+
+    with caplog.at_level(logging.INFO, logger="chat"):
+        async with app.test_client() as client:
+            async with client.websocket("/ws/lobby") as alice:
+                await alice.send("multi\nline")
+                assert await alice.receive() == "[lobby] multi\nline"
+    lines = [r.getMessage() for r in caplog.records if r.name == "chat"]
+    names = [line.split()[0] for line in lines]
+    assert names == [
+        "serving_started",
+        "websocket_started",
+        "websocket_received",
+        "websocket_finished",
+        "websocket_tearing_down",
+        "serving_stopping",
+    ]
+    assert all("\n" not in line for line in lines)
+    received = next(line for line in lines if line.startswith("websocket_received"))
+    assert "/ws/lobby" in received and "multi\\nline" in received

@@ -233,3 +233,20 @@ async def test_more_specific_rules_win_whatever_the_order(
     assert (await client.get("/users/ada")).text == "name ada"
     assert (await client.get("/files/readme")).text == "readme"
     assert (await client.get("/files/a/b")).text == "path a/b"
+
+
+@pytest.mark.parametrize(
+    "value", ["<img src=x onerror=alert(1)>", "a b&c=d;e@f!", "ž?#%", "o'k(1)+2,3:4$"]
+)
+async def test_url_for_quotes_a_part_as_flask_does(app: App, value: str) -> None:
+    import flask
+
+    peer = flask.Flask("peer")
+    peer.add_url_rule("/s/<name>", "one", lambda name: "")
+    peer.add_url_rule("/p/<path:name>", "many", lambda name: "")
+    app.add_url_rule("/s/<name>", "one", lambda name: "")
+    app.add_url_rule("/p/<path:name>", "many", lambda name: "")
+    with peer.test_request_context():
+        expected = (flask.url_for("one", name=value), flask.url_for("many", name=value))
+    async with app.test_request_context():
+        assert (url_for("one", name=value), url_for("many", name=value)) == expected

@@ -143,6 +143,27 @@ async def test_starlettes_raw_messages_stay_reachable(
         assert await ws.receive() == "websocket.receive"
 
 
+async def test_starlettes_typed_spellings_work(app: App, client: TestClient) -> None:
+    @app.websocket("/typed")
+    async def typed() -> None:
+        await websocket.send_text((await websocket.receive_text()).upper())
+        await websocket.send_bytes((await websocket.receive_bytes())[::-1])
+        await websocket.receive_text()  # gets bytes: the client's mistake
+
+    async with client.websocket("/typed") as ws:
+        await ws.send("hi")
+        assert await ws.receive() == "HI"
+        await ws.send(b"ab")
+        assert await ws.receive() == b"ba"
+        await ws.send(b"not text")
+        with pytest.raises(WebsocketDisconnectError) as closed:
+            await ws.receive()
+    assert (closed.value.code, closed.value.reason) == (
+        1003,
+        "Expected a text message.",
+    )
+
+
 async def test_sending_something_else_says_what_to_use(
     app: App, client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:

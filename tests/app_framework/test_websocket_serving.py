@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
+from starlette.websockets import WebSocketDisconnect
 
 from app_framework import App, websocket
 from app_framework._test_requests import make_scope
@@ -121,22 +122,46 @@ async def test_a_broadcast_to_a_dead_member_never_ends_the_sender(
             members.pop(name, None)
 
     async with client.websocket("/room/alice") as alice:
-        bob_socket = members  # bob joins, then his connection dies
         async with client.websocket("/room/bob") as bob:
             await bob.send("hello")
             assert await alice.receive() == "bob: hello"
             assert await bob.receive() == "bob: hello"
-            bob_view = bob_socket["bob"]
-            bob_view._send = _broken_send  # the socket dies without a close frame
+            await bob.abort()  # the socket dies without a close frame
             await alice.send("anyone?")
             assert await alice.receive() == "alice: anyone?"  # alice's view lives on
+            await alice.send("again")  # so the first broadcast is over
+            assert await alice.receive() == "alice: again"
             assert dropped == ["bob"]
         await alice.send("still here")
         assert await alice.receive() == "alice: still here"
 
 
-async def _broken_send(message: Any) -> None:
-    raise OSError("connection reset by peer")
+async def test_sending_to_a_connection_that_is_over_raises_disconnected(
+    app: App, client: TestClient
+) -> None:
+    kept: list[Any] = []
+    outcome: list[str] = []
+
+    @app.websocket("/keep")
+    async def keep() -> None:
+        kept.append(websocket._get_current_object())
+        await websocket.receive()
+
+    @app.websocket("/tell")
+    async def tell() -> None:
+        try:
+            await kept[0].send("hello?")
+        except WebsocketDisconnected as error:
+            outcome.append(f"disconnected {error.code}")
+        await websocket.send("told")
+
+    async with client.websocket("/keep") as first:
+        await first.send("bye")  # the view returns: the connection is over
+        with pytest.raises(WebSocketDisconnect):
+            await first.receive()
+    async with client.websocket("/tell") as second:
+        assert await second.receive() == "told"
+    assert outcome == ["disconnected 1000"]
 
 
 async def test_one_task_per_connection_none_per_message(
