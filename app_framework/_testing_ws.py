@@ -3,11 +3,15 @@
 ``async with client.websocket("/ws") as ws:`` runs the app's websocket in a
 task of its own until the block ends (the client then leaves with 1000,
 unless the app closed first). ``ws.send``, ``receive``, ``send_json``,
-``receive_json`` and ``close`` talk to it. A handshake the app refuses with
-an HTTP response raises :class:`WebsocketResponseError` (its status, headers
-and body, as the ASGI websocket denial response carries them); one it
-refuses by closing raises :class:`WebsocketRejected`.
-"""
+``receive_json`` and ``close`` talk to it.
+
+A refused handshake is reported as Quart reports it: the block is entered,
+and the first ``receive()`` raises (or, if none does, the end of the block):
+:class:`WebsocketResponseError` for an HTTP response (its status, headers
+and body, as the ASGI websocket denial response carries them),
+:class:`WebsocketRejected` for a refusal by close code. So both
+``try: async with ...`` around the block and ``pytest.raises`` around a
+``receive()`` inside it work."""
 
 from __future__ import annotations
 
@@ -77,10 +81,18 @@ class TestWebsocketConnection:
         self,
         to_app: MemoryObjectSendStream[Message],
         from_app: MemoryObjectReceiveStream[Message],
-        accepted: Message,
+        reply: Message | WebsocketRejected | WebsocketResponseError,
     ) -> None:
         self._to_app = to_app
         self._from_app = from_app
+        self.refusal: WebsocketRejected | WebsocketResponseError | None = None
+        """How the app refused the handshake, if it did."""
+        self._refusal_reported = False
+        accepted: Message = {}
+        if isinstance(reply, Exception):
+            self.refusal = reply
+        else:
+            accepted = reply
         self.subprotocol: str | None = accepted.get("subprotocol")
         """The subprotocol the app accepted with."""
         self.accept_headers = {
@@ -93,7 +105,11 @@ class TestWebsocketConnection:
         self.close_reason = ""
 
     async def send(self, data: str | bytes) -> None:
-        """Send a text (``str``) or binary (``bytes``) message to the app."""
+        """Send a text (``str``) or binary (``bytes``) message to the app
+        (after a refused handshake, the message goes nowhere, as in Quart;
+        ``receive()`` says why)."""
+        if self.refusal is not None:
+            return
         key = "text" if isinstance(data, str) else "bytes"
         await self._to_app.send({"type": "websocket.receive", key: data})
 
@@ -105,7 +121,13 @@ class TestWebsocketConnection:
         """The app's next message: ``str`` (text) or ``bytes`` (binary).
 
         :raises WebsocketDisconnectError: the app closed (``.code``).
+        :raises WebsocketResponseError: the app refused the handshake with
+            an HTTP response.
+        :raises WebsocketRejected: the app refused it with a close code.
         """
+        if self.refusal is not None:
+            self._refusal_reported = True
+            raise self.refusal
         message = await self._from_app.receive()
         if message["type"] == "websocket.close":
             self.close_code = message.get("code", 1000)
@@ -134,8 +156,14 @@ class TestWebsocketConnection:
         """
         await self._from_app.aclose()
 
+    def unreported_refusal(self) -> Exception | None:
+        """The refusal, if no ``receive()`` has raised it yet."""
+        return None if self._refusal_reported else self.refusal
+
     async def leave(self) -> None:
         """Leave unless the app is already done."""
+        if self.refusal is not None:
+            return
         try:
             await self.close()
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
@@ -174,28 +202,25 @@ async def connect(
     scope["extensions"] = {"websocket.http.response": {}}
     to_app, app_inbox = anyio.create_memory_object_stream[Message](100)
     app_outbox, from_app = anyio.create_memory_object_stream[Message](100)
-    refused: Exception | None = None
     try:
         async with anyio.create_task_group() as group, to_app, from_app:
             group.start_soon(_run_app, app, scope, app_inbox, app_outbox)
             await to_app.send({"type": "websocket.connect"})
             first = await _first_reply(from_app)
-            if isinstance(first, Exception):
-                refused = first  # raised once the app's task is done
-            else:
-                connection = TestWebsocketConnection(to_app, from_app, first)
-                try:
-                    yield connection
-                finally:
-                    if connection.close_code is None:
-                        await connection.leave()
+            connection = TestWebsocketConnection(to_app, from_app, first)
+            try:
+                yield connection
+            finally:
+                if connection.close_code is None:
+                    await connection.leave()
     except BaseExceptionGroup as group:
         # One error (the app's, when testing propagates it): raise it as it
         # is, not wrapped in a group, as a request's error reaches a test.
         if len(group.exceptions) == 1:
             raise group.exceptions[0] from None
         raise
-    if refused is not None:
+    refused = connection.unreported_refusal()
+    if refused is not None:  # the block never asked: its end says it
         raise refused
 
 

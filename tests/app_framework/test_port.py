@@ -7,6 +7,12 @@ Flask itself (checked here). ``port/notes.py`` and ``port/test_notes.py``
 are the port, whose tests run in this suite. This test compares their
 syntax trees: with the renames below undone and every ``async``/``await``
 taken away, the port must be the original exactly.
+
+``port/quart_chat.py`` and ``port/quart_chat_tests.py`` are a Quart chat
+room (websockets, no explicit accept, a task sending from a queue) and its
+tests in Quart's test-client spelling, passing on Quart; ``port/chat.py``
+and ``port/test_chat.py`` are their port, which differs by the renamed
+imports alone.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ RENAMES = {
     "FlaskClient": "TestClient",
     "FlaskCliRunner": "AppCliRunner",
     "Iterator": "AsyncIterator",  # a fixture that yields becomes async
+    "quart": "app_framework",
+    "quart_chat": "chat",
+    "Quart": "App",
 }
 
 
@@ -131,10 +140,30 @@ def test_the_port_is_the_original_with_renames_and_async_await_only(
         assert "await " in (PORT / port).read_text()
 
 
-def test_the_journals_original_tests_pass_on_flask() -> None:
-    """The journal is a working Flask app: its own tests pass on Flask."""
-    pytest.importorskip("flask", reason="Flask is a test dependency")
-    result = subprocess.run(
+@pytest.mark.parametrize(
+    ("original", "port"),
+    [("quart_chat.py", "chat.py"), ("quart_chat_tests.py", "test_chat.py")],
+)
+def test_a_quart_app_ports_by_renaming_its_imports_only(
+    original: str, port: str
+) -> None:
+    """Quart is already async: its port is the renames and nothing else."""
+    expected = _Rename().visit(_tree(PORT / original))
+    ported = _tree(PORT / port)
+    assert _imports(ported) == _imports(expected)
+    assert _rest(ported) == _rest(expected)
+
+
+def test_the_quart_originals_tests_pass_on_quart() -> None:
+    """The chat room is a working Quart app: its own tests pass on Quart."""
+    pytest.importorskip("quart", reason="Quart is a test dependency")
+    result = _run_pytest(PORT / "quart_chat_tests.py", "quart_chat_tests.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 passed" in result.stdout
+
+
+def _run_pytest(where: Path, files: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -143,14 +172,20 @@ def test_the_journals_original_tests_pass_on_flask() -> None:
             "-p",
             "no:cacheprovider",
             "-o",
-            "python_files=journal_tests.py",
-            str(PORT / "flask_journal_tests"),
+            f"python_files={files}",
+            str(where),
         ],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=PORT.parents[2],
     )
+
+
+def test_the_journals_original_tests_pass_on_flask() -> None:
+    """The journal is a working Flask app: its own tests pass on Flask."""
+    pytest.importorskip("flask", reason="Flask is a test dependency")
+    result = _run_pytest(PORT / "flask_journal_tests", "journal_tests.py")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "13 passed" in result.stdout
 

@@ -253,16 +253,39 @@ async def test_refusals_before_accept_are_http_responses(
         return "not here", 404
 
     with pytest.raises(WebsocketResponseError) as refused:
-        async with client.websocket("/auth"):
-            raise AssertionError("never connected")
+        async with client.websocket("/auth") as ws:
+            await ws.receive()
     assert refused.value.response.status_code == 401
     assert "log in first" in refused.value.text
     with pytest.raises(WebsocketResponseError) as missing:
-        async with client.websocket("/returned"):
-            raise AssertionError("never connected")
+        async with client.websocket("/returned") as ws:
+            await ws.receive()
     assert (missing.value.status_code, missing.value.data) == (404, b"not here")
     async with client.websocket("/auth?token=ok") as ws:
         assert await ws.receive() == "welcome"
+
+
+async def test_a_refusal_is_reported_where_quart_reports_it(
+    app: App, client: TestClient
+) -> None:
+    @app.websocket("/auth")
+    async def auth() -> None:
+        abort(401, "log in first")
+
+    # Inside the block, by receive() (a send before it goes nowhere):
+    async with client.websocket("/auth") as ws:
+        await ws.send("hello?")
+        with pytest.raises(WebsocketResponseError) as refused:
+            await ws.receive()
+        assert refused.value.response.status_code == 401
+    # or, when nothing received, by the end of the block:
+    with pytest.raises(WebsocketResponseError):
+        async with client.websocket("/auth") as ws:
+            await ws.send("hello?")
+    # and an error in the block is not hidden by the refusal.
+    with pytest.raises(KeyError):
+        async with client.websocket("/auth"):
+            raise KeyError("the test's own error")
 
 
 async def test_without_the_denial_extension_a_refusal_closes_with_1008(
@@ -321,8 +344,8 @@ async def test_closing_before_accepting_rejects(app: App, client: TestClient) ->
         await websocket.close(1008, "no thanks")
 
     with pytest.raises(WebsocketRejected) as refused:
-        async with client.websocket("/no"):
-            raise AssertionError("never connected")
+        async with client.websocket("/no") as ws:
+            await ws.receive()
     assert (refused.value.code, refused.value.reason) == (1008, "no thanks")
 
 

@@ -128,12 +128,12 @@ async def test_unknown_route_and_abort_refuse(app: App, client: TestClient) -> N
         abort(403, "members only")
 
     with pytest.raises(WebsocketResponseError) as missing:
-        async with client.websocket_connect("/nowhere"):
-            raise AssertionError("never connected")
+        async with client.websocket_connect("/nowhere") as ws:
+            await ws.receive()
     assert missing.value.status_code == 404
     with pytest.raises(WebsocketResponseError) as denied:
-        async with client.websocket_connect("/private"):
-            raise AssertionError("never connected")
+        async with client.websocket_connect("/private") as ws:
+            await ws.receive()
     assert denied.value.status_code == 403 and "members only" in denied.value.text
 
 
@@ -151,8 +151,8 @@ async def test_before_websocket_can_refuse_and_sees_g(
         await websocket.send_json({"token": g.token, "path": websocket.path})
 
     with pytest.raises(WebsocketResponseError) as refused:
-        async with client.websocket_connect("/ws?token=no"):
-            raise AssertionError("never connected")
+        async with client.websocket_connect("/ws?token=no") as ws:
+            await ws.receive()
     assert (refused.value.status_code, refused.value.text) == (403, "bad token")
     async with client.websocket_connect("/ws?token=ok") as ws:
         assert await ws.receive_json() == {"token": "ok", "path": "/ws"}
@@ -391,8 +391,8 @@ async def test_a_faulty_appcontext_pushed_receiver_closes_with_1011(
     app.testing = False  # as served: errors are answered, not propagated
     with signals.appcontext_pushed.connected_to(faulty, app):
         with pytest.raises(WebsocketRejected) as refused:
-            async with client.websocket_connect("/ws"):
-                raise AssertionError("never connected")
+            async with client.websocket_connect("/ws") as ws:
+                await ws.receive()
     assert refused.value.code == 1011
     assert "faulty pushed receiver" in caplog.text
     async with client.websocket_connect("/ws") as ws:  # works once it is gone
