@@ -6,7 +6,7 @@ The app echoes each text message back; the "client" is the ASGI server's
 side, written with plain asyncio queues (as servers do), so the figure is
 the framework's cost per message: receiving, the view, sending. Rounds are
 repeated and the median is printed, with Starlette's own WebSocket
-endpoint beside it.
+endpoint and Quart beside it (each round runs every contender in turn).
 """
 
 from __future__ import annotations
@@ -55,6 +55,19 @@ def framework_app() -> ASGI:
     return app
 
 
+def quart_app() -> ASGI:
+    import quart
+
+    app = quart.Quart("bench_ws_quart")
+
+    @app.websocket("/echo")
+    async def echo() -> None:
+        while True:
+            await quart.websocket.send(await quart.websocket.receive())
+
+    return app
+
+
 def starlette_app() -> ASGI:
     async def echo(ws: WebSocket) -> None:
         await ws.accept()
@@ -91,7 +104,11 @@ async def one_round(app: ASGI) -> float:
 
 
 async def main() -> None:
-    apps = {"Starlette WebSocket": starlette_app(), "app_framework": framework_app()}
+    apps = {
+        "Starlette WebSocket": starlette_app(),
+        "Quart": quart_app(),
+        "app_framework": framework_app(),
+    }
     samples: dict[str, list[float]] = {name: [] for name in apps}
     for app in apps.values():
         await one_round(app)  # warm up
