@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
     from jinja2 import Environment, Template
 
-    from asignals import Signal
-
     from .testing import AppCliRunner, TestClient
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -112,10 +110,8 @@ class App(Scaffold):
         self._stack: ASGIApp | None = None
         self._pipeline = Pipeline(self)
         self.background = BackgroundTasks(self)
-        self.listening: frozenset[Signal] = frozenset()
-        """The signals with receivers for this app (``signal in
-        app.listening``), kept current by :class:`signals.Listening`."""
-        signals.listening.track(self)
+        self.signal_channels = signals.AppChannels(self)
+        """Each framework signal's receivers for this app, kept current."""
         if self.static_folder is not None:
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",

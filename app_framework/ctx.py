@@ -12,12 +12,12 @@ from .globals import _cv_app, _cv_request
 from .routing import RequestRedirect, SlashRedirect
 from .sessions import WEBSOCKET_SESSION
 from .signals import (
+    Entries,
     appcontext_popped,
-    appcontext_pushed,
     appcontext_tearing_down,
     got_request_exception,
     got_websocket_exception,
-    log_failures,
+    log_receiver_error,
     request_started,
     request_tearing_down,
     websocket_started,
@@ -131,13 +131,54 @@ class AppContext(_Pushable):
 
     async def push(self) -> None:
         """Make this the current app context and send ``appcontext_pushed``."""
+        entries = self._bind()
+        if entries:
+            await self._announce(entries)
+
+    # The request path pushes and pops through these two halves, awaiting
+    # only when a receiver or teardown function is there to run: most
+    # requests then make no coroutine for their app context at all.
+
+    def _bind(self) -> Entries:
+        """Become current; the ``appcontext_pushed`` receivers to call."""
         self._tokens.append(_cv_app.set(self))
-        if appcontext_pushed in self.app.listening:
-            try:
-                await appcontext_pushed.send_async(self.app)
-            except BaseException:
-                _cv_app.reset(self._tokens.pop())
-                raise
+        channel = self.app.signal_channels.appcontext_pushed
+        entries = channel.entries
+        return entries if entries is not None else channel.current()
+
+    async def _announce(self, entries: Entries) -> None:
+        """Send ``appcontext_pushed``; on failure, stop being current."""
+        app = self.app
+        try:
+            # The loop of signals.fire, written out: one coroutine less on
+            # the request path, where every receiver should cost its call.
+            for get, is_async in entries:
+                receiver = get()
+                if receiver is not None:
+                    if is_async:
+                        await receiver(app)
+                    else:
+                        receiver(app)
+        except BaseException:
+            _cv_app.reset(self._tokens.pop())
+            raise
+
+    def _is_quiet(self) -> bool:
+        """Whether popping would run nothing: the outermost push, current,
+        with no teardown function and no receiver to call."""
+        if len(self._tokens) != 1 or _cv_app.get(None) is not self:
+            return False
+        channels = self.app.signal_channels
+        for channel in (channels.appcontext_tearing_down, channels.appcontext_popped):
+            entries = channel.entries
+            if entries is None:
+                entries = channel.current()
+            if entries:
+                return False
+        return not self.app.teardown_appcontext_chain()
+
+    def _unbind(self) -> None:
+        _cv_app.reset(self._tokens.pop())
 
     async def pop(self, exc: BaseException | None = None) -> None:
         """Tear down (on the outermost pop) and stop being current.
@@ -155,16 +196,41 @@ class AppContext(_Pushable):
                 funcs = app.teardown_appcontext_chain()
                 if funcs:
                     await run_teardown(app, funcs, exc)
-                if appcontext_tearing_down in app.listening:
-                    outcomes = await appcontext_tearing_down.send_async_robust(
-                        app, exc=exc
-                    )
-                    log_failures(app, appcontext_tearing_down, outcomes)
+                channel = app.signal_channels.appcontext_tearing_down
+                entries = channel.entries
+                if entries is None:
+                    entries = channel.current()
+                # signals.fire_logged's loop, written out (see _announce).
+                for get, is_async in entries:
+                    receiver = get()
+                    if receiver is None:
+                        continue
+                    try:
+                        if is_async:
+                            await receiver(app, exc=exc)
+                        else:
+                            receiver(app, exc=exc)
+                    except Exception as error:
+                        log_receiver_error(
+                            app, appcontext_tearing_down, receiver, error
+                        )
         finally:
             _cv_app.reset(self._tokens.pop())
-        if appcontext_popped in app.listening:
-            outcomes = await appcontext_popped.send_async_robust(app)
-            log_failures(app, appcontext_popped, outcomes)
+        channel = app.signal_channels.appcontext_popped
+        entries = channel.entries
+        if entries is None:
+            entries = channel.current()
+        for get, is_async in entries:
+            receiver = get()
+            if receiver is None:
+                continue
+            try:
+                if is_async:
+                    await receiver(app)
+                else:
+                    receiver(app)
+            except Exception as error:
+                log_receiver_error(app, appcontext_popped, receiver, error)
 
     def __repr__(self) -> str:
         return f"<AppContext of {self.app.name!r}>"
@@ -264,7 +330,9 @@ class RequestContext(_Pushable):
         app_ctx = _cv_app.get(None)
         if app_ctx is None or app_ctx.app is not self.app:
             app_ctx = AppContext(self.app)
-            await app_ctx.push()
+            entries = app_ctx._bind()
+            if entries:
+                await app_ctx._announce(entries)
             self._app_ctx = app_ctx
         self._token = _cv_request.set(self)
         interface = self.app.session_interface
@@ -325,8 +393,22 @@ class RequestContext(_Pushable):
             if funcs:
                 await run_teardown(app, funcs, exc)
             signal = self.kind.tearing_down
-            if signal in app.listening:
-                log_failures(app, signal, await signal.send_async_robust(app, exc=exc))
+            channel = app.signal_channels[signal]
+            entries = channel.entries
+            if entries is None:
+                entries = channel.current()
+            # signals.fire_logged's loop, written out (see AppContext._announce).
+            for get, is_async in entries:
+                receiver = get()
+                if receiver is None:
+                    continue
+                try:
+                    if is_async:
+                        await receiver(app, exc=exc)
+                    else:
+                        receiver(app, exc=exc)
+                except Exception as error:
+                    log_receiver_error(app, signal, receiver, error)
         finally:
             if self.connection._form is not None:  # uploads to close
                 self.connection._close_uploads()
@@ -334,7 +416,31 @@ class RequestContext(_Pushable):
             self._token = None
             if self._app_ctx is not None:
                 app_ctx, self._app_ctx = self._app_ctx, None
-                await app_ctx.pop(exc)
+                if app_ctx._is_quiet():
+                    app_ctx._unbind()
+                else:
+                    await app_ctx.pop(exc)
+
+    def pop_quietly(self) -> bool:
+        """Pop at once, without a coroutine, when popping has nothing to run
+        (no teardown function, receiver or upload; the app context quiet as
+        well); return whether it did. Otherwise await :meth:`pop`."""
+        entries = self.app.signal_channels[self.kind.tearing_down].entries
+        if entries is None or entries:
+            return False  # (a stale channel: the full pop looks again)
+        if _cv_request.get(None) is not self or self._token is None:
+            return False
+        if self.hooks().teardown or self.connection._form is not None:
+            return False
+        app_ctx = self._app_ctx
+        if app_ctx is not None and not app_ctx._is_quiet():
+            return False
+        _cv_request.reset(self._token)
+        self._token = None
+        if app_ctx is not None:
+            self._app_ctx = None
+            app_ctx._unbind()
+        return True
 
     def __repr__(self) -> str:
         method = "WEBSOCKET" if self.kind.websocket else self.request.method

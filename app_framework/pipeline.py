@@ -29,12 +29,7 @@ from .exceptions import (
     InternalServerError,
 )
 from .routing import RequestRedirect
-from .signals import (
-    emit_logged,
-    got_request_exception,
-    request_finished,
-    request_started,
-)
+from .signals import emit_logged, got_request_exception
 from .wrappers import Websocket
 
 if TYPE_CHECKING:
@@ -88,7 +83,8 @@ class Pipeline:
         # contexts pushed, to read them; the client pops them afterwards.
         kept = preserved_contexts.get()
         if kept is None or ctx.kind.websocket:
-            await shielded(ctx.pop(ctx.error))
+            if ctx.error is not None or not ctx.pop_quietly():
+                await shielded(ctx.pop(ctx.error))
         else:
             kept.append(ctx)
         self._start_background(ctx)
@@ -116,16 +112,36 @@ class Pipeline:
             await response(ctx.connection.scope, ctx.request.receive, send)
 
     async def _serve_http(self, ctx: RequestContext, send: Send) -> None:
+        """Steps 3 to 8: respond, then send with the contexts pushed
+        (streamed bodies see them)."""
         response = await self.respond(ctx)
-        await self._send(ctx, response, send)
+        request = ctx.request
+        try:
+            await response(request.scope, request.receive, send)
+        except (ClientDisconnected, OSError):
+            # The client went away mid-response: not an application error.
+            self.app.logger.debug("Client disconnected from %s", request.path)
+        except Exception as exc:
+            await self._report(ctx, exc, "Exception while sending the response")
+            raise
 
     async def respond(self, ctx: RequestContext) -> StarletteResponse:
         """Steps 3 to 7: the response for the bound request, errors handled."""
         app, chain = self.app, ctx.hooks()
         try:
             try:
-                if request_started in app.listening:
-                    await request_started.send_async(app)
+                channel = app.signal_channels.request_started
+                entries = channel.entries
+                if entries is None:
+                    entries = channel.current()
+                # signals.fire's loop, written out (see AppContext._announce).
+                for get, is_async in entries:
+                    receiver = get()
+                    if receiver is not None:
+                        if is_async:
+                            await receiver(app)
+                        else:
+                            receiver(app)
                 if chain.value_preprocessors:
                     _preprocess(ctx, chain)
                 rv = None
@@ -181,8 +197,17 @@ class Pipeline:
             session = ctx.session
             if not app.session_interface.is_null_session(session):
                 await app.session_interface.save_session(app, session, response)
-            if request_finished in app.listening:
-                await request_finished.send_async(app, response=response)
+            channel = app.signal_channels.request_finished
+            entries = channel.entries
+            if entries is None:
+                entries = channel.current()
+            for get, is_async in entries:  # signals.fire's loop, written out
+                receiver = get()
+                if receiver is not None:
+                    if is_async:
+                        await receiver(app, response=response)
+                    else:
+                        receiver(app, response=response)
         except Exception:
             if not from_error:
                 raise
@@ -211,20 +236,6 @@ class Pipeline:
         else:
             rv = error_response(app, server_error)
         return await self._finalize(ctx, chain, rv, from_error=True)
-
-    async def _send(
-        self, ctx: RequestContext, response: StarletteResponse, send: Send
-    ) -> None:
-        """Step 8: send, with the contexts pushed (streamed bodies see them)."""
-        request = ctx.request
-        try:
-            await response(request.scope, request.receive, send)
-        except (ClientDisconnected, OSError):
-            # The client went away mid-response: not an application error.
-            self.app.logger.debug("Client disconnected from %s", request.path)
-        except Exception as exc:
-            await self._report(ctx, exc, "Exception while sending the response")
-            raise
 
     async def _report(self, ctx: RequestContext, exc: Exception, what: str) -> None:
         """An unhandled exception: keep it for teardown, signal it, log it."""

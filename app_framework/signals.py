@@ -1,24 +1,24 @@
 """Every signal the framework sends, in one asignals namespace.
 
-The sender is always the application object. Signals are sent with
-``send_async``: async receivers are awaited before the pipeline moves on,
-sync receivers run inline. A signal with nothing connected is skipped with
-a set lookup (``signal in app.listening``, see :class:`Listening`), so unused
-signals cost next to nothing, even when another app in the process has
-receivers.
+The sender is always the application object. Signals are sent as
+``send_async`` sends them: async receivers are awaited before the pipeline
+moves on, sync receivers run inline, in connection order. Each app keeps an
+asignals channel per signal (:class:`AppChannels`): the receivers for that
+app, ready to call, so an unused signal costs an attribute read and a used
+one a loop, with no plan lookup and no results list.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
-from asignals import ANY, NamedSignal, Namespace, Outcome, Signal
+from asignals import Channel, NamedSignal, Namespace, Outcome, Signal
 
 __all__ = [
-    "Listening",
+    "DONE",
+    "AppChannels",
+    "Entries",
     "Namespace",
     "appcontext_popped",
     "appcontext_pushed",
@@ -26,11 +26,14 @@ __all__ = [
     "before_render_template",
     "emit",
     "emit_logged",
+    "fire",
+    "fire_logged",
     "got_background_exception",
     "got_request_exception",
     "got_serving_exception",
     "got_websocket_exception",
     "log_failures",
+    "log_receiver_error",
     "message_flashed",
     "request_finished",
     "request_started",
@@ -132,46 +135,127 @@ class _Done:
     __slots__ = ()
 
     def __await__(self) -> Generator[Any, None, None]:
-        return None
-        yield  # a generator, never suspending
+        # An exhausted iterator ends the await at once with None; one shared
+        # object is cheaper than a generator made per await.
+        return _FINISHED  # type: ignore[return-value]
 
 
+_FINISHED = iter(())
 DONE = _Done()
 
+Entries = tuple[tuple[Callable[[], Any], bool], ...]
+"""A channel's receivers: ``(get, is_async)`` pairs (see ``Signal.channel``)."""
 
-def emit(app: Any, signal: Signal, **kwargs: Any) -> Awaitable[Any]:
+
+class AppChannels:
+    """One app's :class:`asignals.Channel` for every framework signal: the
+    receivers each signal calls for this app, kept current by asignals
+    (a receiver connected mid-request is heard from the next signal on).
+
+    The request path's signals are attributes, read without a lookup;
+    ``channels[signal]`` gives any of them.
+    """
+
+    __slots__ = (
+        "_by_signal",
+        "appcontext_popped",
+        "appcontext_pushed",
+        "appcontext_tearing_down",
+        "request_finished",
+        "request_started",
+    )
+
+    def __init__(self, app: Any) -> None:
+        self._by_signal: dict[Signal, Channel] = {
+            signal: signal.channel(app) for signal in _signals.values()
+        }
+        self.appcontext_pushed = self._by_signal[appcontext_pushed]
+        self.appcontext_tearing_down = self._by_signal[appcontext_tearing_down]
+        self.appcontext_popped = self._by_signal[appcontext_popped]
+        self.request_started = self._by_signal[request_started]
+        self.request_finished = self._by_signal[request_finished]
+
+    def __getitem__(self, signal: Signal) -> Channel:
+        return self._by_signal[signal]
+
+    def heard(self) -> frozenset[Signal]:
+        """The signals with receivers for this app now."""
+        return frozenset(s for s, ch in self._by_signal.items() if _entries(ch))
+
+
+def _entries(channel: Channel) -> Entries:
+    entries = channel.entries
+    return entries if entries is not None else channel.current()
+
+
+def emit(app: Any, signal: Signal, **kwargs: Any) -> Awaitable[None]:
     """``await emit(app, signal, **kwargs)``: send ``signal`` from ``app`` to
     its receivers, or do nothing (no coroutine) when none listens to it.
-    The one place the "does anyone listen?" check is written."""
-    if signal in app.listening:
-        return signal.send_async(app, **kwargs)
+    (The request path inlines the same check: see :func:`fire`.)"""
+    entries = _entries(app.signal_channels[signal])
+    if entries:
+        return fire(entries, app, kwargs)
     return DONE
 
 
-def emit_logged(app: Any, signal: Signal, **kwargs: Any) -> Awaitable[Any]:
+def emit_logged(app: Any, signal: Signal, **kwargs: Any) -> Awaitable[None]:
     """:func:`emit`, robustly: a receiver that raises is logged and the
     others still run (for signals sent while cleaning up or reporting)."""
-    if signal in app.listening:
-        return send_logged(app, signal, **kwargs)
+    entries = _entries(app.signal_channels[signal])
+    if entries:
+        return fire_logged(entries, app, signal, kwargs)
     return DONE
+
+
+async def fire(entries: Entries, app: Any, kwargs: dict[str, Any]) -> None:
+    """Call each receiver in ``entries`` (awaiting async ones) in order, as
+    ``signal.send_async(app, **kwargs)`` does; an exception propagates."""
+    for get, is_async in entries:
+        receiver = get()
+        if receiver is None:  # a weakly held receiver that died
+            continue
+        if is_async:
+            await receiver(app, **kwargs)
+        else:
+            receiver(app, **kwargs)
+
+
+async def fire_logged(
+    entries: Entries, app: Any, signal: Signal, kwargs: dict[str, Any]
+) -> None:
+    """:func:`fire`, but a receiver that raises is logged and the others
+    still run (for signals sent while cleaning up or reporting an error,
+    where a faulty receiver must not hide the problem or stop the cleanup)."""
+    for get, is_async in entries:
+        receiver = get()
+        if receiver is None:
+            continue
+        try:
+            if is_async:
+                await receiver(app, **kwargs)
+            else:
+                receiver(app, **kwargs)
+        except Exception as exc:
+            log_receiver_error(app, signal, receiver, exc)
+
+
+def log_receiver_error(
+    app: Any, signal: Signal, receiver: Callable[..., Any], exc: Exception
+) -> None:
+    """Log a receiver's exception (in a send that goes on regardless)."""
+    app.logger.error("Error in %s receiver %r", signal, receiver, exc_info=exc)
 
 
 async def send_logged(app: Any, signal: Signal, **kwargs: Any) -> None:
-    """Send ``signal``; a receiver that raises is logged, the others still run.
-    (Callers check ``signal in app.listening`` first, which is cheaper.)
-
-    For signals sent while cleaning up or reporting an error, where a faulty
-    receiver must not hide the original problem or stop the cleanup.
-    """
-    log_failures(app, signal, await signal.send_async_robust(app, **kwargs))
+    """Send ``signal`` from ``app``; a receiver that raises is logged and
+    the others still run."""
+    await emit_logged(app, signal, **kwargs)
 
 
 def log_failures(
     app: Any, signal: Signal, outcomes: list[tuple[Callable[..., Any], Outcome]]
 ) -> None:
-    """Log each receiver that raised in a robust send of ``signal``.
-    (A plain function, so hot paths can inline ``send_logged`` without
-    paying for one more coroutine.)"""
+    """Log each receiver that raised in a robust send of ``signal``."""
     for receiver, outcome in outcomes:
         if outcome.error is not None:
             app.logger.error(
@@ -182,53 +266,3 @@ def log_failures(
 def all_signals() -> dict[str, NamedSignal]:
     """Every framework signal by name, for ``python -m app_framework signals``."""
     return dict(_signals)
-
-
-class Listening:
-    """Keeps ``app.listening`` current: the set of framework signals that
-    have receivers for that app, so ``signal in app.listening`` answers
-    what ``signal.has_receivers_for(app)`` would, at a third of the cost.
-
-    Every framework signal's ``receiver_connected`` and
-    ``receiver_disconnected`` meta-signals update the sets of the apps the
-    change concerns (one app, or all for an ``ANY`` connection) before
-    ``connect`` or ``disconnect`` returns, so a receiver connected in the
-    middle of a request is heard from its next signal on. When a weakly
-    connected receiver dies, its signal may stay in the set: the send then
-    finds nobody, which is correct, only slower.
-    """
-
-    def __init__(self) -> None:
-        self._apps: weakref.WeakSet[Any] = weakref.WeakSet()
-        self._lock = threading.Lock()  # one read-modify-write of a set at a time
-
-    def track(self, app: Any) -> None:
-        """Give ``app`` its ``listening`` set and keep it current."""
-        with self._lock:
-            app.listening = frozenset(
-                signal for signal in _signals.values() if signal.has_receivers_for(app)
-            )
-            self._apps.add(app)
-
-    def changed(self, signal: Signal, *, sender: Any, **kwargs: Any) -> None:
-        """A receiver of ``signal`` was connected to or disconnected from
-        ``sender``: recompute ``signal``'s place in the sets concerned."""
-        with self._lock:
-            if sender is ANY:
-                apps = list(self._apps)
-            else:
-                apps = [app for app in self._apps if app is sender]
-            for app in apps:
-                heard: frozenset[Signal] = app.listening
-                if signal.has_receivers_for(app):
-                    app.listening = heard | {signal}
-                else:
-                    app.listening = heard - {signal}
-
-
-listening = Listening()
-"""The one :class:`Listening`, which every app registers with."""
-
-for _signal in _signals.values():
-    _signal.receiver_connected.connect(listening.changed, weak=False)
-    _signal.receiver_disconnected.connect(listening.changed, weak=False)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from ._dispatch import AsyncWrapper, Outcome, SyncWrapper
 from ._namespace import NamedSignal, Namespace, default_namespace, signal
+from ._registry import Channel
 from ._signal import ANY, Signal
 
 __all__ = [
     "ANY",
     "AsyncWrapper",
+    "Channel",
     "NamedSignal",
     "Namespace",
     "Outcome",

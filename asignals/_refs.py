@@ -70,23 +70,67 @@ def constant(value: object) -> Getter:
     return itertools.repeat(value).__next__
 
 
-def weak_getter(obj: object, on_death: Callable[[Any], None]) -> Getter:
-    """A weak reference to ``obj`` (a ``WeakMethod`` for bound methods).
+class KeyedRef(weakref.ref):  # type: ignore[type-arg]
+    """A weak reference that carries its table key, so one shared callback
+    serves every reference (no closure per receiver)."""
+
+    __slots__ = ("key",)
+    key: Hashable
+
+    def __new__(
+        cls, obj: object, callback: Callable[[Any], None], key: Hashable
+    ) -> KeyedRef:
+        self = super().__new__(cls, obj, callback)
+        self.key = key
+        return self
+
+    def __init__(
+        self, obj: object, callback: Callable[[Any], None], key: Hashable
+    ) -> None:
+        # The reference is made in __new__; ref.__init__ would refuse ``key``.
+        pass
+
+
+class KeyedMethodRef(weakref.WeakMethod):  # type: ignore[type-arg]
+    """:class:`KeyedRef` for a bound method (alive while its object is)."""
+
+    __slots__ = ("key",)
+    key: Hashable
+
+    def __new__(
+        cls, meth: Any, callback: Callable[[Any], None], key: Hashable
+    ) -> KeyedMethodRef:
+        self = super().__new__(cls, meth, callback)
+        self.key = key
+        return self
+
+    def __init__(
+        self, meth: Any, callback: Callable[[Any], None], key: Hashable
+    ) -> None:
+        # WeakMethod does all its work in __new__; nothing is left to do.
+        pass
+
+
+def weak_getter(obj: object, on_death: Callable[[Any], None], key: Hashable) -> Getter:
+    """A weak reference to ``obj`` carrying ``key`` (a weak method for bound
+    methods); ``on_death`` gets the reference when ``obj`` dies.
 
     Raises ``TypeError`` naming the object when it cannot be weakly
     referenced, telling the caller to connect it with ``weak=False``.
     """
     if type(obj) is _MethodType:
-        return weakref.WeakMethod(obj, on_death)
+        return KeyedMethodRef(obj, on_death, key)
     try:
-        return weakref.ref(obj, on_death)
+        return KeyedRef(obj, on_death, key)
     except TypeError:
         raise TypeError(
             f"cannot weakly reference {obj!r}; connect it with weak=False"
         ) from None
 
 
-def sender_anchor(sender: object, on_death: Callable[[Any], None]) -> Getter:
+def sender_anchor(
+    sender: object, on_death: Callable[[Any], None], key: Hashable
+) -> Getter:
     """What keeps a sender's key honest: a weak reference when possible.
 
     A bound-method sender is tracked through its ``__self__``. A sender that
@@ -95,5 +139,5 @@ def sender_anchor(sender: object, on_death: Callable[[Any], None]) -> Getter:
     """
     target = sender.__self__ if type(sender) is _MethodType else sender
     if is_weakrefable(target):
-        return weakref.ref(target, on_death)
+        return KeyedRef(target, on_death, key)
     return constant(target)

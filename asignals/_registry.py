@@ -1,9 +1,12 @@
 """The connection table of one signal and the dispatch plans derived from it.
 
-Mutations (connect, disconnect, a receiver or sender dying) take a lock,
-update the table and publish fresh, immutable :class:`Plan` objects. Sends
-take no lock: they read one published plan, so a mutation in another thread,
-or in a receiver, never breaks or skips a send already under way.
+Mutations (connect, disconnect, a receiver or sender dying) take a lock and
+update the table in O(1): they only mark the plans they concern as stale.
+A plan (who a send to one sender calls, in order) is built when a send first
+needs it and published as an immutable :class:`Plan`; sends then read it
+without a lock, so a mutation in another thread, or in a receiver, never
+breaks or skips a send already under way. Building takes the lock too, so a
+plan is never built from a half-made change.
 
 Weak-reference death callbacks can fire in any thread, including one that
 already holds the lock (a garbage collection during a mutation), so they
@@ -13,18 +16,22 @@ lock drains the queue before letting go.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import sys
 import threading
 import types
+import weakref
 from collections import deque
-from collections.abc import Callable, Generator, Hashable, Iterable
+from collections.abc import Callable, Generator, Hashable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from ._refs import (
     Getter,
+    KeyedMethodRef,
+    KeyedRef,
     constant,
     is_async_callable,
     object_key,
@@ -39,20 +46,56 @@ ANY_KEY: Hashable = object()
 class Plan:
     """The receivers one send will call, in connection order, ready to use.
 
-    ``entries`` pairs each receiver's getter with whether it is async;
-    ``getters`` is the same without the flags, for the loops that need none;
-    ``first_async`` is the getter of the first async receiver, if any.
+    ``getters`` holds each receiver's getter (call it: ``None`` means a
+    weakly held receiver has died, skip it); ``flags`` whether each is
+    async. ``entries`` pairs them. ``first_async`` is the getter of the
+    first async receiver, if any; ``all_async`` tells the common cases apart.
     """
 
-    __slots__ = ("entries", "first_async", "getters")
+    __slots__ = ("all_async", "first_async", "flags", "getters")
 
-    def __init__(self, entries: tuple[tuple[Getter, bool], ...]) -> None:
-        self.entries = entries
-        self.getters = tuple(getter for getter, _ in entries)
-        self.first_async = next((g for g, is_async in entries if is_async), None)
+    def __init__(self, getters: tuple[Getter, ...], flags: tuple[bool, ...]) -> None:
+        self.getters = getters
+        self.flags = flags
+        self.first_async = next(
+            (get for get, is_async in zip(getters, flags, strict=True) if is_async),
+            None,
+        )
+        self.all_async = all(flags)
+
+    @property
+    def entries(self) -> zip[tuple[Getter, bool]]:
+        """``(getter, is_async)`` for each receiver, in order."""
+        return zip(self.getters, self.flags, strict=True)
 
 
-EMPTY_PLAN = Plan(())
+EMPTY_PLAN = Plan((), ())
+
+
+class Channel:
+    """The receivers a send from one sender calls, kept ready for code that
+    dispatches by itself (a framework's hot path): see
+    :meth:`asignals.Signal.channel`.
+
+    ``entries`` is a tuple of ``(getter, is_async)`` pairs, or ``None`` when
+    it must be fetched again with :meth:`current` (after a connect or
+    disconnect that concerns this sender, and while a mute is active).
+    """
+
+    __slots__ = ("__weakref__", "_registry", "entries", "key", "sender")
+
+    def __init__(self, registry: Registry, sender: Any, key: Hashable) -> None:
+        self._registry = registry
+        self.sender = sender
+        """The sender this channel sends as."""
+        self.key = key
+        self.entries: tuple[tuple[Getter, bool], ...] | None = None
+
+    def current(self) -> tuple[tuple[Getter, bool], ...]:
+        """The entries to call now, in this context (muting included);
+        kept in ``entries`` for the next send when nothing is muted."""
+        return self._registry.refresh(self)
+
 
 # The registries muted in the current context (thread or task), so muting in
 # one test or request never silences another running at the same time.
@@ -61,57 +104,234 @@ _MUTED: ContextVar[frozenset[Registry]] = ContextVar(
 )
 
 
+class _Held:
+    """One connected receiver: how to get it, and where it is connected."""
+
+    __slots__ = ("call", "get", "is_async", "senders", "weak")
+
+    def __init__(self, get: Getter, weak: bool, is_async: bool) -> None:
+        self.get = get
+        # What plans call to reach the receiver: for a weakly held function,
+        # the plain weak reference (CPython shares one per object, and calls
+        # it faster than the keyed one that reports the death).
+        self.call: Getter = get
+        if type(get) is KeyedRef:
+            self.call = weakref.ref(get())
+        self.weak = weak
+        self.is_async = is_async
+        # One sender key (the common case: no set to allocate) or a set.
+        self.senders: Any = _NONE
+
+    def add(self, skey: Hashable) -> None:
+        senders = self.senders
+        if senders is _NONE:
+            self.senders = skey
+        elif type(senders) is _SenderSet:
+            senders.add(skey)
+        elif senders != skey:
+            self.senders = _SenderSet((senders, skey))
+
+    def discard(self, skey: Hashable) -> bool:
+        """Forget ``skey``; return True when no sender is left."""
+        senders = self.senders
+        if type(senders) is _SenderSet:
+            senders.discard(skey)
+            if len(senders) == 1:
+                self.senders = next(iter(senders))
+            return False
+        if senders == skey:
+            self.senders = _NONE
+            return True
+        return False
+
+    def all(self) -> list[Hashable]:
+        senders = self.senders
+        if senders is _NONE:
+            return []
+        return list(senders) if type(senders) is _SenderSet else [senders]
+
+
+class _SenderSet(set[Hashable]):
+    """A receiver's sender keys when it has more than one (a distinct type,
+    so a sender key that is itself a set-like value is never mistaken)."""
+
+
+_NONE: Any = object()
+
+
+def _lookup_key(sender: object) -> tuple[Hashable, Callable[[Getter], bool]]:
+    """The plan key of ``sender`` and a check that a published plan's anchor
+    is this sender (values match by value: their anchor holds an equal one)."""
+    cls = type(sender)
+    if cls is types.MethodType:
+        target = sender.__self__  # type: ignore[attr-defined]
+        return object_key(sender), lambda anchor: anchor() is target
+    key = object_key(sender)
+    if isinstance(key, tuple):
+        return key, _always
+    return key, lambda anchor: anchor() is sender
+
+
+def _always(anchor: Getter) -> bool:
+    return True
+
+
 class Registry:
     """Who is connected to what, for one signal."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._owner = 0  # the thread holding the lock for a mutation
         self._pending: deque[tuple[bool, Hashable, object]] = deque()
         self._seq = itertools.count()
-        # receiver key -> (getter, weak, is_async)
-        self._receivers: dict[Hashable, tuple[Getter, bool, bool]] = {}
-        # sender key -> {receiver key: connection sequence number}
+        self._receivers: dict[Hashable, _Held] = {}
+        # sender key -> {receiver key: connection sequence number}, in
+        # connection order (a new connection always gets the next number).
         self._by_sender: dict[Hashable, dict[Hashable, int]] = {}
-        self._by_receiver: dict[Hashable, set[Hashable]] = {}
         self._anchors: dict[Hashable, Getter] = {}
-        # Published for sends: replaced or updated only under the lock.
-        self.any_plan: Plan = EMPTY_PLAN
+        self._specific = 0  # how many sender keys (not ANY) have connections
+        self._channels: weakref.WeakSet[Channel] = weakref.WeakSet()
+        # One callback object for every weak reference (not one closure each).
+        self._receiver_died = self._on_receiver_death
+        self._sender_died = self._on_sender_death
+        # Published for sends. A missing entry (or any_plan None) is built
+        # on demand; mutations only drop what they make stale.
+        self.any_plan: Plan | None = EMPTY_PLAN
         self.plans: dict[Hashable, tuple[Getter, Plan]] = {}
-        # Receiver key -> weak reference or receiver, republished whole after
-        # each mutation so ``if signal.receivers:`` costs an attribute read.
-        self.listing: dict[Hashable, Any] = {}
+        self._listing: dict[Hashable, Any] | None = {}
         # How many mutes are active in any context: while zero, a send need
         # not read the context variable at all.
         self._mutes = 0
 
-    # -- reading (lock-free) -------------------------------------------------
+    # -- reading (lock-free unless a plan must be built) ---------------------
 
     def plan_for(self, sender: object, muting: bool = True) -> Plan:
         """The plan a send to ``sender`` runs: its own receivers merged with
         ANY's; empty while muted in this context (unless ``muting`` is off)."""
         if muting and self._mutes and self in _MUTED.get():
             return EMPTY_PLAN
-        plans = self.plans
-        if not plans:
-            return self.any_plan
-        hit = plans.get(id(sender))
+        if not self._specific:
+            return self.any_plan or self._build_any()
+        hit = self.plans.get(id(sender))
         # The anchor check makes a stale entry of a dead sender whose id was
         # just reused unreachable, even before its death is processed.
         if hit is not None and hit[0]() is sender:
             return hit[1]
-        cls = type(sender)
-        if isinstance(sender, types.MethodType):
-            hit = plans.get(object_key(sender))
-            if hit is not None and hit[0]() is sender.__self__:
-                return hit[1]
-        elif not cls.__weakrefoffset__:
+        return self._plan_slow(sender)
+
+    def _plan_slow(self, sender: object) -> Plan:
+        """A sender that is not a weakly referenceable object with a
+        published plan: a bound method, a value, or a plan to build."""
+        skey, matches = _lookup_key(sender)
+        hit = self.plans.get(skey)
+        if hit is not None and matches(hit[0]):
+            return hit[1]
+        if skey not in self._anchors:
+            return self.any_plan or self._build_any()
+        with self._building() as cacheable:
+            return self._locked_plan(skey, cacheable)
+
+    def _build_any(self) -> Plan:
+        with self._building() as cacheable:
+            return self._locked_plan(ANY_KEY, cacheable)
+
+    def _locked_plan(self, skey: Hashable, publish: bool) -> Plan:
+        """The plan for ``skey`` (lock held), published when ``publish``."""
+        if skey is ANY_KEY or skey not in self._anchors:
+            plan = self.any_plan or self._build(ANY_KEY)
+            if publish:
+                self.any_plan = plan
+            return plan
+        hit = self.plans.get(skey)
+        if hit is not None:
+            return hit[1]
+        plan = self._build(skey)
+        if publish:
+            self.plans[skey] = (self._anchors[skey], plan)
+        return plan
+
+    @contextmanager
+    def _building(self) -> Generator[bool, None, None]:
+        """Hold the lock while a plan is built; yield whether the plan may
+        be published. (A send from the thread that is mid-mutation, say from
+        a finalizer, builds from what is there and publishes nothing.)"""
+        if self._owner == threading.get_ident():
+            yield False
+            return
+        with self._lock:
+            self._owner = threading.get_ident()
             try:
-                hit = plans.get((cls, sender))
-            except TypeError:  # unhashable: only ever keyed by id, seen above
-                hit = None
-            if hit is not None:
-                return hit[1]
-        return self.any_plan
+                self._drain()
+                yield True
+            finally:
+                self._owner = 0
+        self._drain_when_free()
+
+    def _build(self, skey: Hashable) -> Plan:
+        any_connections = self._by_sender.get(ANY_KEY, {})
+        own = self._by_sender.get(skey, {}) if skey is not ANY_KEY else {}
+        if own and any_connections:
+            # Both are in connection order: merge them, a receiver connected
+            # both ways taking its earlier place.
+            seen: set[Hashable] = set()
+            order = []
+            for _, rkey in heapq.merge(
+                ((seq, rkey) for rkey, seq in any_connections.items()),
+                ((seq, rkey) for rkey, seq in own.items()),
+                key=lambda pair: pair[0],
+            ):
+                if rkey not in seen:
+                    seen.add(rkey)
+                    order.append(rkey)
+        else:
+            order = list(own or any_connections)
+        held = [self._receivers[rkey] for rkey in order if rkey in self._receivers]
+        if not held:
+            return EMPTY_PLAN
+        return Plan(tuple(h.call for h in held), tuple(h.is_async for h in held))
+
+    @property
+    def listing(self) -> dict[Hashable, Any]:
+        """Receiver key -> weak reference or receiver (built when asked for
+        after a change, then kept)."""
+        listing = self._listing
+        if listing is None:
+            listing = {
+                key: held.get if held.weak else held.get()
+                for key, held in list(self._receivers.items())
+            }
+            self._listing = listing
+        return listing
+
+    # -- channels ------------------------------------------------------------
+
+    def channel(self, sender: Any) -> Channel:
+        """A :class:`Channel` for ``sender`` (stale until first used)."""
+        channel = Channel(self, sender, object_key(sender))
+        with self._mutating():
+            self._channels.add(channel)
+        return channel
+
+    def refresh(self, channel: Channel) -> tuple[tuple[Getter, bool], ...]:
+        """The entries for ``channel`` now; published on it when no mute is
+        active anywhere (a mute is local to its context, a channel is not)."""
+        if self._mutes:
+            return tuple(self.plan_for(channel.sender).entries)
+        with self._building() as cacheable:
+            # Under the lock: a change made after this publishes staleness
+            # after it, so the channel never keeps an outdated plan.
+            plan = self._locked_plan(channel.key, cacheable)
+            entries = tuple(plan.entries)
+            if cacheable and not self._mutes:
+                channel.entries = entries
+        return entries
+
+    def _stale_channels(self, skey: Hashable) -> None:
+        for channel in self._channels:
+            if skey is ANY_KEY or channel.key == skey:
+                channel.entries = None
+
+    # -- muting --------------------------------------------------------------
 
     def is_muted(self) -> bool:
         """Whether sends are muted in the current context."""
@@ -120,8 +340,7 @@ class Registry:
     @contextmanager
     def muted(self) -> Generator[None, None, None]:
         """Mute sends in the current context until the block ends (nests)."""
-        with self._lock:
-            self._mutes += 1
+        self._add_mute()
         token = _MUTED.set(_MUTED.get() | {self})
         try:
             yield None
@@ -134,9 +353,13 @@ class Registry:
         """Mute or unmute the rest of the current context."""
         current = _MUTED.get()
         if value:
-            with self._lock:
-                self._mutes += 1  # never taken back: it only enables a check
+            self._add_mute()  # never taken back: it only enables a check
         _MUTED.set(current | {self} if value else current - {self})
+
+    def _add_mute(self) -> None:
+        with self._lock:
+            self._mutes += 1
+            self._stale_channels(ANY_KEY)  # channels cannot hold a mute
 
     # -- mutating ------------------------------------------------------------
 
@@ -146,17 +369,14 @@ class Registry:
         # dead one's address after the death callback ran and queued it, so
         # a mutation never meets a stale entry under a reused key.
         with self._lock:
-            self._drain()
-            yield
-            self._drain()
-            self._list()
+            self._owner = threading.get_ident()
+            try:
+                self._drain()
+                yield
+                self._drain()
+            finally:
+                self._owner = 0
         self._drain_when_free()
-
-    def _list(self) -> None:
-        self.listing = {
-            key: getter if weak else getter()
-            for key, (getter, weak, _) in self._receivers.items()
-        }
 
     def connect(self, receiver: Callable[..., Any], sender: object, weak: bool) -> bool:
         """Connect; return False when the pair was already connected."""
@@ -164,25 +384,29 @@ class Registry:
         skey = ANY_KEY if sender is ANY_KEY else object_key(sender)
         with self._mutating():
             held = self._receivers.get(rkey)
-            if held is None or held[1] != weak:
+            if held is None or held.weak != weak:
                 getter = (
-                    weak_getter(receiver, lambda ref: self._died(False, rkey, ref))
+                    weak_getter(receiver, self._receiver_died, rkey)
                     if weak
                     else constant(receiver)
                 )
-                self._receivers[rkey] = (getter, weak, is_async_callable(receiver))
-                if held is not None:  # weak <-> strong: refresh every plan
-                    self._publish(tuple(self._by_receiver.get(rkey, ())))
-            connections = self._by_sender.setdefault(skey, {})
+                fresh = _Held(getter, weak, is_async_callable(receiver))
+                if held is not None:  # weak <-> strong: every plan it is in
+                    fresh.senders = held.senders
+                    for each in held.all():
+                        self._stale(each)
+                self._receivers[rkey] = held = fresh
+            connections = self._by_sender.get(skey)
+            if connections is None:
+                connections = self._by_sender[skey] = {}
+                self._specific += skey is not ANY_KEY
             is_new = rkey not in connections
             if is_new:
                 connections[rkey] = next(self._seq)
-                self._by_receiver.setdefault(rkey, set()).add(skey)
+                held.add(skey)
             if skey is not ANY_KEY and skey not in self._anchors:
-                self._anchors[skey] = sender_anchor(
-                    sender, lambda ref: self._died(True, skey, ref)
-                )
-            self._publish((skey,))
+                self._anchors[skey] = sender_anchor(sender, self._sender_died, skey)
+            self._stale(skey)
         return is_new
 
     def disconnect(self, receiver: Callable[..., Any], sender: object) -> bool:
@@ -208,51 +432,49 @@ class Registry:
 
     # -- internals (lock held) -----------------------------------------------
 
+    def _stale(self, skey: Hashable) -> None:
+        """Drop what a change to ``skey``'s connections makes stale: O(1)
+        for one sender; for ANY, every plan (one new dict, not a loop)."""
+        self._listing = None
+        if skey is ANY_KEY:
+            self.any_plan = None
+            if self.plans:
+                self.plans = {}
+        else:
+            self.plans.pop(skey, None)
+        if self._channels:
+            self._stale_channels(skey)
+
     def _drop_connection(self, rkey: Hashable, skey: Hashable) -> bool:
         connections = self._by_sender.get(skey)
         if connections is None or connections.pop(rkey, None) is None:
             return False
-        senders = self._by_receiver[rkey]
-        senders.discard(skey)
-        if not senders:
-            del self._by_receiver[rkey]
+        if self._receivers[rkey].discard(skey):
             del self._receivers[rkey]
         if not connections:
             del self._by_sender[skey]
+            self._specific -= skey is not ANY_KEY
             self._anchors.pop(skey, None)
-        self._publish((skey,))
+        self._stale(skey)
         return True
 
     def _drop_receiver(self, rkey: Hashable) -> None:
-        for skey in list(self._by_receiver.get(rkey, ())):
-            self._drop_connection(rkey, skey)
+        held = self._receivers.get(rkey)
+        if held is not None:
+            for skey in held.all():
+                self._drop_connection(rkey, skey)
 
     def _drop_sender(self, skey: Hashable) -> None:
         for rkey in list(self._by_sender.get(skey, ())):
             self._drop_connection(rkey, skey)
 
-    def _publish(self, skeys: Iterable[Hashable]) -> None:
-        if ANY_KEY in skeys:
-            self.any_plan = self._build(ANY_KEY)
-            skeys = list(self.plans)
-        for skey in skeys:
-            if skey in self._by_sender:
-                self.plans[skey] = (self._anchors[skey], self._build(skey))
-            else:
-                self.plans.pop(skey, None)
-
-    def _build(self, skey: Hashable) -> Plan:
-        merged = dict(self._by_sender.get(ANY_KEY, {}))
-        if skey is not ANY_KEY:
-            for rkey, seq in self._by_sender.get(skey, {}).items():
-                merged[rkey] = min(seq, merged.get(rkey, seq))
-        order = sorted(merged, key=merged.__getitem__)
-        entries = tuple(
-            (self._receivers[rkey][0], self._receivers[rkey][2]) for rkey in order
-        )
-        return Plan(entries) if entries else EMPTY_PLAN
-
     # -- deaths of weakly held receivers and senders -------------------------
+
+    def _on_receiver_death(self, ref: KeyedRef | KeyedMethodRef) -> None:
+        self._died(False, ref.key, ref)
+
+    def _on_sender_death(self, ref: KeyedRef) -> None:
+        self._died(True, ref.key, ref)
 
     def _died(self, is_sender: bool, key: Hashable, ref: object) -> None:
         if sys.is_finalizing():  # module globals may already be gone
@@ -268,7 +490,7 @@ class Registry:
                     self._drop_sender(key)
             else:
                 held = self._receivers.get(key)
-                if held is not None and held[0] is ref:
+                if held is not None and held.get is ref:
                     self._drop_receiver(key)
 
     def _drain_when_free(self) -> None:
@@ -276,7 +498,8 @@ class Registry:
         # held elsewhere is applied by whichever thread gets the lock next.
         while self._pending and self._lock.acquire(blocking=False):
             try:
+                self._owner = threading.get_ident()
                 self._drain()
-                self._list()
             finally:
+                self._owner = 0
                 self._lock.release()

@@ -19,7 +19,7 @@ from ._dispatch import (
     call_wrapped,
     unwrap_all,
 )
-from ._registry import ANY_KEY, Registry
+from ._registry import ANY_KEY, Channel, Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -173,6 +173,31 @@ class Signal:
             if receiver is not None:
                 yield receiver
 
+    def channel(self, sender: Any) -> Channel:
+        """A :class:`Channel`: the receivers a send from ``sender`` calls,
+        kept ready for code that dispatches by itself on a hot path (a
+        framework sending per request) instead of calling :meth:`send`.
+
+        ``channel.entries`` is a tuple of ``(get, is_async)`` pairs, in
+        connection order, or ``None`` after a change that concerns
+        ``sender`` (or while any context mutes this signal): then
+        ``channel.current()`` gives the pairs for this context and keeps
+        them for the next read. ``get()`` returns the receiver, or ``None``
+        once a weakly held one has died (skip it)::
+
+            entries = channel.entries
+            if entries is None:
+                entries = channel.current()
+            for get, is_async in entries:
+                receiver = get()
+                if receiver is not None:
+                    ...  # call, or await, receiver(sender, **kwargs)
+
+        A receiver connected or disconnected is seen from the next read
+        on, as with :meth:`send`. The channel holds ``sender`` strongly.
+        """
+        return self._registry.channel(sender)
+
     def has_receivers_for(self, sender: Any) -> bool:
         """Whether ``send(sender)`` would call at least one live receiver.
 
@@ -201,7 +226,13 @@ class Signal:
             ``_async_wrapper`` is given; raised before any receiver runs.
         :raises Exception: whatever a receiver raises, at once.
         """
-        plan = self._plan(sender)
+        registry = self._registry
+        # Nobody connected to a specific sender and nothing muted (the
+        # common case): the ANY plan is the plan, without a call to find it.
+        if registry._specific or registry._mutes:
+            plan = registry.plan_for(sender)
+        else:
+            plan = registry.any_plan or registry.plan_for(sender)
         if plan.first_async is not None:
             return call_wrapped(plan, sender, kwargs, _async_wrapper)
         results = []
@@ -230,21 +261,36 @@ class Signal:
             as an ``ExceptionGroup``.
         :returns: ``[(receiver, return value), ...]`` in connection order.
         """
-        plan = self._plan(sender)
+        registry = self._registry
+        if registry._specific or registry._mutes:
+            plan = registry.plan_for(sender)
+        else:
+            plan = registry.any_plan or registry.plan_for(sender)
         if _concurrent:
             outcomes = await await_concurrently(plan, sender, kwargs, _sync_wrapper)
             return unwrap_all(outcomes, repr(self))
         if _sync_wrapper is not None:
             return await await_wrapped(plan, sender, kwargs, _sync_wrapper)
         results = []
-        for get, is_async in plan.entries:
-            receiver = get()
-            if receiver is None:
-                continue
-            if is_async:
-                results.append((receiver, await receiver(sender, **kwargs)))
-            else:
-                results.append((receiver, receiver(sender, **kwargs)))
+        if plan.all_async:
+            for get in plan.getters:
+                receiver = get()
+                if receiver is not None:
+                    results.append((receiver, await receiver(sender, **kwargs)))
+        elif plan.first_async is None:
+            for get in plan.getters:
+                receiver = get()
+                if receiver is not None:
+                    results.append((receiver, receiver(sender, **kwargs)))
+        else:
+            for get, is_async in zip(plan.getters, plan.flags, strict=True):
+                receiver = get()
+                if receiver is None:
+                    continue
+                if is_async:
+                    results.append((receiver, await receiver(sender, **kwargs)))
+                else:
+                    results.append((receiver, receiver(sender, **kwargs)))
         return results
 
     def send_robust(

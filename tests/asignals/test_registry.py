@@ -38,10 +38,10 @@ def assert_empty(signal: Signal) -> None:
     registry = signal._registry
     assert not registry._receivers
     assert not registry._by_sender
-    assert not registry._by_receiver
+    assert registry._specific == 0
     assert not registry._anchors
     assert not registry.plans
-    assert not registry.any_plan.entries
+    assert registry.any_plan is None or not registry.any_plan.getters
     assert not registry._pending
 
 
@@ -145,6 +145,7 @@ def test_death_queued_under_the_lock_is_applied_by_the_next_mutation() -> None:
     def receiver(sender: Any) -> None: ...
 
     signal.connect(receiver)
+    signal.send()  # the plan is built now, not while the lock is held
     with signal._registry._lock:
         del receiver
         assert signal._registry._pending
@@ -169,6 +170,7 @@ async def test_every_async_send_skips_a_dead_receiver_still_in_its_plan(
     signal.connect(receiver)
     signal.connect(repr, weak=False)
     wrapper = (lambda func: to_async) if wrapped else None
+    await signal.send_async()  # the plan is built now, not under the lock
     with signal._registry._lock:  # the death stays queued: the plan keeps it
         del receiver
         assert await signal.send_async(_sync_wrapper=wrapper) == [
@@ -184,7 +186,7 @@ def test_death_of_a_receiver_that_was_replaced_is_ignored() -> None:
     signal = Signal()
     handler = Handler()
     signal.connect(handler.on_signal)
-    ref = signal._registry._receivers[next(iter(signal._registry._receivers))][0]
+    ref = signal._registry._receivers[next(iter(signal._registry._receivers))].get
     signal.connect(handler.on_signal, weak=False)  # replaces the weak ref
     signal._registry._died(False, next(iter(signal._registry._receivers)), ref)
     assert signal.send() == [(handler.on_signal, None)]
@@ -219,6 +221,8 @@ async def test_stale_plans_skip_dead_receivers_in_every_flavour() -> None:
     signal.connect(recorder.async_("live async"))
     signal.connect(dead_sync, sender=Sender)
     signal.connect(recorder.sync("live sync"), sender=Sender)
+    signal.has_receivers_for(None)  # both plans are built now, not under the lock
+    signal.has_receivers_for(Sender)
     with signal._registry._lock:  # deaths stay queued; plans stay stale
         recorder.made.remove(dead_async)
         recorder.made.remove(dead_sync)
@@ -316,6 +320,7 @@ async def test_all_sync_plan_under_send_async_skips_dead_receivers() -> None:
     dead = recorder.sync("dead")
     signal.connect(dead)
     signal.connect(recorder.sync("live"))
+    signal.has_receivers_for(None)  # the plan is built now, not under the lock
     with signal._registry._lock:
         recorder.made.remove(dead)
         del dead
