@@ -176,6 +176,41 @@ def _always(anchor: Getter) -> bool:
     return True
 
 
+class _Mutation:
+    """``with registry._mutation:`` around every change. Deaths queued
+    before are applied first: an object can only take a dead one's address
+    after the death callback ran and queued it, so a change never meets a
+    stale entry under a reused key. (A class, not a generator-based context
+    manager: it is entered on every connect and disconnect.)"""
+
+    __slots__ = ("_registry",)
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def __enter__(self) -> None:
+        registry = self._registry
+        registry._lock.acquire()
+        registry._owner = threading.get_ident()
+        if registry._pending:
+            try:
+                registry._drain()
+            except BaseException:
+                self.__exit__()
+                raise
+
+    def __exit__(self, *exc_info: object) -> None:
+        registry = self._registry
+        try:
+            if registry._pending:
+                registry._drain()
+        finally:
+            registry._owner = 0
+            registry._lock.release()
+        if registry._pending:
+            registry._drain_when_free()
+
+
 class Registry:
     """Who is connected to what, for one signal."""
 
@@ -191,6 +226,7 @@ class Registry:
         self._anchors: dict[Hashable, Getter] = {}
         self._specific = 0  # how many sender keys (not ANY) have connections
         self._channels: weakref.WeakSet[Channel] = weakref.WeakSet()
+        self._mutation = _Mutation(self)
         # One callback object for every weak reference (not one closure each).
         self._receiver_died = self._on_receiver_death
         self._sender_died = self._on_sender_death
@@ -308,7 +344,7 @@ class Registry:
     def channel(self, sender: Any) -> Channel:
         """A :class:`Channel` for ``sender`` (stale until first used)."""
         channel = Channel(self, sender, object_key(sender))
-        with self._mutating():
+        with self._mutation:
             self._channels.add(channel)
         return channel
 
@@ -363,26 +399,11 @@ class Registry:
 
     # -- mutating ------------------------------------------------------------
 
-    @contextmanager
-    def _mutating(self) -> Generator[None, None, None]:
-        # Deaths queued before are applied first: an object can only take a
-        # dead one's address after the death callback ran and queued it, so
-        # a mutation never meets a stale entry under a reused key.
-        with self._lock:
-            self._owner = threading.get_ident()
-            try:
-                self._drain()
-                yield
-                self._drain()
-            finally:
-                self._owner = 0
-        self._drain_when_free()
-
     def connect(self, receiver: Callable[..., Any], sender: object, weak: bool) -> bool:
         """Connect; return False when the pair was already connected."""
         rkey = object_key(receiver)
         skey = ANY_KEY if sender is ANY_KEY else object_key(sender)
-        with self._mutating():
+        with self._mutation:
             held = self._receivers.get(rkey)
             if held is None or held.weak != weak:
                 getter = (
@@ -413,20 +434,20 @@ class Registry:
         """Drop one connection (``ANY_KEY``: the ANY one); False if none."""
         rkey = object_key(receiver)
         skey = ANY_KEY if sender is ANY_KEY else object_key(sender)
-        with self._mutating():
+        with self._mutation:
             return self._drop_connection(rkey, skey)
 
     def disconnect_all(self, receiver: Callable[..., Any]) -> bool:
         """Drop every connection of ``receiver``; False if it had none."""
         rkey = object_key(receiver)
-        with self._mutating():
+        with self._mutation:
             changed = rkey in self._receivers
             self._drop_receiver(rkey)
         return changed
 
     def clear(self) -> None:
         """Disconnect everything."""
-        with self._mutating():
+        with self._mutation:
             for rkey in list(self._receivers):
                 self._drop_receiver(rkey)
 
