@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_signals.py
 	$(BIN)/python bench/bench_requests.py
 	$(BIN)/python bench/bench_websockets.py
+	$(BIN)/python bench/bench_import.py
 
 load: $(STAMP)
 	$(BIN)/python bench/load.py

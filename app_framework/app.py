@@ -263,7 +263,7 @@ class App(Scaffold):
     @cached_property
     def jinja_env(self) -> Environment:
         """The Jinja2 environment, made on first use (see ``templating``)."""
-        from .templating import create_environment
+        from ._environment import create_environment
 
         return create_environment(self)
 

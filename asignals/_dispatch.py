@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NamedTuple
 
-import anyio
-
 from ._registry import Plan
 
 Receiver = Callable[..., Any]
@@ -194,6 +192,8 @@ async def await_concurrently(
 
     async def run(index: int, call: Receiver) -> None:
         outcomes[index] = await capture_async(call, sender, kwargs)
+
+    import anyio  # here: only concurrent sends need it, not every import
 
     async with anyio.create_task_group() as group:
         for index, (receiver, is_async) in enumerate(receivers):
