@@ -24,7 +24,9 @@ CONTENDERS = {
     "asignals": "import asignals",
     "blinker": "import blinker",
     "werkzeug": "import werkzeug",
-    "werkzeug + starlette.applications": "import werkzeug; import starlette.applications",
+    "werkzeug + starlette.applications": (
+        "import werkzeug; import starlette.applications"
+    ),
     "flask": "import flask",
     "quart": "import quart",
 }
