@@ -14,7 +14,7 @@ from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qsl
 
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.request import Request as _SansIORequest
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from .routing import Rule
 
 __all__ = ["Connection", "route_path"]
+
+_NO_COOKIES: ImmutableMultiDict[str, str] = ImmutableMultiDict()
 
 
 def route_path(scope: MutableMapping[str, Any]) -> str:
@@ -141,6 +143,8 @@ class Connection(_SansIORequest):
     def cookies(self) -> Any:
         """The request's cookies (an immutable multi-dict)."""
         raw = b";".join(v for k, v in self.scope["headers"] if k == b"cookie")
+        if not raw and self.dict_storage_class is ImmutableMultiDict:
+            return _NO_COOKIES  # immutable, so one serves every request
         # Cookies are UTF-8 in practice; broken bytes are replaced, not a 500.
         return parse_cookie(raw.decode("utf-8", "replace"), cls=self.dict_storage_class)
 

@@ -18,6 +18,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
 from werkzeug.utils import get_content_type
 
+from ._contextvars import hide_contexts, show_contexts
 from ._response_headers import (
     COOKIE_SIZE_LIMIT,
     HeaderProperties,
@@ -249,14 +250,20 @@ class Response(HeaderProperties, StarletteResponse):
             send = self._wrap_websocket_denial_send(send)
         if self._stream is None:
             # Starlette's own sending, written out: one call less per request.
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": self.status_code,
-                    "headers": self.raw_headers,
-                }
-            )
-            await send({"type": "http.response.body", "body": self.body})
+            # No code of the app runs in these sends: the contexts are
+            # hidden from the server (see hide_contexts for why).
+            hidden = hide_contexts()
+            try:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": self.status_code,
+                        "headers": self.raw_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": self.body})
+            finally:
+                show_contexts(hidden)
             if self.background is not None:
                 await self.background()
             return
@@ -275,7 +282,11 @@ class Response(HeaderProperties, StarletteResponse):
                     "more_body": True,
                 }
             )
-        await send({"type": "http.response.body", "body": b""})
+        hidden = hide_contexts()  # the last send (see hide_contexts)
+        try:
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            show_contexts(hidden)
         if self.background is not None:
             await self.background()
 

@@ -127,7 +127,7 @@ class AppContext(_Pushable):
     def __init__(self, app: App) -> None:
         self.app = app
         self.g = app.app_ctx_globals_class()
-        self._tokens: list[Token[AppContext]] = []
+        self._tokens: list[Token[AppContext | None]] = []
 
     async def push(self) -> None:
         """Make this the current app context and send ``appcontext_pushed``."""
@@ -283,7 +283,7 @@ class RequestContext(_Pushable):
     """The unhandled exception of this request, passed to teardown."""
     _after_this: list[Callable[..., Any]] | None = None
     _app_ctx: AppContext | None = None
-    _token: Token[RequestContext] | None = None
+    _token: Token[RequestContext | None] | None = None
     _hooks: HookChain | None = None
 
     def __init__(self, app: App, connection: Connection) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
 
+from ._contextvars import hiding_last_send
 from ._conversion import error_response, to_response
 from ._shielding import shielded
 from ._websocket_serving import serve_websocket
@@ -30,7 +31,7 @@ from .exceptions import (
 )
 from .routing import RequestRedirect
 from .signals import emit_logged, got_request_exception
-from .wrappers import Websocket
+from .wrappers import Response, Websocket
 
 if TYPE_CHECKING:
     from ._hooks import HookChain
@@ -116,6 +117,8 @@ class Pipeline:
         (streamed bodies see them)."""
         response = await self.respond(ctx)
         request = ctx.request
+        if not isinstance(response, Response):  # ours hides the contexts itself
+            send = hiding_last_send(send)
         try:
             await response(request.scope, request.receive, send)
         except (ClientDisconnected, OSError):

@@ -36,10 +36,12 @@ class Session(dict[str, Any]):
     ``session.modified = True`` after one.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.modified = False
-        self.accessed = False
+    # Class defaults, set on the instance only when they change: an
+    # untouched session then costs one dict, not a dict and its __dict__.
+    modified = False
+    """Whether the session was changed (and must be saved)."""
+    accessed = False
+    """Whether the session was read or changed (the response varies by cookie)."""
 
     @property
     def permanent(self) -> bool:
@@ -212,10 +214,11 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def serializer(self, app: App) -> URLSafeTimedSerializer | None:
         """The signer for ``app``'s keys, or None without ``SECRET_KEY``."""
-        key = app.config["SECRET_KEY"]
+        config = app.config
+        key = config["SECRET_KEY"]
         if not key:
             return None
-        keys = (*app.config["SECRET_KEY_FALLBACKS"], key)  # the last one signs
+        keys = (*config["SECRET_KEY_FALLBACKS"], key)  # the last one signs
         signer = self._signers.get(keys)
         if signer is None:
             signer = URLSafeTimedSerializer(list(keys), salt=self.salt)
@@ -227,7 +230,11 @@ class SecureCookieSessionInterface(SessionInterface):
         serializer = self.serializer(app)
         if serializer is None:
             return self.null_session(app)
-        cookie = request.cookies.get(self.get_cookie_name(app))
+        cookies = request.cookies
+        name = self.get_cookie_name(app)
+        # "in" first: a missing key makes werkzeug's get() build (and drop)
+        # a BadRequestKeyError, which costs more than the rest of this.
+        cookie = cookies.get(name) if name in cookies else None
         if not cookie:
             return Session()
         max_age = int(app.permanent_session_lifetime.total_seconds())
@@ -243,29 +250,13 @@ class SecureCookieSessionInterface(SessionInterface):
         """Set (or delete) the cookie when the session changed or is
         permanent; a response that read or wrote the session varies by
         ``Cookie``, so a shared cache never hands one user's page to another."""
-        target: Any = response  # ours (werkzeug's cookies) or any Starlette one
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
         if session.accessed:
             _vary_on_cookie(response)
         if not session:
             if session.modified:
-                target.delete_cookie(
-                    name,
-                    path=path,
-                    domain=domain,
-                    secure=secure,
-                    samesite=samesite,
-                    httponly=httponly,
-                    partitioned=partitioned,
-                )
+                self._delete_cookie(app, response)
                 _vary_on_cookie(response)
-            return
+            return  # (an untouched, empty session: the common case, done here)
         if not self.should_set_cookie(app, session):
             return
         serializer = self.serializer(app)
@@ -273,26 +264,43 @@ class SecureCookieSessionInterface(SessionInterface):
             raise RuntimeError("Saving the session needs app.config['SECRET_KEY'].")
         expires = self.get_expiration_time(app, session)
         lifetime = app.permanent_session_lifetime
+        target: Any = response  # ours (werkzeug's cookies) or any Starlette one
         target.set_cookie(
-            name,
+            self.get_cookie_name(app),
             serializer.dumps(dict(session)),
             max_age=int(lifetime.total_seconds()) if expires is not None else None,
             expires=expires,
-            path=path,
-            domain=domain,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-            partitioned=partitioned,
+            path=self.get_cookie_path(app),
+            domain=self.get_cookie_domain(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
         )
         _vary_on_cookie(response)
+
+    def _delete_cookie(self, app: App, response: Response) -> None:
+        target: Any = response
+        target.delete_cookie(
+            self.get_cookie_name(app),
+            path=self.get_cookie_path(app),
+            domain=self.get_cookie_domain(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+            httponly=self.get_cookie_httponly(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
 
 
 def _vary_on_cookie(response: Response) -> None:
     """Add ``Cookie`` to ``Vary`` once (any Starlette response)."""
-    headers = response.headers
-    present = [
-        v.strip().lower() for value in headers.getlist("vary") for v in value.split(",")
-    ]
-    if "cookie" not in present and "*" not in present:
+    raw = response.raw_headers
+    present = [value for key, value in raw if key == b"vary"]
+    tokens = {t.strip().lower() for value in present for t in value.split(b",")}
+    if b"cookie" in tokens or b"*" in tokens:
+        return
+    if present:  # merge into the one header, as a cache expects
+        headers = response.headers
         headers["vary"] = ", ".join([*headers.getlist("vary"), "Cookie"])
+    else:
+        raw.append((b"vary", b"Cookie"))

@@ -54,3 +54,74 @@ async def test_20k_requests_keep_memory_flat(
     assert not has_app_context()
     # 18,000 requests: leaking one object each would add 18,000 blocks.
     assert growth < 2_000, f"{growth} more memory blocks are in use"
+
+
+async def _serve_like_uvicorn(app: App, path: str) -> list[Any]:
+    """One request, sent to a ``send`` that copies the current context on
+    the response's last message, as uvicorn's keep-alive timer does; the
+    copies are returned."""
+    import contextvars
+
+    from app_framework._test_requests import make_scope
+
+    copies: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            copies.append(contextvars.copy_context())
+
+    scope = make_scope("http", path, "", {"host": "localhost"})
+    scope["method"] = "GET"
+    await app(scope, receive, send)
+    return copies
+
+
+@pytest.mark.parametrize("path", ["/plain", "/streamed", "/starlette"])
+async def test_a_context_the_server_copies_does_not_keep_the_request_alive(
+    app: App, path: str
+) -> None:
+    """A copy still holding the request would keep all its objects alive
+    until the connection's next request, and with many keep-alive
+    connections the collector then runs over and over (the p99 spikes that
+    SECRET_KEY caused)."""
+    import weakref
+
+    from starlette.responses import PlainTextResponse
+
+    from app_framework import request, stream_with_context
+    from app_framework._contextvars import _cv_app, _cv_request
+
+    app.config["SECRET_KEY"] = "k" * 32
+    kept: list[Any] = []
+
+    @app.route("/plain")
+    async def plain() -> str:
+        kept.append(weakref.ref(request._get_current_object()))
+        return str(session.get("n"))
+
+    @app.route("/streamed")
+    async def streamed() -> Any:
+        kept.append(weakref.ref(request._get_current_object()))
+
+        @stream_with_context
+        async def body() -> Any:
+            yield request.path  # the request is there while streaming
+
+        return body()
+
+    @app.route("/starlette")
+    async def starlette() -> Any:
+        kept.append(weakref.ref(request._get_current_object()))
+        return PlainTextResponse("from Starlette")
+
+    gc.disable()  # freed by reference counting alone, or the test fails
+    try:
+        [copy] = await _serve_like_uvicorn(app, path)
+        assert copy.get(_cv_request, None) is None
+        assert copy.get(_cv_app, None) is None
+        assert kept[0]() is None
+    finally:
+        gc.enable()
