@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import anyio
@@ -69,7 +70,7 @@ async def _serve_like_uvicorn(app: App, path: str) -> list[Any]:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.body" and not message.get("more_body"):
             copies.append(contextvars.copy_context())
 
