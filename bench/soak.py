@@ -77,7 +77,7 @@ async def soak() -> None:
     port = free_port()
     server = serve("bench.soak_app:app", port)
     try:
-        await wait_for_server(port, time.monotonic() + 20)
+        await asyncio.to_thread(wait_for_server, port, time.monotonic() + 20)
         warm: list[int] = []
         await asyncio.gather(
             *(client(port, time.monotonic() + 2, warm, []) for _ in range(4))
