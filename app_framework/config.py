@@ -42,6 +42,7 @@ def default_config() -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
         "TEMPLATES_AUTO_RELOAD": None,
         "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5.0,
+        "TEARDOWN_TIMEOUT": 5.0,
         "MAX_WEBSOCKET_MESSAGE_SIZE": 16 * 1024 * 1024,
     }
 

@@ -76,8 +76,12 @@ class Pipeline:
             return
         try:
             await serve(ctx, send)
-        except BaseException:
-            await shielded(ctx.pop(ctx.error))
+        except BaseException as exc:
+            # Cancelled (or worse): teardown is told, so "commit unless exc"
+            # never commits half-done work.
+            if ctx.error is None:
+                ctx.error = exc
+            await self._tear_down(ctx)
             self._start_background(ctx)
             raise
         # A test inside 'async with client:' keeps a finished HTTP request's
@@ -85,10 +89,26 @@ class Pipeline:
         kept = preserved_contexts.get()
         if kept is None or ctx.kind.websocket:
             if ctx.error is not None or not ctx.pop_quietly():
-                await shielded(ctx.pop(ctx.error))
+                await self._tear_down(ctx)
         else:
             kept.append(ctx)
         self._start_background(ctx)
+
+    def _tear_down(self, ctx: RequestContext) -> Awaitable[None]:
+        """Pop ``ctx``, shielded from cancellation (AnyIO's and asyncio's),
+        for at most ``TEARDOWN_TIMEOUT`` seconds of waiting."""
+        logger = self.app.logger
+
+        def abandoned(seconds: float) -> None:
+            logger.error(
+                "Teardown of %s abandoned after %s s (TEARDOWN_TIMEOUT): "
+                "the teardown functions and receivers still waiting were closed",
+                ctx.connection.path,
+                seconds,
+            )
+
+        timeout = self.app.config["TEARDOWN_TIMEOUT"]
+        return shielded(ctx.pop(ctx.error), timeout, abandoned)
 
     def _start_background(self, ctx: RequestContext) -> None:
         """Start the background tasks the request added."""

@@ -114,29 +114,56 @@ def test_closing_the_waiting_caller_closes_the_cleanup() -> None:
     assert finished == ["cleanup closed"]
 
 
-def test_a_native_cancel_still_reaches_the_cleanup() -> None:
-    """AnyIO shields stop AnyIO cancellation; a bare ``Task.cancel()`` is
-    passed on to the clean-up, which decides what to do with it."""
-    seen: list[str] = []
+async def test_a_native_cancel_waits_for_the_cleanup_then_is_raised() -> None:
+    """asyncio's own Task.cancel() (asyncio.timeout, a server's graceful
+    shutdown) does not cut the clean-up short: every step runs, then the
+    task ends cancelled."""
+    steps: list[str] = []
+    release = asyncio.Event()
 
     async def cleanup(started: asyncio.Event) -> None:
         started.set()
+        await release.wait()  # cancelled here, were it not shielded
+        steps.append("after the wait")
+        await asyncio.sleep(0)
+        steps.append("done")
+
+    started = asyncio.Event()
+    task = asyncio.create_task(shielded(cleanup(started)))  # type: ignore[arg-type]
+    await started.wait()
+    task.cancel()
+    await asyncio.sleep(0)
+    task.cancel()  # twice, as a timeout and a shutdown might
+    await asyncio.sleep(0)
+    assert steps == []  # still waiting, not cut off
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert steps == ["after the wait", "done"]
+
+
+async def test_asyncio_timeout_still_times_out_after_the_cleanup() -> None:
+    steps: list[str] = []
+
+    async def cleanup() -> None:
+        await asyncio.sleep(0.05)  # outlives the timeout below
+        steps.append("cleaned up")
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.01):
+            await shielded(cleanup())
+    assert steps == ["cleaned up"]
+
+
+async def test_a_cleanup_past_its_timeout_is_abandoned_and_reported() -> None:
+    steps: list[str] = []
+    abandoned: list[float] = []
+
+    async def cleanup() -> None:
         try:
-            await asyncio.sleep(3600)
-        except asyncio.CancelledError:
-            seen.append("cancel delivered")
-        seen.append("finished anyway")
+            await asyncio.Event().wait()  # never set: a hung teardown
+        finally:
+            steps.append("closed")
 
-    async def main() -> None:
-        started = asyncio.Event()
-
-        async def run() -> None:
-            await shielded(cleanup(started))
-
-        task = asyncio.create_task(run())
-        await started.wait()
-        task.cancel()
-        await task  # the clean-up swallowed it: the task ends normally
-
-    asyncio.run(main())
-    assert seen == ["cancel delivered", "finished anyway"]
+    await shielded(cleanup(), timeout=0.05, on_abandon=abandoned.append)
+    assert steps == ["closed"] and abandoned == [0.05]
