@@ -129,7 +129,7 @@ async def test_a_native_cancel_waits_for_the_cleanup_then_is_raised() -> None:
         steps.append("done")
 
     started = asyncio.Event()
-    task = asyncio.create_task(shielded(cleanup(started)))  # type: ignore[arg-type]
+    task = asyncio.create_task(shielded(cleanup(started)))
     await started.wait()
     task.cancel()
     await asyncio.sleep(0)
