@@ -421,6 +421,15 @@ class RequestContext(_Pushable):
                 else:
                     await app_ctx.pop(exc)
 
+    def teardown_abandoned(self, seconds: float) -> None:
+        """Log that this context's teardown outlived ``TEARDOWN_TIMEOUT``."""
+        self.app.logger.error(
+            "Teardown of %s abandoned after %s s (TEARDOWN_TIMEOUT): the "
+            "teardown functions and receivers still waiting were cancelled",
+            self.connection.path,
+            seconds,
+        )
+
     def pop_quietly(self) -> bool:
         """Pop at once, without a coroutine, when popping has nothing to run
         (no teardown function, receiver or upload; the app context quiet as

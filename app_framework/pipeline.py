@@ -97,18 +97,8 @@ class Pipeline:
     def _tear_down(self, ctx: RequestContext) -> Awaitable[None]:
         """Pop ``ctx``, shielded from cancellation (AnyIO's and asyncio's),
         for at most ``TEARDOWN_TIMEOUT`` seconds of waiting."""
-        logger = self.app.logger
-
-        def abandoned(seconds: float) -> None:
-            logger.error(
-                "Teardown of %s abandoned after %s s (TEARDOWN_TIMEOUT): "
-                "the teardown functions and receivers still waiting were closed",
-                ctx.connection.path,
-                seconds,
-            )
-
         timeout = self.app.config["TEARDOWN_TIMEOUT"]
-        return shielded(ctx.pop(ctx.error), timeout, abandoned)
+        return shielded(ctx.pop(ctx.error), timeout, ctx.teardown_abandoned)
 
     def _start_background(self, ctx: RequestContext) -> None:
         """Start the background tasks the request added."""
