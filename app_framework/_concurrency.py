@@ -8,6 +8,7 @@ plain views run in a worker thread with the contexts copied into it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
@@ -15,9 +16,24 @@ from typing import Any
 
 import anyio.to_thread
 
-__all__ = ["AsyncFunc", "as_async", "as_async_view", "is_async_callable"]
+__all__ = [
+    "PASS_THROUGH",
+    "AsyncFunc",
+    "as_async",
+    "as_async_view",
+    "is_async_callable",
+]
 
 AsyncFunc = Callable[..., Awaitable[Any]]
+
+PASS_THROUGH = (asyncio.CancelledError, GeneratorExit)
+"""What app code may raise that the framework must let through: the
+cancellation of the task it runs in, and the closing of a coroutine.
+
+Anything else a hook, receiver or background task raises, ``SystemExit``
+and ``KeyboardInterrupt`` included, fails that one piece of work and is
+logged: it never stops the server (under uvicorn, Ctrl-C and SIGTERM are
+signal handlers, not exceptions raised in app code)."""
 
 
 def is_async_callable(obj: object) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from ._concurrency import PASS_THROUGH
 from .globals import _cv_app, _cv_request
 from .routing import RequestRedirect, SlashRedirect
 from .sessions import WEBSOCKET_SESSION
@@ -92,7 +93,9 @@ async def run_teardown(
     for func in funcs:
         try:
             await func(exc)
-        except Exception:
+        except PASS_THROUGH:
+            raise
+        except BaseException:  # SystemExit too: one step fails, not the server
             app.logger.exception("Error in teardown function %r", func)
 
 
@@ -210,7 +213,9 @@ class AppContext(_Pushable):
                             await receiver(app, exc=exc)
                         else:
                             receiver(app, exc=exc)
-                    except Exception as error:
+                    except PASS_THROUGH:
+                        raise
+                    except BaseException as error:
                         log_receiver_error(
                             app, appcontext_tearing_down, receiver, error
                         )
@@ -229,7 +234,9 @@ class AppContext(_Pushable):
                     await receiver(app)
                 else:
                     receiver(app)
-            except Exception as error:
+            except PASS_THROUGH:
+                raise
+            except BaseException as error:
                 log_receiver_error(app, appcontext_popped, receiver, error)
 
     def __repr__(self) -> str:
@@ -407,7 +414,9 @@ class RequestContext(_Pushable):
                         await receiver(app, exc=exc)
                     else:
                         receiver(app, exc=exc)
-                except Exception as error:
+                except PASS_THROUGH:
+                    raise
+                except BaseException as error:
                     log_receiver_error(app, signal, receiver, error)
         finally:
             if self.connection._form is not None:  # uploads to close

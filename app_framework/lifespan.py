@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Send
 
-from ._concurrency import as_async
+from ._concurrency import PASS_THROUGH, as_async
 from .signals import (
     emit,
     got_serving_exception,
@@ -70,7 +70,9 @@ async def _reported(app: App) -> AsyncIterator[None]:
     """Send ``got_serving_exception`` for a failure, then let it propagate."""
     try:
         yield
-    except Exception as exc:
+    except PASS_THROUGH:
+        raise
+    except BaseException as exc:
         await send_logged(app, got_serving_exception, exception=exc)
         raise
 
@@ -91,7 +93,11 @@ async def _phase(app: App, receive: Receive, send: Send, name: str) -> bool:
     await receive()
     try:
         await (app.startup() if name == "startup" else app.shutdown())
-    except Exception as exc:
+    except PASS_THROUGH:
+        raise
+    except BaseException as exc:
+        # SystemExit and KeyboardInterrupt from a hook too: the server must
+        # hear "failed" (and why), not decide the app has no lifespan.
         app.logger.error("Lifespan %s failed", name, exc_info=exc)
         message = "".join(traceback.format_exception(exc))
         await send({"type": f"lifespan.{name}.failed", "message": message})

@@ -10,6 +10,7 @@ one a loop, with no plan lookup and no results list.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
@@ -235,12 +236,14 @@ async def fire_logged(
                 await receiver(app, **kwargs)
             else:
                 receiver(app, **kwargs)
-        except Exception as exc:
+        except (asyncio.CancelledError, GeneratorExit):
+            raise
+        except BaseException as exc:  # SystemExit too: logged, never the server's end
             log_receiver_error(app, signal, receiver, exc)
 
 
 def log_receiver_error(
-    app: Any, signal: Signal, receiver: Callable[..., Any], exc: Exception
+    app: Any, signal: Signal, receiver: Callable[..., Any], exc: BaseException
 ) -> None:
     """Log a receiver's exception (in a send that goes on regardless)."""
     app.logger.error("Error in %s receiver %r", signal, receiver, exc_info=exc)

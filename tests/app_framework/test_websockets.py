@@ -312,7 +312,7 @@ async def test_shutdown_cancels_tasks_past_the_timeout(
     async with app.test_client():
         app.add_background_task(forever)
     assert cancelled == [True]
-    assert "Cancelling background task" in caplog.text
+    assert "Cancelling Background task" in caplog.text
 
 
 async def test_background_exception_is_signalled_and_logged(
