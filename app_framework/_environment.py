@@ -61,7 +61,9 @@ def create_environment(app: App) -> Environment:
     env = Environment(
         loader=AppLoader(app),
         enable_async=True,
-        autoescape=_select_autoescape(["html", "htm", "xml"]),
+        autoescape=_select_autoescape(
+            ["html", "htm", "xml", "xhtml", "svg"], default_for_string=True
+        ),
         auto_reload=app.debug if auto_reload is None else bool(auto_reload),
     )
     env.globals.update(url_for=url_for, get_flashed_messages=get_flashed_messages)

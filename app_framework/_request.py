@@ -50,9 +50,10 @@ class Request(Connection):
     too); before, using them without ``await`` raises
     :class:`NotLoadedError` saying what to write.
 
-    ``max_content_length`` (``MAX_CONTENT_LENGTH``) caps the bytes read into
-    memory: a larger body is refused with 413 as soon as it is announced or
-    exceeded, without reading the rest.
+    ``max_content_length`` (``MAX_CONTENT_LENGTH``, 16 MiB by default) caps
+    the bytes read into memory (data, JSON, forms): a larger body is refused
+    with 413 as soon as it is announced or exceeded, without reading the
+    rest. :meth:`stream` is not capped.
     """
 
     _body: bytes | None = None
@@ -113,13 +114,19 @@ class Request(Connection):
             and self.scope.get("http_version", "1.1").startswith("1")
         )
 
-    async def stream(self) -> AsyncGenerator[bytes, None]:
+    def stream(self) -> AsyncGenerator[bytes, None]:
         """Yield the body in chunks as they arrive (the cached body, if it
-        was read already).
+        was read already). Not capped by ``MAX_CONTENT_LENGTH``: a view that
+        streams the body (to disk, to another service) decides how much it
+        takes; what the framework reads into memory is capped.
 
-        :raises RequestEntityTooLarge: past ``max_content_length``.
         :raises ClientDisconnected: the client left mid-body.
         """
+        return self._chunks(None)
+
+    async def _chunks(self, limit: int | None) -> AsyncGenerator[bytes, None]:
+        """The body's chunks, refused with 413 past ``limit`` bytes (as soon
+        as they are announced or exceeded, without reading the rest)."""
         if self._body is not None:
             yield self._body
             return
@@ -129,7 +136,6 @@ class Request(Connection):
                 "'await request.get_data()' first to keep a copy."
             )
         self._stream_consumed = True
-        limit = self.max_content_length
         declared = self.content_length
         if limit is not None and declared is not None and declared > limit:
             raise _too_large(limit)
@@ -173,7 +179,8 @@ class Request(Connection):
             if self._has_no_body():
                 self._body = b""
             else:
-                self._body = b"".join([chunk async for chunk in self.stream()])
+                chunks = self._chunks(self.max_content_length)
+                self._body = b"".join([chunk async for chunk in chunks])
         return ReadyBytes(self._body)
 
     @property
@@ -236,7 +243,7 @@ class Request(Connection):
             return self._form
         limits = FormLimits(self.max_form_memory_size, self.max_form_parts)
         if self.mimetype == "multipart/form-data":
-            chunks: AsyncIterator[bytes] = self.stream()
+            chunks: AsyncIterator[bytes] = self._chunks(self.max_content_length)
         else:  # urlencoded: kept whole anyway, so get_data() still has it
             chunks = _once(await self._read_body())
         self._form = await parse_form(

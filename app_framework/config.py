@@ -23,7 +23,7 @@ def default_config() -> dict[str, Any]:
         "PROPAGATE_EXCEPTIONS": None,
         "SECRET_KEY": None,
         "SECRET_KEY_FALLBACKS": [],
-        "MAX_CONTENT_LENGTH": None,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 1_000,
         "SERVER_NAME": None,

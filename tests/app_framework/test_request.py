@@ -565,3 +565,99 @@ async def test_json_silent_and_a_custom_failure_handler(app: App) -> None:
     ):
         assert request.get_json() == {"fallback": True}
         assert not request.get_json(silent=True)
+
+
+MiB = 1024 * 1024
+
+
+async def _post_chunks(
+    app: App, path: str, chunks: int, headers: dict[str, str], first: bytes = b""
+) -> tuple[int, int]:
+    """POST ``chunks`` MiB (after ``first``), chunk by chunk; (status, chunks
+    the app read)."""
+    scope = make_scope("http", path, "", {"host": "localhost", **headers})
+    scope["method"] = "POST"
+    read = 0
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        nonlocal read
+        read += 1
+        body = (first if read == 1 else b"") + b"x" * MiB
+        return {"type": "http.request", "body": body, "more_body": read < chunks}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent[0]["status"], read
+
+
+@pytest.mark.parametrize("kind", ["data", "json", "form", "multipart"])
+async def test_bodies_read_into_memory_are_capped_at_16_mib_by_default(
+    app: App, kind: str
+) -> None:
+    assert app.config["MAX_CONTENT_LENGTH"] == 16 * MiB
+
+    @app.route("/read", methods=["POST"])
+    async def read() -> str:
+        if kind == "data":
+            await request.get_data()
+        elif kind == "json":
+            await request.get_json(force=True)
+        else:
+            await request.form
+        return "read"
+
+    types = {
+        "data": "application/octet-stream",
+        "json": "application/json",
+        "form": "application/x-www-form-urlencoded",
+        "multipart": "multipart/form-data; boundary=b",
+    }
+    # Announced: refused before a byte is read.
+    status, read_chunks = await _post_chunks(
+        app, "/read", 20, {"content-type": types[kind], "content-length": str(20 * MiB)}
+    )
+    assert (status, read_chunks) == (413, 0)
+    # Not announced (chunked): refused as soon as it passes the cap.
+    # (For multipart, a file part: spooled, so only the cap stops it.)
+    part = (
+        b'--b\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n"
+    )
+    status, read_chunks = await _post_chunks(
+        app,
+        "/read",
+        40,
+        {"content-type": types[kind], "transfer-encoding": "chunked"},
+        part if kind == "multipart" else b"",
+    )
+    # 17 MiB read is past 16 (16 with the part's headers ahead of the data).
+    assert status == 413 and read_chunks == (16 if kind == "multipart" else 17)
+
+
+async def test_a_streamed_read_is_not_capped(app: App) -> None:
+    @app.route("/upload", methods=["POST"])
+    async def upload() -> str:
+        total = 0
+        async for chunk in request.stream():
+            total += len(chunk)
+        return str(total)
+
+    sent: list[Message] = []
+    scope = make_scope(
+        "http", "/upload", "", {"host": "localhost", "transfer-encoding": "chunked"}
+    )
+    scope["method"] = "POST"
+    chunks = iter(range(20))
+
+    async def receive() -> Message:
+        number = next(chunks)
+        return {"type": "http.request", "body": b"x" * MiB, "more_body": number < 19}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 200 and sent[1]["body"] == str(20 * MiB).encode()

@@ -336,3 +336,29 @@ async def test_template_functions_on_the_app(app: App) -> None:
         )
         hello = await get_template_attribute("macros.html", "hello")
         assert str(await hello("World")) == "Hello World!"
+
+
+@pytest.mark.parametrize(
+    ("name", "escaped"),
+    [
+        ("page.html", True),
+        ("page.htm", True),
+        ("page.xml", True),
+        ("page.xhtml", True),
+        ("page.svg", True),
+        ("page.txt", False),
+        ("page.js", False),
+    ],
+)
+async def test_autoescape_follows_the_extension_as_in_flask(
+    site: App, tmp_path: Path, name: str, escaped: bool
+) -> None:
+    (tmp_path / "templates" / name).write_text("<x>{{ value }}</x>")
+    async with site.app_context():
+        text = await render_template(name, value="<script>")
+    assert text == ("<x>&lt;script&gt;</x>" if escaped else "<x><script></x>")
+
+
+async def test_render_template_string_escapes(site: App) -> None:
+    async with site.app_context():
+        assert await render_template_string("{{ v }}", v="<b>") == "&lt;b&gt;"
