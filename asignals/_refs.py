@@ -42,6 +42,30 @@ def is_async_callable(obj: object) -> bool:
     return not inspect.isfunction(obj) and inspect.iscoroutinefunction(call)
 
 
+def resolve_sender(sender: object) -> object:
+    """The object behind a context-local proxy (anything whose class has
+    ``_get_current_object``, as werkzeug's ``LocalProxy`` and Flask-style
+    ``current_app`` do); any other sender as it is.
+
+    A proxy is never the sender a framework sends with, so a connection to
+    the proxy itself could never fire.
+
+    :raises TypeError: the proxy has nothing behind it here, saying to pass
+        the object itself.
+    """
+    get = getattr(type(sender), "_get_current_object", None)
+    if get is None:
+        return sender
+    try:
+        return get(sender)
+    except Exception as exc:
+        raise TypeError(
+            f"the sender is a context-local proxy ({type(sender).__name__}) with "
+            "no object behind it here; connect to the object itself (for "
+            "example the app, not current_app)"
+        ) from exc
+
+
 def is_weakrefable(obj: object) -> bool:
     """True when ``weakref.ref(obj)`` would succeed."""
     return type(obj).__weakrefoffset__ != 0

@@ -19,6 +19,7 @@ from ._dispatch import (
     call_wrapped,
     unwrap_all,
 )
+from ._refs import resolve_sender
 from ._registry import ANY_KEY, Channel, Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,14 +79,19 @@ class Signal:
         :param sender: Any object, or :data:`ANY` for every sender. Senders
             are matched by identity; ``str``, ``int`` and other hashable
             objects that cannot be weakly referenced are matched by value.
+            A context-local proxy (``current_app``) stands for the object
+            behind it now.
         :param weak: Hold ``receiver`` through a weak reference, so it is
             disconnected when it is garbage collected.
         :returns: ``receiver``, so ``connect`` works as a decorator.
         :raises TypeError: ``receiver`` is not callable, or ``weak`` is true
-            and it cannot be weakly referenced.
+            and it cannot be weakly referenced, or ``sender`` is a proxy
+            with nothing behind it.
         """
         if not callable(receiver):
             raise TypeError(f"receiver must be callable, got {receiver!r}")
+        if sender is not ANY:
+            sender = resolve_sender(sender)
         self._registry.connect(receiver, ANY_KEY if sender is ANY else sender, weak)
         self._connected(receiver, sender, weak)
         return receiver
@@ -115,6 +121,8 @@ class Signal:
         ``receiver_disconnected``): a receiver that was already connected to
         ``sender``, or to other senders, stays.
         """
+        if sender is not ANY:
+            sender = resolve_sender(sender)
         target = ANY_KEY if sender is ANY else sender
         is_new = self._registry.connect(receiver, target, weak=False)
         self._connected(receiver, sender, weak=False)
@@ -131,6 +139,7 @@ class Signal:
         if sender is ANY:
             changed = self._registry.disconnect_all(receiver)
         else:
+            sender = resolve_sender(sender)
             changed = self._registry.disconnect(receiver, sender)
         if changed:
             self._disconnected(receiver, sender)
@@ -168,6 +177,7 @@ class Signal:
 
     def receivers_for(self, sender: Any) -> Iterator[Receiver]:
         """Yield the live receivers ``send(sender)`` would call, in order."""
+        sender = resolve_sender(sender)
         for get in self._registry.plan_for(sender, muting=False).getters:
             receiver = get()
             if receiver is not None:
@@ -196,7 +206,7 @@ class Signal:
         A receiver connected or disconnected is seen from the next read
         on, as with :meth:`send`. The channel holds ``sender`` strongly.
         """
-        return self._registry.channel(sender)
+        return self._registry.channel(resolve_sender(sender))
 
     def has_receivers_for(self, sender: Any) -> bool:
         """Whether ``send(sender)`` would call at least one live receiver.
@@ -204,6 +214,7 @@ class Signal:
         Cheap (one plan lookup): use it to skip building expensive keyword
         arguments, or a send altogether, when nobody listens to ``sender``.
         """
+        sender = resolve_sender(sender)
         for get in self._registry.plan_for(sender, muting=False).getters:
             if get() is not None:
                 return True

@@ -16,6 +16,7 @@ from app_framework import (
     App,
     Response,
     abort,
+    current_app,
     g,
     has_app_context,
     request,
@@ -636,3 +637,28 @@ async def test_a_dead_weak_receiver_costs_a_send_but_is_not_called(app: App) -> 
     async with app.test_client() as client:
         assert (await client.get("/ok")).text == "ok"
     assert calls == []
+
+
+async def test_connecting_with_current_app_connects_the_app(app: App) -> None:
+    heard: list[App] = []
+
+    def on_started(sender: App) -> None:
+        heard.append(sender)
+
+    app.add_url_rule("/ok", "ok", lambda: "ok")
+    async with app.app_context():
+        signals.request_started.connect(on_started, sender=current_app, weak=False)
+    try:
+        async with app.test_client() as client:
+            await client.get("/ok")
+        assert heard == [app]
+        assert signals.request_started.has_receivers_for(app)
+    finally:
+        async with app.app_context():  # disconnecting through the proxy too
+            signals.request_started.disconnect(on_started, sender=current_app)
+    assert not signals.request_started.has_receivers_for(app)
+
+
+def test_connecting_with_a_proxy_outside_a_context_says_what_to_pass() -> None:
+    with pytest.raises(TypeError, match="connect to the object itself"):
+        signals.request_started.connect(print, sender=current_app, weak=False)
