@@ -43,6 +43,7 @@ def default_config() -> dict[str, Any]:
         "TEMPLATES_AUTO_RELOAD": None,
         "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5.0,
         "TEARDOWN_TIMEOUT": 5.0,
+        "TRUSTED_HOSTS": None,
         "MAX_WEBSOCKET_MESSAGE_SIZE": 16 * 1024 * 1024,
     }
 

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from ._concurrency import PASS_THROUGH
+from .exceptions import SecurityError
 from .globals import _cv_app, _cv_request
 from .routing import RequestRedirect, SlashRedirect
 from .sessions import WEBSOCKET_SESSION
@@ -360,6 +361,9 @@ class RequestContext(_Pushable):
         scope = connection.scope
         path = route_path(scope)
         connection.__dict__["path"] = path  # request.path, cached (werkzeug's way)
+        hosts = self.app.config["TRUSTED_HOSTS"]
+        if hosts is not None and not self._host_is_trusted(hosts):
+            return
         match = self.app.router.match(
             scope.get("method", ""), path, scope, self.kind.websocket
         )
@@ -374,6 +378,19 @@ class RequestContext(_Pushable):
             self.routing_error = connection.routing_exception = error
         else:
             self.allowed_methods = match.allowed
+
+    def _host_is_trusted(self, hosts: list[str]) -> bool:
+        """Check the Host header against ``TRUSTED_HOSTS`` before routing;
+        an untrusted one is kept as the routing error (a 400 saying which
+        host), as Flask 3.1 does."""
+        connection = self.connection
+        connection.trusted_hosts = hosts
+        try:
+            connection.host  # noqa: B018 - reading it is the check
+        except SecurityError as error:
+            self.routing_error = connection.routing_exception = error
+            return False
+        return True
 
     def hooks(self) -> HookChain:
         """The hooks of this request's blueprint and kind (resolved once,
