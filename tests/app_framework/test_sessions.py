@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -256,3 +257,67 @@ async def test_the_globals_class_is_replaceable(app: App, client: TestClient) ->
         return str(g.user_name())
 
     assert (await client.get("/")).text == "anonymous"
+
+
+@pytest.mark.parametrize(
+    ("path", "varies"),
+    [
+        ("/untouched", False),
+        ("/read", True),
+        ("/write", True),
+        ("/clear", True),  # deletes the cookie
+        ("/refresh", True),  # permanent: the cookie is sent again, unread
+    ],
+)
+async def test_every_response_that_used_the_session_varies_by_cookie(
+    app: App, path: str, varies: bool
+) -> None:
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+
+    @app.route("/login")
+    async def login() -> str:
+        session["user"] = "ada"
+        session.permanent = True
+        return "in"
+
+    @app.route("/untouched")
+    async def untouched() -> str:
+        return "-"
+
+    @app.route("/read")
+    async def read() -> str:
+        return str(session.get("user"))
+
+    @app.route("/write")
+    async def write() -> str:
+        session["seen"] = True
+        return "-"
+
+    @app.route("/clear")
+    async def clear() -> str:
+        session.clear()
+        return "-"
+
+    @app.route("/refresh", endpoint="refresh")
+    async def refresh_view() -> str:
+        return "-"
+
+    async with app.test_client() as client:
+        if path != "/untouched":  # a permanent session is refreshed, read or not
+            await client.get("/login")
+        response = await client.get(path)
+    vary = {v.strip().lower() for v in response.headers.get("vary", "").split(",")}
+    assert ("cookie" in vary) is varies
+    if path == "/refresh":
+        assert "set-cookie" in response.headers  # the refresh itself
+
+
+async def test_vary_cookie_joins_an_existing_vary(app: App) -> None:
+    @app.route("/both")
+    async def both() -> Any:
+        session["x"] = 1
+        return "-", {"Vary": "Accept-Encoding"}
+
+    async with app.test_client() as client:
+        response = await client.get("/both")
+    assert response.headers["vary"] == "Accept-Encoding, Cookie"
