@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench load soak clean
+.PHONY: install run test lint typecheck pytest bench load soak chaos clean
 
 install: $(STAMP)
 
@@ -38,6 +38,9 @@ bench: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python bench/load.py
+
+chaos: $(STAMP)
+	$(BIN)/python bench/chaos.py
 
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py

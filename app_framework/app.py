@@ -375,9 +375,14 @@ class App(Scaffold):
         await startup(self)
 
     async def shutdown(self) -> None:
-        """Send ``serving_stopping``, wait for background tasks, then run the
-        ``after_serving`` hooks."""
+        """Send ``serving_stopping``, wait for requests still tearing down
+        and for background tasks, then run the ``after_serving`` hooks."""
         await shutdown(self)
+
+    async def requests_in_flight(self, grace: float) -> None:
+        """Wait (at most ``grace`` seconds) until no request or websocket
+        is in flight, their teardowns included (used at shutdown)."""
+        await self._pipeline.drain(grace)
 
     def add_background_task(
         self, func: Callable[..., Any], *args: Any, **kwargs: Any

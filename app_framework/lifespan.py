@@ -55,11 +55,14 @@ async def startup(app: App) -> None:
 
 
 async def shutdown(app: App) -> None:
-    """In an app context: ``serving_stopping``, then waiting for background
-    tasks (at most ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds), then the
-    ``after_serving`` hooks. A failure sends ``got_serving_exception``."""
+    """In an app context: ``serving_stopping``; then waiting for requests
+    still in flight or tearing down (at most ``TEARDOWN_TIMEOUT`` seconds)
+    and for background tasks (at most ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``);
+    then the ``after_serving`` hooks. A failure sends
+    ``got_serving_exception``."""
     async with _reported(app), app.app_context():
         await emit(app, serving_stopping)
+        await app.requests_in_flight(app.config["TEARDOWN_TIMEOUT"])
         await app.background.wait(app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
         for func in app.after_serving_funcs:
             await as_async(func)()

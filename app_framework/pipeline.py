@@ -10,6 +10,7 @@ Everything runs in the server's task: no task is created per request.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import traceback
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,10 @@ class Pipeline:
 
     def __init__(self, app: App) -> None:
         self.app = app
+        self.in_flight = 0
+        """Requests and websockets between their first step and the end of
+        their teardown."""
+        self._drained: asyncio.Event | None = None
 
     # Entry points are plain functions returning the coroutine that does
     # the work: one coroutine layer less on every request.
@@ -69,6 +74,41 @@ class Pipeline:
     ) -> None:
         """Push, serve, then tear down exactly once (shielded from
         cancellation) and start the background tasks the request added."""
+        self.in_flight += 1
+        try:
+            await self._lifecycle(ctx, serve, send)
+        finally:
+            self.in_flight -= 1
+            if self._drained is not None and not self.in_flight:
+                self._drained.set()
+
+    async def drain(self, grace: float) -> None:
+        """Wait (at most ``grace`` seconds) until no request or websocket
+        is in flight, teardowns included: at shutdown a server cancels the
+        requests still running and goes straight on, and ``after_serving``
+        (closing the database pool, say) must not pull the rug from under
+        their teardowns."""
+        if not self.in_flight:
+            return
+        self._drained = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._drained.wait(), grace)
+        except TimeoutError:
+            self.app.logger.warning(
+                "%d request(s) still in flight at shutdown after %s s "
+                "(TEARDOWN_TIMEOUT): after_serving runs now",
+                self.in_flight,
+                grace,
+            )
+        finally:
+            self._drained = None
+
+    async def _lifecycle(
+        self,
+        ctx: RequestContext,
+        serve: Callable[[RequestContext, Send], Awaitable[None]],
+        send: Send,
+    ) -> None:
         try:
             await ctx.push()
         except Exception as exc:  # e.g. a faulty appcontext_pushed receiver

@@ -171,3 +171,29 @@ async def test_a_websocket_cut_by_the_server_tells_teardown(app: App) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert seen == ["CancelledError"]
+
+
+async def test_after_serving_waits_for_teardowns_of_cancelled_requests(
+    slow_app: App,
+) -> None:
+    """A server cancels the requests still running at shutdown and goes
+    straight on to the lifespan shutdown (uvicorn does): after_serving must
+    still come after their teardowns."""
+    order: list[str] = []
+    teardown = Teardown(slow_app)
+    slow_app.after_serving(lambda: order.append("after_serving"))
+    def torn_down(sender: App, exc: BaseException | None) -> None:
+        order.append("request torn down")
+
+    signals.request_tearing_down.connect(torn_down, slow_app)
+    task = asyncio.create_task(slow_app(http_scope("/slow"), receive, send))
+    await slow_app.started.wait()  # type: ignore[attr-defined]
+    task.cancel()  # the server's graceful-shutdown timeout ran out
+    shutdown = asyncio.create_task(slow_app.shutdown())  # and it goes on
+    await teardown.waiting.wait()
+    assert order == []  # after_serving waits for the teardown still going
+    teardown.release.set()
+    await shutdown
+    assert order == ["request torn down", "after_serving"]
+    with pytest.raises(asyncio.CancelledError):
+        await task
