@@ -182,6 +182,7 @@ async def test_after_serving_waits_for_teardowns_of_cancelled_requests(
     order: list[str] = []
     teardown = Teardown(slow_app)
     slow_app.after_serving(lambda: order.append("after_serving"))
+
     def torn_down(sender: App, exc: BaseException | None) -> None:
         order.append("request torn down")
 
