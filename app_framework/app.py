@@ -12,6 +12,8 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from asignals import NamedSignal
+
 from . import signals
 from ._concurrency import AsyncFunc, as_async, as_async_view
 from ._hooks import HookChain, resolve
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     import logging
 
     from jinja2 import Environment, Template
+
+    from asignals.relay import Relay
 
     from .testing import AppCliRunner, TestClient
 
@@ -110,6 +114,10 @@ class App(Scaffold):
         self._stack: ASGIApp | None = None
         self._pipeline = Pipeline(self)
         self.background = BackgroundTasks(self)
+        self.shared_signals: dict[NamedSignal, tuple[int, float]] = {}
+        """Signals shared with the app's other processes (see share_signal)."""
+        self.relay: Relay | None = None
+        """The running signal relay (with ``SIGNAL_RELAY_URL``), or None."""
         self.signal_channels = signals.AppChannels(self)
         """Each framework signal's receivers for this app, kept current."""
         if self.static_folder is not None:
@@ -378,6 +386,22 @@ class App(Scaffold):
         """Send ``serving_stopping``, wait for requests still tearing down
         and for background tasks, then run the ``after_serving`` hooks."""
         await shutdown(self)
+
+    def share_signal(
+        self, signal: NamedSignal, *, max_bytes: int = 65_536, max_age: float = 5.0
+    ) -> None:
+        """Share ``signal`` with every process of this app (other workers,
+        other machines) through Redis when ``SIGNAL_RELAY_URL`` is set; a
+        local signal otherwise. See ``asignals.relay`` for the semantics.
+
+        :raises TypeError: ``signal`` has no name (use a namespace).
+        """
+        if not isinstance(signal, NamedSignal):
+            raise TypeError(
+                "only named signals can be shared: use "
+                "asignals.Namespace().signal('name') or asignals.signal('name')"
+            )
+        self.shared_signals[signal] = (max_bytes, max_age)
 
     async def requests_in_flight(self, grace: float) -> None:
         """Wait (at most ``grace`` seconds) until no request or websocket

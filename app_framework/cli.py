@@ -238,6 +238,26 @@ def print_signals(app: App, out: TextIO) -> None:
             print(f"    <- {module}.{label}", file=out)
         if not receivers:
             print("    (no receivers)", file=out)
+    for signal, (max_bytes, max_age) in app.shared_signals.items():
+        print(
+            f"shared: {signal.name} (max_bytes={max_bytes}, max_age={max_age})",
+            file=out,
+        )
+    if app.config.get("SIGNAL_RELAY_URL"):
+        print_relay_stats(app, out)
+
+
+def print_relay_stats(app: App, out: TextIO) -> None:
+    """Every live relay's counters, read from Redis (each writes its own)."""
+    from ._scale_out import format_stats, read_relay_stats
+
+    print("relay counters, by process:", file=out)
+    try:
+        stats = asyncio.run(read_relay_stats(app))
+    except Exception as exc:  # Redis down: say so, the rest was printed
+        print(f"    (Redis did not answer: {exc})", file=out)
+        return
+    print(format_stats(stats), file=out)
 
 
 @click.command("signals")

@@ -23,6 +23,7 @@ from werkzeug.exceptions import (
     RequestedRangeNotSatisfiable,
     RequestEntityTooLarge,
     SecurityError,
+    ServiceUnavailable,
     UnsupportedMediaType,
     default_exceptions,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "RequestEntityTooLarge",
     "RequestedRangeNotSatisfiable",
     "SecurityError",
+    "ServiceUnavailable",
     "UnsupportedMediaType",
     "abort",
     "describe",

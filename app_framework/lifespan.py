@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from starlette.types import Receive, Send
 
 from ._concurrency import PASS_THROUGH, as_async
+from ._scale_out import start_scale_out, stop_scale_out
 from .signals import (
     emit,
     got_serving_exception,
@@ -49,6 +50,7 @@ async def startup(app: App) -> None:
     """
     warn_about_weak_secret(app)
     async with _reported(app), app.app_context():
+        await start_scale_out(app)  # first: start-up hooks may send shared signals
         for func in app.before_serving_funcs:
             await as_async(func)()
         await emit(app, serving_started)
@@ -64,8 +66,11 @@ async def shutdown(app: App) -> None:
         await emit(app, serving_stopping)
         await app.requests_in_flight(app.config["TEARDOWN_TIMEOUT"])
         await app.background.wait(app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
-        for func in app.after_serving_funcs:
-            await as_async(func)()
+        try:
+            for func in app.after_serving_funcs:
+                await as_async(func)()
+        finally:
+            await stop_scale_out(app)
 
 
 @asynccontextmanager

@@ -249,7 +249,10 @@ class Pipeline:
                 response = processed
             session = ctx.session
             if not app.session_interface.is_null_session(session):
-                await app.session_interface.save_session(app, session, response)
+                try:
+                    await app.session_interface.save_session(app, session, response)
+                except HTTPException as exc:  # e.g. 503: the store is down
+                    response = error_response(app, exc)
             channel = app.signal_channels.request_finished
             entries = channel.entries
             if entries is None:

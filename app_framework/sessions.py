@@ -251,11 +251,11 @@ class SecureCookieSessionInterface(SessionInterface):
         permanent; a response that read or wrote the session varies by
         ``Cookie``, so a shared cache never hands one user's page to another."""
         if session.accessed:
-            _vary_on_cookie(response)
+            vary_on_cookie(response)
         if not session:
             if session.modified:
                 self._delete_cookie(app, response)
-                _vary_on_cookie(response)
+                vary_on_cookie(response)
             return  # (an untouched, empty session: the common case, done here)
         if not self.should_set_cookie(app, session):
             return
@@ -277,7 +277,7 @@ class SecureCookieSessionInterface(SessionInterface):
             samesite=self.get_cookie_samesite(app),
             partitioned=self.get_cookie_partitioned(app),
         )
-        _vary_on_cookie(response)
+        vary_on_cookie(response)
 
     def _delete_cookie(self, app: App, response: Response) -> None:
         target: Any = response
@@ -292,7 +292,7 @@ class SecureCookieSessionInterface(SessionInterface):
         )
 
 
-def _vary_on_cookie(response: Response) -> None:
+def vary_on_cookie(response: Response) -> None:
     """Add ``Cookie`` to ``Vary`` once (any Starlette response)."""
     raw = response.raw_headers
     present = [value for key, value in raw if key == b"vary"]

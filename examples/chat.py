@@ -34,12 +34,15 @@ from app_framework import (
     signals,
     websocket,
 )
+from asignals import Namespace
+from asignals.relay import is_remote
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)-7s %(name)s: %(message)s")
 log = logging.getLogger("chat")
 
 app = App(__name__)
 app.config["SECRET_KEY"] = "chat-demo-secret-change-me-in-production-0123456789"
+app.config.from_prefixed_env()  # APP_SIGNAL_RELAY_URL: share rooms across workers
 
 rooms: dict[str, set[Websocket]] = {}
 """The members of each room (a room with no members is removed)."""
@@ -92,14 +95,30 @@ async def archive_message(room: str, text: str) -> None:
     archive.append((room, text))
 
 
-async def broadcast(room: str, text: str) -> None:
-    """Send ``text`` to every member of ``room``; drop the dead ones."""
+said = Namespace().signal("chat-said")
+"""A message said in a room (kwargs: room, text). Shared with the app's
+other workers when APP_SIGNAL_RELAY_URL is set, so everyone hears it."""
+app.share_signal(said, max_bytes=16_384, max_age=5.0)
+
+
+@said.connect_via(app)
+async def broadcast(sender: App, room: str, text: str) -> None:
+    """Send ``text`` to this worker's members of ``room``; drop the dead ones.
+    Runs in every worker: here for a local send, through the relay for one
+    made in another worker."""
     members = rooms.get(room, set())
     for member in list(members):
         try:
-            await member.send(text)
+            await member.send(f"[{room}] {text}")
         except WebsocketDisconnected:
             members.discard(member)  # its own view is being cancelled
+
+
+@said.connect_via(app)
+def archive_once(sender: App, room: str, text: str) -> None:
+    """Archive in the worker where the message was said, not in all."""
+    if not is_remote():
+        app.add_background_task(archive_message, room, text)
 
 
 @app.websocket("/ws/<room>")
@@ -110,8 +129,7 @@ async def chat(room: str) -> None:
         while True:
             data = await websocket.receive()
             text = data if isinstance(data, str) else data.decode(errors="replace")
-            await broadcast(room, f"[{room}] {text}")
-            app.add_background_task(archive_message, room, text)
+            await said.send_async(app, room=room, text=text)
     finally:
         # Also when the client leaves (the view is cancelled wherever it
         # waits) or the server stops: the room never keeps a dead member.

@@ -1,0 +1,219 @@
+"""Server-side sessions in Redis (``SESSION_REDIS_URL``).
+
+The cookie holds only a random id, signed with ``SECRET_KEY`` (keys in
+``SECRET_KEY_FALLBACKS`` still verify, so keys rotate as with cookie
+sessions); the data is JSON under ``<key_prefix><id>`` with a TTL of
+``PERMANENT_SESSION_LIFETIME``. So a session can be revoked: clearing it
+(logout) deletes the data, and every copy of the old cookie opens an empty
+session from then on. ``session.regenerate()`` gives the session a new id
+at its next save (call it at login: an id an attacker planted before login
+is worth nothing after it).
+
+Redis down: reading answers with an empty session marked ``unavailable``
+(it is never written back over the data it could not read), and a request
+that changes it answers 503 saying so; every Redis call gives up after
+``timeout`` seconds. redis-py is imported when the first session is opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from itsdangerous import BadSignature, Signer
+
+from .exceptions import ServiceUnavailable
+from .sessions import Session, SessionInterface, vary_on_cookie
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+    from .app import App
+    from .wrappers import Connection
+
+__all__ = ["RedisSession", "RedisSessionInterface"]
+
+UNAVAILABLE = (
+    "The session store is unavailable, so this change to your session was not "
+    "saved. Please try again in a moment."
+)
+
+
+class RedisSession(Session):
+    """A session stored in Redis under its id."""
+
+    sid: str | None = None
+    """The id (None until first saved, or after :meth:`regenerate`)."""
+    unavailable = False
+    """Whether Redis could not be read: this session is empty and must not
+    be saved over what is stored."""
+    _old_sid: str | None = None
+
+    def regenerate(self) -> None:
+        """Move the data to a new id at the next save, deleting the old
+        one: call it when the user logs in (against session fixation)."""
+        if self._old_sid is None:
+            self._old_sid = self.sid
+        self.sid = None
+        self.modified = True
+
+
+class RedisSessionInterface(SessionInterface):
+    """Sessions in Redis; the cookie carries a signed id only."""
+
+    salt = "app_framework.session-id"
+
+    def __init__(
+        self, url: str, *, key_prefix: str = "session:", timeout: float = 0.5
+    ) -> None:
+        self.url = url
+        self.key_prefix = key_prefix
+        self.timeout = timeout
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        """The redis-py client (made on first use)."""
+        if self._client is None:
+            import redis.asyncio as aioredis
+
+            self._client = aioredis.Redis.from_url(
+                self.url,
+                socket_timeout=self.timeout,
+                socket_connect_timeout=self.timeout,
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the connections (at shutdown)."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await client.aclose()
+            except Exception:
+                return
+
+    def _signer(self, app: App) -> Signer | None:
+        key = app.config["SECRET_KEY"]
+        if not key:
+            return None
+        keys = [*app.config["SECRET_KEY_FALLBACKS"], key]  # the last one signs
+        return Signer(keys, salt=self.salt)
+
+    async def _call(self, command: str, *args: Any, **kwargs: Any) -> Any:
+        async with asyncio.timeout(self.timeout):
+            return await getattr(self.client, command)(*args, **kwargs)
+
+    async def open_session(self, app: App, request: Connection) -> Session:
+        """The session the cookie's id points at; empty for no, bad or
+        unknown ids; empty and ``unavailable`` when Redis does not answer."""
+        signer = self._signer(app)
+        if signer is None:
+            return self.null_session(app)
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return RedisSession()
+        try:
+            sid = signer.unsign(cookie).decode()
+        except BadSignature:
+            return RedisSession()
+        try:
+            raw = await self._call("get", self.key_prefix + sid)
+        except Exception as exc:  # down or slow: answer anyway, save nothing
+            app.logger.warning("Session store unavailable on read: %s", exc)
+            session = RedisSession()
+            session.sid, session.unavailable = sid, True
+            return session
+        if raw is None:
+            return RedisSession()  # expired or revoked
+        data = app.json.loads(raw)
+        session = RedisSession(data if isinstance(data, dict) else {})
+        session.sid = sid
+        return session
+
+    async def save_session(
+        self, app: App, session: Session, response: Response
+    ) -> None:
+        """Write a changed session (a new id for a new or regenerated one),
+        delete an emptied one with its cookie, or refresh a permanent one.
+
+        :raises ServiceUnavailable: Redis did not take a change (503).
+        """
+        if not isinstance(session, RedisSession):
+            return
+        if session.accessed:
+            vary_on_cookie(response)
+        if session.unavailable:
+            if session.modified:
+                raise ServiceUnavailable(UNAVAILABLE)
+            return
+        try:
+            if not session:
+                if session.modified:
+                    await self._delete(session)
+                    self._delete_cookie(app, response)
+                    vary_on_cookie(response)
+                return
+            if session.modified:
+                await self._write(app, session)
+            elif self.should_set_cookie(app, session) and session.sid is not None:
+                await self._call(
+                    "expire", self.key_prefix + session.sid, self._ttl(app)
+                )
+            else:
+                return
+        except ServiceUnavailable:
+            raise
+        except Exception as exc:
+            app.logger.warning("Session store unavailable on write: %s", exc)
+            raise ServiceUnavailable(UNAVAILABLE) from exc
+        self._set_cookie(app, session, response)
+
+    def _ttl(self, app: App) -> int:
+        return max(1, int(app.permanent_session_lifetime.total_seconds()))
+
+    async def _write(self, app: App, session: RedisSession) -> None:
+        if session.sid is None:
+            session.sid = secrets.token_urlsafe(32)
+        data = app.json.dumps(dict(session))
+        await self._call("set", self.key_prefix + session.sid, data, ex=self._ttl(app))
+        if session._old_sid is not None:
+            await self._call("delete", self.key_prefix + session._old_sid)
+            session._old_sid = None
+
+    async def _delete(self, session: RedisSession) -> None:
+        keys = [self.key_prefix + s for s in (session.sid, session._old_sid) if s]
+        if keys:
+            await self._call("delete", *keys)
+
+    def _set_cookie(self, app: App, session: RedisSession, response: Response) -> None:
+        signer = self._signer(app)
+        if signer is None or session.sid is None:
+            raise RuntimeError("Saving the session needs app.config['SECRET_KEY'].")
+        target: Any = response
+        target.set_cookie(
+            self.get_cookie_name(app),
+            signer.sign(session.sid).decode(),
+            expires=self.get_expiration_time(app, session),
+            path=self.get_cookie_path(app),
+            domain=self.get_cookie_domain(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+        vary_on_cookie(response)
+
+    def _delete_cookie(self, app: App, response: Response) -> None:
+        target: Any = response
+        target.delete_cookie(
+            self.get_cookie_name(app),
+            path=self.get_cookie_path(app),
+            domain=self.get_cookie_domain(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+            httponly=self.get_cookie_httponly(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )

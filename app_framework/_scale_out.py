@@ -1,0 +1,94 @@
+"""Running on many workers: the signal relay and server-side sessions,
+switched on by config at start-up (``SIGNAL_RELAY_URL``,
+``SESSION_REDIS_URL``). With neither set nothing about Redis is imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from asignals.relay import Relay
+
+    from .app import App
+
+__all__ = ["read_relay_stats", "start_scale_out", "stop_scale_out"]
+
+
+async def start_scale_out(app: App) -> None:
+    """Start the relay (sharing the app's shared signals) and pick the Redis
+    session interface, as the config says. Never waits for Redis: an app
+    starts and serves while Redis is down."""
+    url = app.config.get("SESSION_REDIS_URL")
+    if url:
+        from ._redis_sessions import RedisSessionInterface
+        from .sessions import SecureCookieSessionInterface
+
+        if type(app.session_interface) is SecureCookieSessionInterface:
+            app.session_interface = RedisSessionInterface(url)
+    url = app.config.get("SIGNAL_RELAY_URL")
+    if not url or not app.shared_signals:
+        return
+    from asignals.relay import Relay
+
+    relay = Relay(
+        url,
+        name=app.name,
+        prefix=app.config.get("SIGNAL_RELAY_PREFIX") or "app_framework",
+        local_sender=app,
+        dumps=app.json.dumps,
+        loads=app.json.loads,
+        around_delivery=app.app_context,
+        logger=app.logger,
+    )
+    for signal, (max_bytes, max_age) in app.shared_signals.items():
+        relay.share(signal, max_bytes=max_bytes, max_age=max_age)
+    await relay.start()
+    app.relay = relay
+
+
+async def stop_scale_out(app: App) -> None:
+    """Stop the relay (its shared signals are local again)."""
+    relay: Relay | None = app.relay
+    if relay is not None:
+        app.relay = None
+        relay.unshare_all()
+        await relay.stop()
+    close = getattr(app.session_interface, "aclose", None)
+    if close is not None:
+        await close()
+
+
+async def read_relay_stats(app: App) -> dict[str, dict[str, int]]:
+    """Every live relay's counters for this app, by process (from Redis,
+    where each relay writes them every second)."""
+    import redis.asyncio as aioredis
+
+    url = app.config["SIGNAL_RELAY_URL"]
+    prefix = app.config.get("SIGNAL_RELAY_PREFIX") or "app_framework"
+    pattern = f"{prefix}:{app.name}:stats:*"
+    client: Any = aioredis.Redis.from_url(
+        url, socket_timeout=2, socket_connect_timeout=2
+    )
+    found: dict[str, dict[str, int]] = {}
+    try:
+        async with asyncio.timeout(5):
+            async for key in client.scan_iter(match=pattern):
+                values = await client.hgetall(key)
+                process = key.decode().rsplit(":stats:", 1)[1]
+                found[process] = {k.decode(): int(v) for k, v in values.items()}
+    finally:
+        await client.aclose()
+    return found
+
+
+def format_stats(stats: dict[str, dict[str, int]]) -> str:
+    """The counters as lines for the command line."""
+    if not stats:
+        return "    (no relay has reported in the last 10 s)"
+    return "\n".join(
+        f"    {process}: {json.dumps(counters)}"
+        for process, counters in sorted(stats.items())
+    )
