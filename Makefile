@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench load soak chaos clean
+.PHONY: install run run-scaled test lint typecheck pytest bench load soak chaos clean
 
 install: $(STAMP)
 
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/uvicorn examples.tour:app --host 127.0.0.1 --port 8000
+
+run-scaled: $(STAMP)
+	$(BIN)/python -m examples.run_scaled
 
 lint: $(STAMP)
 	$(BIN)/ruff check asignals app_framework tests examples bench

@@ -158,3 +158,56 @@ async def test_chat_logs_each_signal_in_one_line(
     assert all("\n" not in line for line in lines)
     received = next(line for line in lines if line.startswith("websocket_received"))
     assert "/ws/lobby" in received and "multi\\nline" in received
+
+
+def test_chat_across_two_workers_delivers_every_message_to_everyone() -> None:
+    """uvicorn --workers 2 with the relay on: each client hears every
+    message, whichever worker holds it (without the relay a worker's
+    messages stay in it)."""
+    import contextlib
+    import json
+    import time
+
+    import redis as sync_redis
+    from websockets.sync.client import connect
+
+    from tests.helpers.redis_server import redis_server
+    from tests.helpers.servers import uvicorn
+
+    clients = 12
+    with redis_server() as server:
+        env = {"APP_SIGNAL_RELAY_URL": server.url}
+        with uvicorn("examples.chat:app", "--workers", "2", env=env) as running:
+            store = sync_redis.Redis.from_url(server.url)
+            try:
+                # Both workers' relays listen before anyone speaks.
+                deadline = time.monotonic() + 30
+                while store.pubsub_numsub("app_framework:examples.chat")[0][1] < 2:
+                    assert time.monotonic() < deadline, running.text
+                    time.sleep(0.05)
+                with contextlib.ExitStack() as stack:
+                    sockets = [
+                        stack.enter_context(
+                            connect(f"{running.ws_url}/ws/lobby", open_timeout=10)
+                        )
+                        for _ in range(clients)
+                    ]
+                    for number, socket in enumerate(sockets):
+                        socket.send(f"hello from {number}")
+                    heard = [
+                        sorted(str(socket.recv(timeout=10)) for _ in range(clients))
+                        for socket in sockets
+                    ]
+                expected = sorted(f"[lobby] hello from {n}" for n in range(clients))
+                assert all(messages == expected for messages in heard)
+                # Deliveries did cross workers: the relays counted them.
+                reports = [
+                    store.hgetall(key)
+                    for key in store.keys("app_framework:examples.chat:stats:*")
+                ]
+                delivered = sum(int(r[b"delivered"]) for r in reports)
+                assert delivered > 0, json.dumps(
+                    [{k.decode(): v.decode() for k, v in r.items()} for r in reports]
+                )
+            finally:
+                store.close()
