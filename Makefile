@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run run-scaled test lint typecheck pytest bench load soak chaos clean
+.PHONY: install run run-scaled test lint typecheck pytest bench load soak chaos relay-load clean
 
 install: $(STAMP)
 
@@ -41,6 +41,9 @@ bench: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python bench/load.py
+
+relay-load: $(STAMP)
+	$(BIN)/python bench/relay_load.py
 
 chaos: $(STAMP)
 	$(BIN)/python bench/chaos.py
