@@ -1,55 +1,71 @@
 # Two commands set everything up: `make run` and `make test`.
+# `make help` lists every target.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The demo needs only the runtime dependencies; the project's own tools
+# (lint, types, tests, benchmarks, the browser driver) come with `dev`.
+RUN_STAMP := $(VENV)/.installed-run
+STAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: install run run-scaled test lint typecheck pytest bench load soak chaos relay-load clean
+.PHONY: help install run run-scaled test e2e lint typecheck pytest bench load soak chaos relay-load clean
 
-install: $(STAMP)
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	touch $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/uvicorn examples.tour:app --host 127.0.0.1 --port 8000
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
 
-run-scaled: $(STAMP)
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP) $(RUN_STAMP)
+
+install: $(STAMP) ## install the project and its dev tools into .venv
+
+run: $(RUN_STAMP) ## serve the demo on 127.0.0.1:8000 (HOST=, PORT= to change)
+	@echo "The demo: http://$(HOST):$(PORT)/  (the signal inspector: /_inspector/)"
+	$(BIN)/uvicorn examples.tour:app --host $(HOST) --port $(PORT) --log-level warning
+
+run-scaled: $(STAMP) ## the chat on 4 workers sharing signals through Redis
 	$(BIN)/python -m examples.run_scaled
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff and the import layers
 	$(BIN)/ruff check asignals app_framework tests examples bench
 	$(BIN)/ruff format --check asignals app_framework tests examples bench
 	$(BIN)/lint-imports
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) ## mypy --strict
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) ## the whole test suite, browser tests when Chromium is present
 	$(BIN)/pytest --cov --cov-report=term
 
-test: lint typecheck pytest
+test: lint typecheck pytest ## lint, type checks and every test
 
-bench: $(STAMP)
+bench: $(STAMP) ## in-process benchmarks, side by side with the peers
 	$(BIN)/python bench/bench_signals.py
 	$(BIN)/python bench/bench_requests.py
 	$(BIN)/python bench/bench_websockets.py
 	$(BIN)/python bench/bench_import.py
 
-load: $(STAMP)
+load: $(STAMP) ## throughput under uvicorn with wrk
 	$(BIN)/python bench/load.py
 
-relay-load: $(STAMP)
+relay-load: $(STAMP) ## the signal relay on 4 workers, Redis killed mid-run
 	$(BIN)/python bench/relay_load.py
 
-chaos: $(STAMP)
+chaos: $(STAMP) ## misbehaving clients and receivers against a real server
 	$(BIN)/python bench/chaos.py
 
-soak: $(STAMP)
+soak: $(STAMP) ## memory and latency over a long run
 	$(BIN)/python bench/soak.py
 
-clean:
+clean: ## remove the venv and caches
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage

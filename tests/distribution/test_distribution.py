@@ -1,0 +1,95 @@
+"""The wheel and the sdist a user installs: built here, then opened."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+import zipfile
+from email.message import Message
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    hatchling = Path(sys.executable).with_name("hatchling")
+    subprocess.run(
+        [str(hatchling), "build", "-d", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return out
+
+
+def _wheel(dist: Path) -> zipfile.ZipFile:
+    (path,) = dist.glob("*.whl")
+    return zipfile.ZipFile(path)
+
+
+def _metadata(wheel: zipfile.ZipFile) -> Message:
+    (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+    return Parser().parsestr(wheel.read(name).decode())
+
+
+def test_the_wheel_carries_the_license_and_the_type_markers(dist: Path) -> None:
+    with _wheel(dist) as wheel:
+        names = set(wheel.namelist())
+        (license_name,) = [n for n in names if n.endswith("licenses/LICENSE")]
+        assert wheel.read(license_name) == (ROOT / "LICENSE").read_bytes()
+    assert {"asignals/py.typed", "app_framework/py.typed"} <= names
+    # The project's tests, examples and benchmarks are not installed.
+    assert not [n for n in names if n.split("/")[0] in {"tests", "examples", "bench"}]
+
+
+def test_the_wheel_declares_the_console_script(dist: Path) -> None:
+    with _wheel(dist) as wheel:
+        (name,) = [n for n in wheel.namelist() if n.endswith("entry_points.txt")]
+        entry_points = wheel.read(name).decode()
+    assert "[console_scripts]" in entry_points
+    assert "app-framework = app_framework.cli:main" in entry_points
+
+
+def test_the_metadata_a_package_index_shows(dist: Path) -> None:
+    with _wheel(dist) as wheel:
+        meta = _metadata(wheel)
+    assert meta["License-Expression"] == "MIT"
+    classifiers = meta.get_all("Classifier") or []
+    assert "Framework :: AsyncIO" in classifiers
+    assert "Typing :: Typed" in classifiers
+    assert meta.get_all("Project-URL")
+    assert "signals" in (meta["Keywords"] or "")
+    extras = set(meta.get_all("Provides-Extra") or [])
+    assert {"test", "redis", "dev"} <= extras
+
+
+def test_users_get_the_runtime_and_maintainers_get_their_tools(dist: Path) -> None:
+    with _wheel(dist) as wheel:
+        requires = _metadata(wheel).get_all("Requires-Dist") or []
+    runtime = {r.split(">")[0].split("[")[0] for r in requires if "extra ==" not in r}
+    assert {"starlette", "jinja2", "werkzeug", "uvicorn"} <= runtime
+    # Nothing for testing or linting is forced on an app that depends on us.
+    assert not runtime & {"pytest", "mypy", "ruff", "quart", "flask", "redis"}
+    test_extra = {
+        r.split(">")[0]
+        for r in requires
+        if "extra == 'test'" in r or 'extra == "test"' in r
+    }
+    assert test_extra == {"pytest", "pytest-asyncio"}
+
+
+def test_the_sdist_carries_the_license(dist: Path) -> None:
+    (path,) = dist.glob("*.tar.gz")
+    with tarfile.open(path) as sdist:
+        names = sdist.getnames()
+        (license_name,) = [n for n in names if n.endswith("/LICENSE")]
+        member = sdist.extractfile(license_name)
+        assert member is not None
+        assert member.read() == (ROOT / "LICENSE").read_bytes()
