@@ -166,10 +166,12 @@ class AppChannels:
         "request_started",
     )
 
-    def __init__(self, app: Any) -> None:
-        self._by_signal: dict[Signal, Channel] = {
-            signal: signal.channel(app) for signal in _signals.values()
-        }
+    def __init__(
+        self, app: Any, by_signal: dict[Signal, Channel] | None = None
+    ) -> None:
+        if by_signal is None:
+            by_signal = {signal: signal.channel(app) for signal in _signals.values()}
+        self._by_signal = by_signal
         self.appcontext_pushed = self._by_signal[appcontext_pushed]
         self.appcontext_tearing_down = self._by_signal[appcontext_tearing_down]
         self.appcontext_popped = self._by_signal[appcontext_popped]
@@ -178,6 +180,13 @@ class AppChannels:
 
     def __getitem__(self, signal: Signal) -> Channel:
         return self._by_signal[signal]
+
+    def replaced(self, wrap: Callable[[Signal, Channel], Channel]) -> AppChannels:
+        """A copy whose channels are ``wrap(signal, channel)``: for a tool
+        that watches every send of an app (the inspector), installed by
+        assigning it to ``app.signal_channels``."""
+        by_signal = {signal: wrap(signal, ch) for signal, ch in self._by_signal.items()}
+        return AppChannels(None, by_signal)
 
     def heard(self) -> frozenset[Signal]:
         """The signals with receivers for this app now."""

@@ -1,0 +1,459 @@
+"""The live signal inspector: what each request and websocket sent, to whom,
+how long each receiver took, and the hooks around them.
+
+``Inspector(app)`` (or ``inspector.init_app(app)``) records, for every
+request and websocket, the framework signals sent in order, their sender and
+keyword arguments (summarised: secrets masked, text clipped, objects by
+type), each receiver with its duration and outcome, and the ``before_*``,
+``after_*``, ``teardown_*`` hooks and error handlers that ran. It serves
+them at ``/_inspector/``: a timeline, newest first, updated live over a
+websocket, with filters by path and by signal. Tests read the same records::
+
+    with inspector.recording() as rec:
+        await client.get("/")
+    assert rec.names[:2] == ["appcontext_pushed", "request_started"]
+
+It shows request data, so it is refused unless ``DEBUG`` is on (or
+``allow_without_debug=True``). ``Inspector(app, enabled=app.debug)`` installs
+it in development only; not installed, it costs nothing: the app is left
+exactly as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, cast
+
+import anyio
+from anyio.streams.memory import MemoryObjectSendStream
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from asignals import Channel, Signal
+
+from ._inspector_page import page
+from ._inspector_records import Event, ReceiverCall, Record, describe, mask, summarise
+from .blueprints import Blueprint
+from .globals import websocket
+
+if TYPE_CHECKING:
+    from ._hooks import HookChain
+    from .app import App
+
+__all__ = ["Inspector", "Recording"]
+
+_current: ContextVar[Record | None] = ContextVar("inspector_record", default=None)
+# The inspector's own page and websocket: never recorded.
+_IGNORED = Record("ignored", "", "")
+
+Getter = Callable[[], Any]
+Entries = tuple[tuple[Getter, bool], ...]
+
+
+class Recording:
+    """The records finished while :meth:`Inspector.recording` was open."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        """Each request, websocket or stray signal, in the order it ended."""
+
+    @property
+    def names(self) -> list[str]:
+        """Every signal sent, in order (Python names: ``request_started``)."""
+        return [name for record in self.records for name in record.names]
+
+    @property
+    def events(self) -> list[Event]:
+        """Every signal and hook event, in order."""
+        return [event for record in self.records for event in record.events]
+
+    def signal(self, name: str) -> Event:
+        """The first send of signal ``name`` (its args and receivers).
+
+        :raises LookupError: it was not sent.
+        """
+        for event in self.events:
+            if event.kind == "signal" and event.name == name:
+                return event
+        raise LookupError(f"{name} was not sent; sent: {', '.join(self.names)}")
+
+
+class Inspector:
+    """Records every signal an app sends, with receivers and hooks, and
+    shows them live at ``url_prefix`` (a Flask-style extension).
+
+    :param enabled: False installs nothing (``enabled=app.debug`` is the
+        usual spelling).
+    :param capacity: how many records the page keeps (oldest dropped).
+    :param allow_without_debug: install even with ``DEBUG`` off. The page
+        shows request paths and summarised values: do not expose it.
+    """
+
+    def __init__(
+        self,
+        app: App | None = None,
+        *,
+        enabled: bool = True,
+        url_prefix: str = "/_inspector",
+        capacity: int = 100,
+        allow_without_debug: bool = False,
+    ) -> None:
+        self.enabled = enabled
+        self.url_prefix = url_prefix.rstrip("/")
+        self.allow_without_debug = allow_without_debug
+        self.records: deque[Record] = deque(maxlen=capacity)
+        """The latest finished records, oldest first."""
+        self._subscribers: set[MemoryObjectSendStream[dict[str, Any]]] = set()
+        self._recordings: list[Recording] = []
+        # Signals sent outside any request: their event, by signal name.
+        self._loose: dict[str, Event] = {}
+        self._loose_records: dict[str, Record] = {}
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: App) -> None:
+        """Watch ``app``'s signals and hooks and serve the page.
+
+        :raises RuntimeError: ``DEBUG`` is off and ``allow_without_debug`` was
+            not given.
+        """
+        if not self.enabled:
+            return
+        if not app.debug and not self.allow_without_debug:
+            raise RuntimeError(
+                "The signal inspector shows request data, so it needs DEBUG: "
+                "set app.config['DEBUG'] = True in development, write "
+                "Inspector(app, enabled=app.debug) to install it only there, "
+                "or pass allow_without_debug=True if you mean to expose it."
+            )
+        app.extensions["inspector"] = self
+        app.signal_channels = app.signal_channels.replaced(self._watch_channel)
+        _watch_hooks(app, self)
+        app.add_middleware(_RecordRequests, inspector=self)
+        app.register_blueprint(self._blueprint(), url_prefix=self.url_prefix)
+
+    # -- for tests -----------------------------------------------------------
+
+    @contextmanager
+    def recording(self) -> Iterator[Recording]:
+        """Collect the records that end inside the ``with`` block."""
+        recording = Recording()
+        self._recordings.append(recording)
+        try:
+            yield recording
+        finally:
+            self._recordings.remove(recording)
+
+    # -- recording -----------------------------------------------------------
+
+    def publish(self, record: Record) -> None:
+        """Keep a finished record and send it to the live pages."""
+        record.finish()
+        self.records.append(record)
+        for recording in self._recordings:
+            recording.records.append(record)
+        if self._subscribers:
+            data = record.as_json()
+            for stream in list(self._subscribers):
+                try:
+                    stream.send_nowait(data)
+                except anyio.WouldBlock:
+                    pass  # a page that does not keep up misses records
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    self._subscribers.discard(stream)
+
+    def _watch_channel(self, signal: Signal, channel: Channel) -> Channel:
+        return cast(Channel, _WatchedChannel(self, signal, channel))
+
+    def signal_sent(
+        self, name: str, sender: Any, kwargs: dict[str, Any], n: int
+    ) -> None:
+        """Record a send of signal ``name`` that will call ``n`` receivers."""
+        record = _current.get()
+        if record is _IGNORED:
+            return
+        event = Event("signal", name, 0.0, summarise_sender(sender))
+        event.args = {key: mask(key, value) for key, value in kwargs.items()}
+        if record is None:  # outside any request: a record of its own
+            record = Record("app", "", "")
+            record.add(event)
+            self._loose[name] = event
+            if n == 0:
+                self.publish(record)
+            else:
+                self._loose_records[name] = record
+            return
+        event.at = record.since()
+        record.add(event)
+        record.open[name] = event
+
+    def receiver_called(
+        self, name: str, receiver: Any, is_async: bool
+    ) -> tuple[ReceiverCall, Record | None] | None:
+        """Note a receiver of ``name`` starting: its call, and the stray
+        record to publish when it is the last."""
+        record = _current.get()
+        if record is _IGNORED:
+            return None
+        if record is None:
+            event = self._loose.get(name)
+            stray = self._loose_records.get(name)
+        else:
+            event, stray = record.open.get(name), None
+        if event is None:
+            return None
+        call = ReceiverCall(describe(receiver), is_async)
+        event.receivers.append(call)
+        return call, stray
+
+    def receiver_done(
+        self,
+        started: tuple[ReceiverCall, Record | None] | None,
+        begun: float,
+        error: BaseException | None,
+        last: bool,
+    ) -> None:
+        """Note a receiver's duration and outcome (publishing a stray
+        record after its last receiver)."""
+        if started is None:
+            return
+        call, stray = started
+        call.ms = round((time.perf_counter() - begun) * 1000, 3)
+        call.outcome = "ok" if error is None else f"raised {summarise(error)}"
+        if stray is not None and (last or error is not None):
+            self.publish(stray)
+
+    # -- the page ------------------------------------------------------------
+
+    def _blueprint(self) -> Blueprint:
+        bp = Blueprint("inspector", __name__)
+        inspector = self
+
+        @bp.route("/")
+        async def inspector_page() -> str:
+            return page(inspector.url_prefix)
+
+        @bp.route("/records")
+        async def inspector_records() -> list[dict[str, Any]]:
+            return [record.as_json() for record in reversed(inspector.records)]
+
+        @bp.websocket("/live")
+        async def inspector_live() -> None:
+            await websocket.accept()
+            send, receive = anyio.create_memory_object_stream[dict[str, Any]](100)
+            inspector._subscribers.add(send)
+            try:
+                for record in list(inspector.records):
+                    await websocket.send_json(record.as_json())
+                async for data in receive:
+                    await websocket.send_json(data)
+            finally:
+                inspector._subscribers.discard(send)
+                send.close()
+                receive.close()
+
+        return bp
+
+
+def summarise_sender(sender: Any) -> str:
+    """The sender as the page shows it (an app by its repr)."""
+    text = repr(sender)
+    return text if len(text) <= 60 else f"<{type(sender).__name__}>"
+
+
+def _python_name(signal: Signal) -> str:
+    return str(getattr(signal, "name", "signal")).replace("-", "_")
+
+
+class _WatchedChannel:
+    """A channel whose entries start with a marker that records the send,
+    and whose receivers are timed; stale exactly when the real one is."""
+
+    __slots__ = ("_cached", "_inspector", "_name", "_real", "_source", "sender")
+
+    def __init__(self, inspector: Inspector, signal: Signal, real: Channel) -> None:
+        self._inspector = inspector
+        self._name = _python_name(signal)
+        self._real = real
+        self.sender = real.sender
+        self._source: Entries | None = None
+        self._cached: Entries = ()
+
+    @property
+    def entries(self) -> Entries | None:
+        """The watched entries, or None when they must be fetched again."""
+        real = self._real.entries
+        return None if real is None else self._watched(real)
+
+    def current(self) -> Entries:
+        """The watched entries to call now."""
+        return self._watched(self._real.current())
+
+    def _watched(self, real: Entries) -> Entries:
+        if real is not self._source:
+            self._cached = _watch_entries(self._inspector, self._name, real)
+            self._source = real
+        return self._cached
+
+
+def _watch_entries(inspector: Inspector, name: str, real: Entries) -> Entries:
+    count = len(real)
+
+    def mark(sender: Any, **kwargs: Any) -> None:
+        inspector.signal_sent(name, sender, kwargs, count)
+
+    def get_mark() -> Callable[..., None]:
+        return mark
+
+    watched: list[tuple[Getter, bool]] = [(get_mark, False)]
+    for index, (get, is_async) in enumerate(real):
+        last = index == count - 1
+        watched.append((_timed_getter(inspector, name, get, is_async, last), is_async))
+    return tuple(watched)
+
+
+def _timed_getter(
+    inspector: Inspector, name: str, get: Getter, is_async: bool, last: bool
+) -> Getter:
+    def get_timed() -> Any:
+        receiver = get()
+        if receiver is None:
+            return None
+        if is_async:
+
+            async def timed_async(sender: Any, **kwargs: Any) -> Any:
+                started = inspector.receiver_called(name, receiver, True)
+                begun = time.perf_counter()
+                try:
+                    result = await receiver(sender, **kwargs)
+                except BaseException as error:
+                    inspector.receiver_done(started, begun, error, last)
+                    raise
+                inspector.receiver_done(started, begun, None, last)
+                return result
+
+            return timed_async
+
+        def timed(sender: Any, **kwargs: Any) -> Any:
+            started = inspector.receiver_called(name, receiver, False)
+            begun = time.perf_counter()
+            try:
+                result = receiver(sender, **kwargs)
+            except BaseException as error:
+                inspector.receiver_done(started, begun, error, last)
+                raise
+            inspector.receiver_done(started, begun, None, last)
+            return result
+
+        return timed
+
+    return get_timed
+
+
+# -- hooks ---------------------------------------------------------------------
+
+
+def _watch_hooks(app: App, inspector: Inspector) -> None:
+    """Make ``app.hooks_for`` give chains whose hooks are recorded."""
+    resolve = app.hooks_for
+    latest: dict[tuple[str | None, bool], tuple[HookChain, HookChain]] = {}
+
+    def hooks_for(blueprint: str | None, websocket: bool = False) -> HookChain:
+        chain = resolve(blueprint, websocket)
+        kept = latest.get((blueprint, websocket))
+        if kept is not None and kept[0] is chain:
+            return kept[1]
+        kind = "websocket" if websocket else "request"
+        watched = dataclasses.replace(
+            chain,
+            before=tuple(_hook(f"before_{kind}", f) for f in chain.before),
+            after=tuple(_hook(f"after_{kind}", f) for f in chain.after),
+            teardown=tuple(_hook(f"teardown_{kind}", f) for f in chain.teardown),
+            handlers=tuple(
+                {
+                    code: {
+                        cls: _hook(f"errorhandler({code or cls.__name__})", f)
+                        for cls, f in by_class.items()
+                    }
+                    for code, by_class in scope.items()
+                }
+                for scope in chain.handlers
+            ),
+        )
+        latest[(blueprint, websocket)] = (chain, watched)
+        return watched
+
+    # An instance attribute: the class's method is untouched for other apps.
+    app.hooks_for = hooks_for  # type: ignore[method-assign]
+
+
+def _hook(phase: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    name = describe(func)
+
+    @functools.wraps(func)
+    async def watched(*args: Any, **kwargs: Any) -> Any:
+        record = _current.get()
+        if record is None or record is _IGNORED:
+            return await func(*args, **kwargs)
+        event = Event("hook", phase, record.since(), name)
+        record.add(event)
+        begun = time.perf_counter()
+        try:
+            return await func(*args, **kwargs)
+        except BaseException as error:
+            event.outcome = f"raised {summarise(error)}"
+            raise
+        finally:
+            event.ms = round((time.perf_counter() - begun) * 1000, 3)
+
+    return watched
+
+
+# -- requests ------------------------------------------------------------------
+
+
+class _RecordRequests:
+    """ASGI middleware: one record per request or websocket, published when
+    it ends (teardown included)."""
+
+    def __init__(self, app: ASGIApp, inspector: Inspector) -> None:
+        self.app = app
+        self.inspector = inspector
+        self.prefix = inspector.url_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            token = _current.set(_IGNORED)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                _current.reset(token)
+            return
+        record = Record(kind, scope.get("method", "WS"), path)
+
+        async def watch_send(message: Message) -> None:
+            sort = message["type"]
+            if sort == "http.response.start":
+                record.status = message["status"]
+            elif sort == "websocket.accept":
+                record.status = 101
+            elif sort == "websocket.close" and record.status is None:
+                record.status = 403  # refused before it was accepted
+            await send(message)
+
+        token = _current.set(record)
+        try:
+            await self.app(scope, receive, watch_send)
+        finally:
+            _current.reset(token)
+            self.inspector.publish(record)
