@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 import app_framework
 from app_framework import signals
+from app_framework.inspector import Inspector
 
 ASGI = Callable[..., Awaitable[None]]
 ROUNDS = 15
@@ -118,6 +119,16 @@ def framework_app(with_receivers: bool) -> ASGI:
     return app
 
 
+def inspected_app(enabled: bool) -> ASGI:
+    """The receivers app with an :class:`Inspector` (``enabled=False`` is
+    how an app spells "only in development": it must cost nothing)."""
+    app = framework_app(True)
+    assert isinstance(app, app_framework.App)
+    app.config["DEBUG"] = enabled
+    Inspector(app, enabled=enabled)
+    return app
+
+
 def blueprint_app(blueprints: int, routes_each: int) -> ASGI:
     """``blueprints`` blueprints, each with a before/after/teardown hook and
     ``routes_each`` routes (half of them with a path part); a request goes
@@ -196,6 +207,8 @@ async def main() -> None:
         "Starlette, one route": starlette_app(),
         "app_framework, no receivers": framework_app(False),
         "app_framework, receivers": framework_app(True),
+        "app_framework, receivers, inspector disabled": inspected_app(False),
+        "app_framework, receivers, inspector recording": inspected_app(True),
         "Quart, no receivers": quart_plain,
         "Quart, receivers": quart_signals,
         "app_framework, 1 blueprint with hooks, 1 route": blueprint_app(1, 1),
@@ -211,7 +224,13 @@ async def main() -> None:
         print(f"| {name} | {micros:,.1f} | {micros / starlette:.2f}x |")
     one = results["app_framework, 1 blueprint with hooks, 1 route"]
     many = results["app_framework, 10 blueprints with hooks, 200 routes"]
+    inspector_off = results["app_framework, receivers, inspector disabled"]
+    receivers = results["app_framework, receivers"]
     print()
+    print(
+        f"Inspector disabled vs not there: {inspector_off / receivers:.2f}x "
+        "(target 1.00x: nothing is installed)"
+    )
     print(f"200 routes in 10 blueprints vs 1 route: {many / one:.2f}x (target <= 1.2x)")
 
 
