@@ -26,8 +26,10 @@ from typing import Any
 
 from app_framework import (
     App,
+    Blueprint,
     Websocket,
     WebsocketDisconnected,
+    current_app,
     g,
     has_websocket_context,
     render_template,
@@ -37,16 +39,91 @@ from app_framework import (
 from asignals import Namespace
 from asignals.relay import is_remote
 
-logging.basicConfig(level=logging.INFO, format="%(levelname)-7s %(name)s: %(message)s")
 log = logging.getLogger("chat")
+if not log.handlers:  # its own lines, whoever else imports this module
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(
+        logging.Formatter("%(asctime)s chat: %(message)s", "%H:%M:%S")
+    )
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
 
-app = App(__name__)
-app.config["SECRET_KEY"] = "chat-demo-secret-change-me-in-production-0123456789"
-app.config.from_prefixed_env()  # APP_SIGNAL_RELAY_URL: share rooms across workers
+chat = Blueprint("chat", __name__)
+"""The room's pages and websocket: registered on this module's ``app`` and
+on the tour's (``make run``)."""
 
 rooms: dict[str, set[Websocket]] = {}
 """The members of each room (a room with no members is removed)."""
 archive: list[tuple[str, str]] = []
+
+
+@chat.route("/chat/<room>")
+async def page(room: str) -> str:
+    return await render_template("chat.html", room=room)
+
+
+@chat.route("/archive")
+async def show_archive() -> list[list[str]]:
+    return [list(entry) for entry in archive]
+
+
+async def archive_message(room: str, text: str) -> None:
+    """Runs after the broadcast, in its own app context (not the websocket's)."""
+    await asyncio.sleep(0)  # stands for a database write
+    g.archived = True
+    archive.append((room, text))
+
+
+said = Namespace().signal("chat-said")
+"""A message said in a room (kwargs: room, text). Shared with the app's
+other workers when APP_SIGNAL_RELAY_URL is set, so everyone hears it."""
+
+
+@said.connect  # from any app: the one the blueprint serves
+async def broadcast(sender: App, room: str, text: str) -> None:
+    """Send ``text`` to this worker's members of ``room``; drop the dead ones.
+    Runs in every worker: here for a local send, through the relay for one
+    made in another worker."""
+    members = rooms.get(room, set())
+    for member in list(members):
+        try:
+            await member.send(f"[{room}] {text}")
+        except WebsocketDisconnected:
+            members.discard(member)  # its own view is being cancelled
+
+
+@said.connect
+def archive_once(sender: App, room: str, text: str) -> None:
+    """Archive in the worker where the message was said, not in all."""
+    if not is_remote():
+        sender.add_background_task(archive_message, room, text)
+
+
+@chat.websocket("/ws/<room>")
+async def socket(room: str) -> None:
+    me = websocket._get_current_object()  # the connection, not the proxy
+    rooms.setdefault(room, set()).add(me)
+    try:
+        while True:
+            data = await websocket.receive()
+            text = data if isinstance(data, str) else data.decode(errors="replace")
+            await said.send_async(
+                current_app._get_current_object(), room=room, text=text
+            )
+    finally:
+        # Also when the client leaves (the view is cancelled wherever it
+        # waits) or the server stops: the room never keeps a dead member.
+        members = rooms.get(room, set())
+        members.discard(me)
+        if not members:
+            rooms.pop(room, None)
+
+
+app = App(__name__)
+app.config["SECRET_KEY"] = "chat-demo-secret-change-me-in-production-0123456789"
+app.config.from_prefixed_env()  # APP_SIGNAL_RELAY_URL: share rooms across workers
+app.register_blueprint(chat)
+app.share_signal(said, max_bytes=16_384, max_age=5.0)
 
 LOGGED = (
     "websocket_started",
@@ -76,64 +153,3 @@ def _log_signal(name: str) -> None:
 
 for _name in LOGGED:
     _log_signal(_name)
-
-
-@app.route("/chat/<room>")
-async def page(room: str) -> str:
-    return await render_template("chat.html", room=room)
-
-
-@app.route("/archive")
-async def show_archive() -> list[list[str]]:
-    return [list(entry) for entry in archive]
-
-
-async def archive_message(room: str, text: str) -> None:
-    """Runs after the broadcast, in its own app context (not the websocket's)."""
-    await asyncio.sleep(0)  # stands for a database write
-    g.archived = True
-    archive.append((room, text))
-
-
-said = Namespace().signal("chat-said")
-"""A message said in a room (kwargs: room, text). Shared with the app's
-other workers when APP_SIGNAL_RELAY_URL is set, so everyone hears it."""
-app.share_signal(said, max_bytes=16_384, max_age=5.0)
-
-
-@said.connect_via(app)
-async def broadcast(sender: App, room: str, text: str) -> None:
-    """Send ``text`` to this worker's members of ``room``; drop the dead ones.
-    Runs in every worker: here for a local send, through the relay for one
-    made in another worker."""
-    members = rooms.get(room, set())
-    for member in list(members):
-        try:
-            await member.send(f"[{room}] {text}")
-        except WebsocketDisconnected:
-            members.discard(member)  # its own view is being cancelled
-
-
-@said.connect_via(app)
-def archive_once(sender: App, room: str, text: str) -> None:
-    """Archive in the worker where the message was said, not in all."""
-    if not is_remote():
-        app.add_background_task(archive_message, room, text)
-
-
-@app.websocket("/ws/<room>")
-async def chat(room: str) -> None:
-    me = websocket._get_current_object()  # the connection, not the proxy
-    rooms.setdefault(room, set()).add(me)
-    try:
-        while True:
-            data = await websocket.receive()
-            text = data if isinstance(data, str) else data.decode(errors="replace")
-            await said.send_async(app, room=room, text=text)
-    finally:
-        # Also when the client leaves (the view is cancelled wherever it
-        # waits) or the server stops: the room never keeps a dead member.
-        members = rooms.get(room, set())
-        members.discard(me)
-        if not members:
-            rooms.pop(room, None)

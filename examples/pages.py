@@ -34,8 +34,14 @@ async def contact() -> Any:
         message = str(form.get("message", "")).strip()
         if not name or not message:
             await flash("Please give your name and a message.", "error")
-            return await render_template("pages/contact.html", name=name), 400
+            # The form comes back with what was typed: nothing is lost.
+            page = await render_template(
+                "pages/contact.html", name=name, message=message
+            )
+            return page, 400
         session["name"] = name
         await flash(f"Thanks, {name}! Your message was received.")
         return redirect(url_for("pages.home"))
-    return await render_template("pages/contact.html", name=session.get("name", ""))
+    return await render_template(
+        "pages/contact.html", name=session.get("name", ""), message=""
+    )

@@ -1,96 +1,150 @@
-"""A tour of app_framework's signals, served by ``make run``.
+"""The demo ``make run`` serves: every framework signal, seen live.
 
-Start: ``make run`` (or ``uvicorn examples.tour:app``), then open
-http://127.0.0.1:8000/ and watch the log: every framework signal has a sync
-and an async receiver that log when it fires. ``/pages/`` has templates, a
-layout and a contact form that flashes (examples/pages.py).
+Start: ``make run`` (or ``uvicorn examples.tour:app``), open
+http://127.0.0.1:8000/ and the signal inspector at /_inspector/ in another
+tab. Each of the framework's 20 signals has a sync receiver (which logs one
+line: the signal, where it came from, its values) and an async one (which
+counts it for the landing page). ``/pages/`` has templates, a layout and a
+contact form that flashes (examples/pages.py); ``/chat/lobby`` is the chat
+room (examples/chat.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app_framework import (
     App,
     Blueprint,
     abort,
     g,
+    render_template,
     request,
     session,
     signals,
-    url_for,
 )
+from app_framework.inspector import Inspector
+from examples.chat import chat
 from examples.pages import pages
 
-logging.basicConfig(level=logging.INFO, format="%(levelname)-7s %(name)s: %(message)s")
 log = logging.getLogger("tour")
 
 app = App(__name__)
 app.config.from_mapping(
-    SECRET_KEY="tour-only-secret-change-me-in-production-0123456789"
+    SECRET_KEY="tour-only-secret-change-me-in-production-0123456789",
+    # The inspector shows request data, so it runs only with DEBUG on: fine
+    # for a demo served on 127.0.0.1, never in production.
+    DEBUG=True,
 )
+app.config.from_prefixed_env()  # e.g. APP_DEBUG=false
+inspector = Inspector(app, enabled=app.debug)
 
 SIGNALS = [
     "appcontext_pushed",
     "request_started",
+    "before_render_template",
+    "template_rendered",
+    "message_flashed",
     "request_finished",
     "got_request_exception",
     "request_tearing_down",
     "appcontext_tearing_down",
     "appcontext_popped",
-    "before_render_template",
-    "template_rendered",
-    "message_flashed",
+    "websocket_started",
+    "websocket_received",
+    "websocket_sent",
+    "websocket_finished",
+    "got_websocket_exception",
+    "websocket_tearing_down",
+    "serving_started",
+    "serving_stopping",
+    "got_serving_exception",
+    "got_background_exception",
 ]
+heard: Counter[str] = Counter()
+"""How often each signal was heard (by its async receiver)."""
 
 
-def _describe(kwargs: dict[str, Any]) -> str:
-    return ", ".join(f"{key}={type(value).__name__}" for key, value in kwargs.items())
+def _value(value: Any) -> str:
+    """A value as one short log word: no type names, no line breaks."""
+    if isinstance(value, BaseException):
+        text = f"{type(value).__name__}({str(value)!r})"
+    elif hasattr(value, "status_code"):  # a response
+        text = f"{value.status_code} {getattr(value, 'media_type', '') or ''}".strip()
+    elif type(value).__name__ == "Template":
+        text = repr(value.name)
+    elif isinstance(value, dict):  # a template context: its own names
+        text = "{" + ", ".join(k for k in value if k not in _DEFAULTS) + "}"
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
-def connect_loggers(name: str) -> None:
-    """A sync and an async receiver for one signal, both logging."""
+# What every template context holds: left out of the log line.
+_DEFAULTS = {"config", "g", "request", "session", "get_flashed_messages", "url_for"}
+
+
+_where: ContextVar[str] = ContextVar("where", default="-")
+
+
+class RememberWhere:
+    """ASGI middleware: what the current connection is ("GET /path"), for
+    log lines sent before the request context is pushed or after it is
+    popped (the app context's signals)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            method = scope.get("method", "WS")
+            _where.set(f"{method} {scope['path']}")
+        await self.app(scope, receive, send)
+
+
+app.add_middleware(RememberWhere)
+
+
+def connect_receivers(name: str) -> None:
+    """A sync receiver that logs the send and an async one that counts it."""
     signal = getattr(signals, name)
 
-    def sync_receiver(sender: App, **kwargs: Any) -> None:
-        log.info("[sync]  %-24s %s", name, _describe(kwargs))
+    def log_it(sender: App, **kwargs: Any) -> None:
+        values = " ".join(f"{key}={_value(value)}" for key, value in kwargs.items())
+        log.info("%-24s %-22s %s", name, _where.get(), values)
 
-    async def async_receiver(sender: App, **kwargs: Any) -> None:
+    async def count_it(sender: App, **kwargs: Any) -> None:
         await asyncio.sleep(0)  # a real receiver would do I/O here
-        log.info("[async] %-24s %s", name, _describe(kwargs))
+        heard[name] += 1
 
     # weak=False: these closures have no other owner.
-    signal.connect(sync_receiver, sender=app, weak=False)
-    signal.connect(async_receiver, sender=app, weak=False)
+    signal.connect(log_it, sender=app, weak=False)
+    signal.connect(count_it, sender=app, weak=False)
 
 
 for _name in SIGNALS:
-    connect_loggers(_name)
+    connect_receivers(_name)
 
 
 @app.before_request
-async def remember_start() -> None:
-    g.visits = session.get("visits", 0) + 1
-    session["visits"] = g.visits
+async def count_visits() -> None:
+    # Pages only: stylesheets, the favicon and the API are not visits.
+    if request.endpoint not in (None, "static") and request.blueprint != "inspector":
+        session["visits"] = session.get("visits", 0) + 1
+    g.visits = session.get("visits", 0)
 
 
 @app.route("/")
 async def index() -> str:
-    links = [
-        url_for("pages.home"),
-        url_for("pages.contact"),
-        url_for("user", user_id=42),
-        url_for("api.status"),
-        url_for("countdown", n=3),
-        url_for("sync_view"),
-        url_for("teapot"),
-        url_for("fails"),
-    ]
-    items = "".join(f'<li><a href="{link}">{link}</a></li>' for link in links)
-    return f"<h1>Signals tour</h1><p>Visit {g.visits}.</p><ul>{items}</ul>"
+    return await render_template("index.html", signals=SIGNALS, heard=heard)
 
 
 @app.route("/users/<int:user_id>")
@@ -99,15 +153,16 @@ async def user(user_id: int) -> dict[str, Any]:
 
 
 @app.route("/countdown/<int:n>")
-async def countdown(n: int) -> AsyncIterator[str]:
+async def countdown(n: int) -> tuple[AsyncIterator[str], dict[str, str]]:
     async def stream() -> AsyncIterator[str]:
-        for i in range(n, 0, -1):
+        for i in range(min(n, 10), 0, -1):
             # The contexts are still pushed while the body streams.
-            yield f"{i}... (visit {g.visits} of {request.path})\n"
+            yield f"{i}... (visit {g.visits}, {request.path})\n"
             await asyncio.sleep(0.2)
         yield "lift-off\n"
 
-    return stream()
+    # Plain text, so a browser shows the lines as they come.
+    return stream(), {"content-type": "text/plain; charset=utf-8"}
 
 
 @app.route("/sync")
@@ -126,13 +181,39 @@ async def fails() -> str:
     raise RuntimeError("this view fails on purpose: see got_request_exception")
 
 
+@app.errorhandler(HTTPException)
+async def http_error(error: HTTPException) -> tuple[str, int]:
+    """Every HTTP error (404, 405, 418...) as a page in the site's style."""
+    page = await render_template("error.html", error=error)
+    return page, error.code or 500
+
+
+@app.errorhandler(InternalServerError)
+async def server_error(error: InternalServerError) -> tuple[str, int]:
+    """An unhandled exception: the same page, without the details."""
+    return await render_template("error.html", error=error), 500
+
+
 api = Blueprint("api", __name__, url_prefix="/api")
-app.register_blueprint(pages)  # templates, a layout, a flashing form
 
 
 @api.route("/status")
-async def status() -> dict[str, str]:
-    return {"status": "ok", "endpoint": request.endpoint or ""}
+async def status() -> dict[str, Any]:
+    return {"status": "ok", "endpoint": request.endpoint or "", "heard": heard}
 
 
 app.register_blueprint(api)
+app.register_blueprint(pages)  # templates, a layout, a flashing form
+app.register_blueprint(chat)  # the chat room: websockets
+
+
+def _configure_logging() -> None:
+    # One line per signal, after uvicorn's own start-up lines.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    app.logger.setLevel(logging.INFO)  # DEBUG is on, but keep the log quiet
+
+
+_configure_logging()

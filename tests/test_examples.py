@@ -16,7 +16,7 @@ async def test_signals_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "flaky: raised ConnectionError('mail server down')" in out
 
 
-async def test_tour_serves_its_pages_and_logs_every_signal(
+async def test_tour_serves_its_pages_and_logs_each_signal_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     import logging
@@ -26,21 +26,96 @@ async def test_tour_serves_its_pages_and_logs_every_signal(
     with caplog.at_level(logging.INFO, logger="tour"):
         async with app.test_client() as client:
             index = await client.get("/")
-            assert index.status_code == 200 and "/users/42" in index.text
+            caplog.clear()
+            page = await client.get("/pages/")
             assert (await client.get("/users/42")).json()["user_id"] == 42
-            assert (await client.get("/api/status")).json()["endpoint"] == "api.status"
+            status = (await client.get("/api/status")).json()
+            assert status["endpoint"] == "api.status"
             assert (await client.get("/sync")).text.startswith("sync view")
-            assert (await client.get("/teapot")).status_code == 418
-            assert not app.testing  # so the failing view answers 500
-            assert (await client.get("/fails")).status_code == 500
-    text = caplog.text
-    for name in (
+    # (A request's teardown may end after its response: lines are picked by
+    # the request they name.)
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "tour" and " GET /pages/ " in r.getMessage()
+    ]
+    for link in (
+        "/pages/",
+        "/pages/contact",
+        "/chat/lobby",
+        "/api/status",
+        "/countdown/5",
+        "/_inspector/",
+        "/teapot",
+        "/fails",
+    ):
+        assert f'href="{link}"' in index.text
+    assert page.status_code == 200
+    # One line per signal, with the request and real values, no type names.
+    assert [line.split()[0] for line in lines] == [
         "appcontext_pushed",
         "request_started",
-        "got_request_exception",
+        "before_render_template",
+        "template_rendered",
+        "request_finished",
+        "request_tearing_down",
+        "appcontext_tearing_down",
         "appcontext_popped",
-    ):
-        assert f"[sync]  {name}" in text and f"[async] {name}" in text
+    ]
+    assert "template='pages/home.html'" in lines[2]
+    assert lines[4].endswith("response=200 text/html")
+    assert lines[5].endswith("exc=None")
+    # The async receivers counted what the sync ones logged.
+    assert status["heard"]["template_rendered"] >= 2
+
+
+def test_tour_connects_a_sync_and_an_async_receiver_to_all_20_signals() -> None:
+    import inspect
+
+    from app_framework import signals
+    from asignals import NamedSignal
+    from examples.tour import SIGNALS, app
+
+    assert len(SIGNALS) == len(set(SIGNALS)) == 20
+    assert set(SIGNALS) == {
+        name
+        for name in signals.__all__
+        if isinstance(getattr(signals, name), NamedSignal)
+    }
+    for name in SIGNALS:
+        receivers = list(getattr(signals, name).receivers_for(app))
+        kinds = sorted(inspect.iscoroutinefunction(r) for r in receivers)
+        assert kinds == [False, True], name
+
+
+async def test_tour_streams_text_and_shows_errors_as_styled_pages() -> None:
+    from examples.tour import app
+
+    async with app.test_client() as client:
+        stream = await client.get("/countdown/2")
+        assert stream.headers["content-type"] == "text/plain; charset=utf-8"
+        assert stream.text.splitlines()[-1] == "lift-off"
+        for path, code, words in (
+            ("/teapot", 418, "I only brew tea."),
+            ("/no-such-page", 404, "Not Found"),
+            ("/fails", 500, "Something went wrong on our side."),
+        ):
+            page = await client.get(path)
+            assert page.status_code == code
+            assert page.headers["content-type"].startswith("text/html")
+            assert "site.css" in page.text and words in page.text
+            assert "Traceback" not in page.text
+
+
+async def test_tour_counts_pages_not_stylesheets() -> None:
+    from examples.tour import app
+
+    async with app.test_client() as client:
+        await client.get("/pages/")
+        await client.get("/static/site.css")
+        await client.get("/favicon.ico")
+        await client.get("/_inspector/")
+        assert "Visit 2 " in (await client.get("/pages/")).text
 
 
 async def test_pages_render_and_the_form_flashes() -> None:
@@ -50,8 +125,12 @@ async def test_pages_render_and_the_form_flashes() -> None:
         home = await client.get("/pages/")
         assert "<h1>Hello!</h1>" in home.text and "site.css" in home.text
         assert (await client.get("/static/site.css")).status_code == 200
-        bad = await client.post("/pages/contact", data={"name": "", "message": ""})
+        bad = await client.post(
+            "/pages/contact", data={"name": "", "message": "Kept <b>as typed</b>"}
+        )
         assert bad.status_code == 400 and "Please give your name" in bad.text
+        # What the user typed comes back, escaped.
+        assert ">Kept &lt;b&gt;as typed&lt;/b&gt;</textarea>" in bad.text
         sent = await client.post(
             "/pages/contact", data={"name": "Ada", "message": "Hi"}
         )

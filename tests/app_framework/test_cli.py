@@ -83,7 +83,7 @@ def test_signals_uses_python_names() -> None:
     text = invoke("--app", "examples.tour:app", "signals").output
     for name in ("request_started", "appcontext_tearing_down", "message_flashed"):
         assert f"{name}: " in text
-    assert "connect_loggers.<locals>.async_receiver" in text
+    assert "connect_receivers.<locals>.count_it" in text
 
 
 def test_blueprint_command_groups() -> None:
