@@ -13,7 +13,7 @@ PORT ?= 8000
 .PHONY: help install run run-scaled test e2e lint typecheck pytest bench load soak chaos relay-load clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ pytest: $(STAMP) ## the whole test suite, browser tests when Chromium is present
 	$(BIN)/pytest --cov --cov-report=term
 
 test: lint typecheck pytest ## lint, type checks and every test
+
+e2e: $(STAMP) ## the demo in Chromium (apt-get install chromium chromium-driver); screenshots in build/
+	E2E_REQUIRED=1 SCREENSHOT_DOCS=1 $(BIN)/pytest -p no:cacheprovider tests/e2e
 
 bench: $(STAMP) ## in-process benchmarks, side by side with the peers
 	$(BIN)/python bench/bench_signals.py

@@ -40,10 +40,13 @@ _PAGE = """<!doctype html>
   td { padding: 3px 14px; vertical-align: top; border-top: 1px solid #f1f3f5; }
   td.at { width: 80px; color: var(--muted); text-align: right;
           font-variant-numeric: tabular-nums; }
-  td.name { width: 260px; font-family: ui-monospace, monospace; }
+  td.name { width: 440px; max-width: 440px; font-family: ui-monospace, monospace;
+            white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   tr.signal td.name { font-weight: 600; }
   tr.hook td.name { color: #7048e8; }
   tr.receiver td.name { padding-left: 32px; font-weight: 400; color: var(--muted); }
+  tr.receiver td { border-top: 0; padding-top: 0; }
+  tr.signal.match td { background: #fff3bf; }
   tr.hidden, .record.hidden { display: none; }
   .args { font-family: ui-monospace, monospace; color: #444; word-break: break-all; }
   .bad { color: var(--bad); }
@@ -78,7 +81,9 @@ function el(tag, cls, text) {
 function row(kind, at, name, detail, bad) {
   const tr = el("tr", kind);
   tr.dataset.name = name;
-  tr.append(el("td", "at", at), el("td", "name", name), el("td", "args" + (bad ? " bad" : ""), detail));
+  const cell = el("td", "name", name);
+  cell.title = name;
+  tr.append(el("td", "at", at), cell, el("td", "args" + (bad ? " bad" : ""), detail));
   return tr;
 }
 
@@ -102,7 +107,7 @@ function card(record) {
       table.append(row("signal", e.at.toFixed(2), e.name, args || "(no arguments)"));
       for (const r of e.receivers) {
         const bad = r.outcome !== "ok";
-        table.append(row("receiver", "", (r.async ? "async " : "") + r.name,
+        table.append(row("receiver", "", "\u21b3 " + (r.async ? "async " : "") + r.name.replace(".<locals>.", "."),
           r.ms.toFixed(3) + " ms  " + r.outcome, bad));
       }
     } else {
