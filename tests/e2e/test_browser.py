@@ -103,9 +103,8 @@ def wait_for_text(driver: WebDriver, css: str, text: str) -> WebElement:
                 return element
         return False
 
-    element: WebElement = WebDriverWait(driver, WAIT).until(
-        found, f"no {css} with {text!r}"
-    )
+    element = WebDriverWait(driver, WAIT).until(found, f"no {css} with {text!r}")
+    assert isinstance(element, WebElement)
     return element
 
 
