@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
+from weakref import WeakKeyDictionary
 
 import anyio
 from anyio.streams.memory import MemoryObjectSendStream
@@ -36,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asignals import Channel, Signal
 
+from ._contextvars import _cv_app, _cv_request
 from ._inspector_page import page
 from ._inspector_records import Event, ReceiverCall, Record, describe, mask, summarise
 from .blueprints import Blueprint
@@ -113,6 +115,13 @@ class Inspector:
         # Signals sent outside any request: their event, by signal name.
         self._loose: dict[str, Event] = {}
         self._loose_records: dict[str, Record] = {}
+        # The record of each app and request context: a test client inside
+        # ``async with client:`` pops a request's contexts later, outside
+        # the request, and its teardown still belongs to that request.
+        self._by_context: WeakKeyDictionary[object, Record] = WeakKeyDictionary()
+        # appcontext_popped is sent once the context is gone: it belongs to
+        # the record of the teardown just before it.
+        self._torn_down: Record | None = None
         if app is not None:
             self.init_app(app)
 
@@ -170,11 +179,28 @@ class Inspector:
     def _watch_channel(self, signal: Signal, channel: Channel) -> Channel:
         return cast(Channel, _WatchedChannel(self, signal, channel))
 
+    def record_here(self, name: str = "") -> Record | None:
+        """The record of the request being served, or of the contexts
+        being popped; None outside both."""
+        record = _current.get()
+        if record is not None:
+            return record
+        ctx = _cv_request.get(None) or _cv_app.get(None)
+        if ctx is None:
+            return self._torn_down if name == "appcontext_popped" else None
+        return self._by_context.get(ctx)
+
     def signal_sent(
         self, name: str, sender: Any, kwargs: dict[str, Any], n: int
     ) -> None:
         """Record a send of signal ``name`` that will call ``n`` receivers."""
-        record = _current.get()
+        record = self.record_here(name)
+        if record is not None and record is _current.get():
+            for ctx in (_cv_request.get(None), _cv_app.get(None)):
+                if ctx is not None:
+                    self._by_context[ctx] = record
+        if name == "appcontext_tearing_down":
+            self._torn_down = None if record is _current.get() else record
         if record is _IGNORED:
             return
         event = Event("signal", name, 0.0, summarise_sender(sender))
@@ -197,7 +223,7 @@ class Inspector:
     ) -> tuple[ReceiverCall, Record | None] | None:
         """Note a receiver of ``name`` starting: its call, and the stray
         record to publish when it is the last."""
-        record = _current.get()
+        record = self.record_here(name)
         if record is _IGNORED:
             return None
         if record is None:
@@ -361,6 +387,7 @@ def _timed_getter(
 def _watch_hooks(app: App, inspector: Inspector) -> None:
     """Make ``app.hooks_for`` give chains whose hooks are recorded."""
     resolve = app.hooks_for
+    hook = functools.partial(_hook, inspector)
     latest: dict[tuple[str | None, bool], tuple[HookChain, HookChain]] = {}
 
     def hooks_for(blueprint: str | None, websocket: bool = False) -> HookChain:
@@ -371,13 +398,13 @@ def _watch_hooks(app: App, inspector: Inspector) -> None:
         kind = "websocket" if websocket else "request"
         watched = dataclasses.replace(
             chain,
-            before=tuple(_hook(f"before_{kind}", f) for f in chain.before),
-            after=tuple(_hook(f"after_{kind}", f) for f in chain.after),
-            teardown=tuple(_hook(f"teardown_{kind}", f) for f in chain.teardown),
+            before=tuple(hook(f"before_{kind}", f) for f in chain.before),
+            after=tuple(hook(f"after_{kind}", f) for f in chain.after),
+            teardown=tuple(hook(f"teardown_{kind}", f) for f in chain.teardown),
             handlers=tuple(
                 {
                     code: {
-                        cls: _hook(f"errorhandler({code or cls.__name__})", f)
+                        cls: hook(f"errorhandler({code or cls.__name__})", f)
                         for cls, f in by_class.items()
                     }
                     for code, by_class in scope.items()
@@ -392,12 +419,14 @@ def _watch_hooks(app: App, inspector: Inspector) -> None:
     app.hooks_for = hooks_for  # type: ignore[method-assign]
 
 
-def _hook(phase: str, func: Callable[..., Any]) -> Callable[..., Any]:
+def _hook(
+    inspector: Inspector, phase: str, func: Callable[..., Any]
+) -> Callable[..., Any]:
     name = describe(func)
 
     @functools.wraps(func)
     async def watched(*args: Any, **kwargs: Any) -> Any:
-        record = _current.get()
+        record = inspector.record_here()
         if record is None or record is _IGNORED:
             return await func(*args, **kwargs)
         event = Event("hook", phase, record.since(), name)

@@ -301,3 +301,18 @@ async def test_disabled_it_leaves_the_app_exactly_as_it_was(
     assert "inspector" not in app.extensions
     assert not app._middleware
     assert (await client.get("/_inspector/")).status_code == 404
+
+
+async def test_contexts_a_test_keeps_pushed_are_torn_down_into_their_record(
+    debug_app: App, inspector: Inspector
+) -> None:
+    @debug_app.route("/kept")
+    async def kept() -> str:
+        return "kept"
+
+    async with debug_app.test_client() as client:
+        with inspector.recording() as rec:
+            await client.get("/kept")  # its contexts stay pushed until the block ends
+    # Popped by the client, outside the request: still the request's own.
+    assert rec.names == REQUEST_SIGNALS
+    assert [record.path for record in rec.records] == ["/kept"]
