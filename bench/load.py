@@ -126,12 +126,15 @@ def collections(port: int) -> int | None:
         return None
 
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
+def _ms(text: str, out: str) -> float:
+    """wrk's latency (``812.00us``, ``1.20ms``, ``2.00s``, ``1.00m``) in ms."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if found is None:
+        raise ValueError(f"unexpected latency {text!r} in wrk's output:\n{out}")
+    return float(found[1]) * _UNITS[found[2]]
 
 
 def run_wrk(port: int, connections: int, seconds: float) -> Round:
@@ -148,8 +151,9 @@ def run_wrk(port: int, connections: int, seconds: float) -> Round:
         preexec_fn=on_cpu(1),
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    # Anchored: "+/- Stdev" columns end in % too (94.99% before "Req/Sec").
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1), out)  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1), out)  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = sum(
         int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out)
