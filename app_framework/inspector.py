@@ -129,7 +129,7 @@ class Inspector:
         """Watch ``app``'s signals and hooks and serve the page.
 
         :raises RuntimeError: ``DEBUG`` is off and ``allow_without_debug`` was
-            not given.
+            not given, or the app has an inspector already.
         """
         if not self.enabled:
             return
@@ -139,6 +139,11 @@ class Inspector:
                 "set app.config['DEBUG'] = True in development, write "
                 "Inspector(app, enabled=app.debug) to install it only there, "
                 "or pass allow_without_debug=True if you mean to expose it."
+            )
+        if "inspector" in app.extensions:
+            raise RuntimeError(
+                "This app already has an inspector: keep the first one "
+                "(app.extensions['inspector']) instead of making another."
             )
         app.extensions["inspector"] = self
         app.signal_channels = app.signal_channels.replaced(self._watch_channel)

@@ -287,8 +287,10 @@ def test_it_is_refused_without_debug_unless_allowed(app: App) -> None:
     with pytest.raises(RuntimeError, match=r"needs DEBUG.*enabled=app.debug"):
         Inspector(app)
     assert "inspector" not in app.extensions
-    Inspector(app, allow_without_debug=True)
-    assert app.extensions["inspector"] is not None
+    first = Inspector(app, allow_without_debug=True)
+    assert app.extensions["inspector"] is first
+    with pytest.raises(RuntimeError, match="already has an inspector"):
+        Inspector(app, allow_without_debug=True)  # would wrap everything twice
 
 
 async def test_disabled_it_leaves_the_app_exactly_as_it_was(
