@@ -107,16 +107,31 @@ def connect_half_and_half(namespace: Any, names: list[str], sender: Any) -> list
     return keep
 
 
-def framework_app(with_receivers: bool) -> ASGI:
+def framework_app(with_receivers: bool, all_sync: bool = False) -> ASGI:
     app = app_framework.App("bench")
 
     @app.route("/hello")
     async def hello() -> str:
         return "hello"
 
-    if with_receivers:
+    if with_receivers and all_sync:
+        connect_sync(signals, REQUEST_SIGNALS, app)
+    elif with_receivers:
         connect_half_and_half(signals, REQUEST_SIGNALS, app)
     return app
+
+
+def connect_sync(namespace: Any, names: list[str], sender: Any) -> list[Any]:
+    """One sync receiver per signal (Flask's receivers are all sync)."""
+    keep: list[Any] = []
+    for name in names:
+
+        def receiver(sender: Any, **kwargs: Any) -> None:
+            return None
+
+        getattr(namespace, name).connect(receiver, sender, weak=False)
+        keep.append(receiver)
+    return keep
 
 
 def inspected_app(enabled: bool) -> ASGI:
@@ -207,6 +222,7 @@ async def main() -> None:
         "Starlette, one route": starlette_app(),
         "app_framework, no receivers": framework_app(False),
         "app_framework, receivers": framework_app(True),
+        "app_framework, sync receivers": framework_app(True, all_sync=True),
         "app_framework, receivers, inspector disabled": inspected_app(False),
         "app_framework, receivers, inspector recording": inspected_app(True),
         "Quart, no receivers": quart_plain,
