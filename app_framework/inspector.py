@@ -166,7 +166,11 @@ class Inspector:
     # -- recording -----------------------------------------------------------
 
     def publish(self, record: Record) -> None:
-        """Keep a finished record and send it to the live pages."""
+        """Keep a finished record and send it to the live pages (once: a
+        stray signal's record is published at its first failing receiver
+        and again, in a robust send, at its last)."""
+        if record.ms is not None:
+            return
         record.finish()
         self.records.append(record)
         for recording in self._recordings:

@@ -318,3 +318,24 @@ async def test_contexts_a_test_keeps_pushed_are_torn_down_into_their_record(
     # Popped by the client, outside the request: still the request's own.
     assert rec.names == REQUEST_SIGNALS
     assert [record.path for record in rec.records] == ["/kept"]
+
+
+async def test_a_stray_send_with_a_failing_receiver_is_one_record(
+    debug_app: App, inspector: Inspector
+) -> None:
+    def fails(sender: App, **kwargs: Any) -> None:
+        raise ValueError("teardown bug")
+
+    def after(sender: App, **kwargs: Any) -> None:
+        pass
+
+    # appcontext_tearing_down is sent robustly: both receivers run.
+    signals.appcontext_tearing_down.connect(fails, sender=debug_app)
+    signals.appcontext_tearing_down.connect(after, sender=debug_app)
+    with inspector.recording() as rec:
+        async with debug_app.app_context():
+            pass
+    teardowns = [r for r in rec.records if r.names == ["appcontext_tearing_down"]]
+    assert len(teardowns) == 1
+    calls = teardowns[0].events[0].receivers
+    assert [c.outcome for c in calls] == ["raised ValueError: teardown bug", "ok"]
