@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 import click
 
 from ._cli_groups import AppGroup, in_app_context, run_in_app_context, with_appcontext
-from .config import import_string
+from .config import DEBUG_ENV, debug_flag, import_string
 from .signals import all_signals
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_ENV = "APP_FRAMEWORK_APP"
-DEBUG_ENV = "APP_FRAMEWORK_DEBUG"
 
 
 class NoAppException(click.UsageError):
@@ -136,7 +135,7 @@ class ScriptInfo:
                     f"No app given. Use --app module:app or set {APP_ENV}."
                 )
             app = locate_app(target)
-        if os.environ.get(DEBUG_ENV):
+        if debug_flag():  # (an app made before the flag was set)
             app.debug = True
         self._loaded = app
         return app

@@ -11,14 +11,28 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import IO, Any
 
-__all__ = ["Config", "default_config", "import_string"]
+__all__ = ["DEBUG_ENV", "Config", "debug_flag", "default_config", "import_string"]
+
+DEBUG_ENV = "APP_FRAMEWORK_DEBUG"
+"""Set by ``app-framework run --debug`` (Flask's ``FLASK_DEBUG``): the
+default of ``DEBUG`` for apps made while it is set."""
+
+
+def debug_flag() -> bool:
+    """Whether :data:`DEBUG_ENV` asks for debug mode (Flask's rule: set,
+    and not ``0``, ``false`` or ``no``)."""
+    value = os.environ.get(DEBUG_ENV, "")
+    return bool(value) and value.lower() not in {"0", "false", "no"}
 
 
 def default_config() -> dict[str, Any]:
     """A fresh copy of the defaults, so each app owns its values (a list
     such as ``SECRET_KEY_FALLBACKS`` is never shared between apps)."""
     return {
-        "DEBUG": False,
+        # Read when the app is made, as Flask does: code that looks at
+        # app.debug while setting up (Inspector(app, enabled=app.debug))
+        # sees what `app-framework run --debug` asked for.
+        "DEBUG": debug_flag(),
         "TESTING": False,
         "PROPAGATE_EXCEPTIONS": None,
         "SECRET_KEY": None,

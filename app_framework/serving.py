@@ -6,6 +6,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+from .config import DEBUG_ENV
+
 if TYPE_CHECKING:
     from .app import App
 
@@ -59,7 +61,7 @@ def run(
             "module:app run --reload' instead."
         )
     if debug:
-        os.environ["APP_FRAMEWORK_DEBUG"] = "1"
+        os.environ[DEBUG_ENV] = "1"
     os.environ["APP_FRAMEWORK_APP"] = target
     uvicorn.run(
         "app_framework.cli:_served_app",

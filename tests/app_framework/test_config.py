@@ -162,3 +162,21 @@ def test_the_default_instance_folder() -> None:
 
     installed = find_instance_path(click.__name__, "demo")
     assert installed.endswith(str(Path("var") / "demo-instance"))
+
+
+def test_debug_starts_from_the_environment_as_flask_debug_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app_framework.inspector import Inspector
+
+    monkeypatch.setenv("APP_FRAMEWORK_DEBUG", "1")
+    debugging = App("debugging")
+    assert debugging.debug
+    # So an extension that looks at app.debug while setting up sees it.
+    inspector = Inspector(debugging, enabled=debugging.debug)
+    assert debugging.extensions["inspector"] is inspector
+    for off in ("0", "false", "No", ""):
+        monkeypatch.setenv("APP_FRAMEWORK_DEBUG", off)
+        assert not App("quiet").debug
+    monkeypatch.delenv("APP_FRAMEWORK_DEBUG")
+    assert not App("quiet").debug
