@@ -153,7 +153,7 @@ class RedisSessionInterface(SessionInterface):
             if not session:
                 if session.modified:
                     await self._delete(session)
-                    self._delete_cookie(app, response)
+                    self.delete_session_cookie(app, response)
                     vary_on_cookie(response)
                 return
             if session.modified:
@@ -192,28 +192,9 @@ class RedisSessionInterface(SessionInterface):
         signer = self._signer(app)
         if signer is None or session.sid is None:
             raise RuntimeError("Saving the session needs app.config['SECRET_KEY'].")
-        target: Any = response
-        target.set_cookie(
-            self.get_cookie_name(app),
+        self.set_session_cookie(
+            app,
+            response,
             signer.sign(session.sid).decode(),
-            expires=self.get_expiration_time(app, session),
-            path=self.get_cookie_path(app),
-            domain=self.get_cookie_domain(app),
-            secure=self.get_cookie_secure(app),
-            httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app),
-            partitioned=self.get_cookie_partitioned(app),
-        )
-        vary_on_cookie(response)
-
-    def _delete_cookie(self, app: App, response: Response) -> None:
-        target: Any = response
-        target.delete_cookie(
-            self.get_cookie_name(app),
-            path=self.get_cookie_path(app),
-            domain=self.get_cookie_domain(app),
-            secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app),
-            httponly=self.get_cookie_httponly(app),
-            partitioned=self.get_cookie_partitioned(app),
+            self.get_expiration_time(app, session),
         )

@@ -172,6 +172,42 @@ class SessionInterface:
         """``SESSION_COOKIE_PARTITIONED`` (CHIPS)."""
         return bool(app.config["SESSION_COOKIE_PARTITIONED"])
 
+    def cookie_options(self, app: App) -> dict[str, Any]:
+        """The session cookie's attributes, from the ``get_cookie_*``
+        methods above (overriding one of them changes what is sent)."""
+        return {
+            "path": self.get_cookie_path(app),
+            "domain": self.get_cookie_domain(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": self.get_cookie_httponly(app),
+            "samesite": self.get_cookie_samesite(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
+
+    def set_session_cookie(
+        self,
+        app: App,
+        response: Response,
+        value: str,
+        expires: datetime | None,
+        max_age: int | None = None,
+    ) -> None:
+        """Set the session cookie to ``value`` (and vary by ``Cookie``)."""
+        target: Any = response  # ours (werkzeug's cookies) or any Starlette one
+        target.set_cookie(
+            self.get_cookie_name(app),
+            value,
+            max_age=max_age,
+            expires=expires,
+            **self.cookie_options(app),
+        )
+        vary_on_cookie(response)
+
+    def delete_session_cookie(self, app: App, response: Response) -> None:
+        """Delete the session cookie (with the attributes it was set with)."""
+        target: Any = response
+        target.delete_cookie(self.get_cookie_name(app), **self.cookie_options(app))
+
     def get_expiration_time(self, app: App, session: Session) -> datetime | None:
         """When a permanent session's cookie expires (None: at browser close)."""
         if session.permanent:
@@ -254,7 +290,7 @@ class SecureCookieSessionInterface(SessionInterface):
             vary_on_cookie(response)
         if not session:
             if session.modified:
-                self._delete_cookie(app, response)
+                self.delete_session_cookie(app, response)
                 vary_on_cookie(response)
             return  # (an untouched, empty session: the common case, done here)
         if not self.should_set_cookie(app, session):
@@ -264,31 +300,12 @@ class SecureCookieSessionInterface(SessionInterface):
             raise RuntimeError("Saving the session needs app.config['SECRET_KEY'].")
         expires = self.get_expiration_time(app, session)
         lifetime = app.permanent_session_lifetime
-        target: Any = response  # ours (werkzeug's cookies) or any Starlette one
-        target.set_cookie(
-            self.get_cookie_name(app),
+        self.set_session_cookie(
+            app,
+            response,
             serializer.dumps(dict(session)),
+            expires,
             max_age=int(lifetime.total_seconds()) if expires is not None else None,
-            expires=expires,
-            path=self.get_cookie_path(app),
-            domain=self.get_cookie_domain(app),
-            secure=self.get_cookie_secure(app),
-            httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app),
-            partitioned=self.get_cookie_partitioned(app),
-        )
-        vary_on_cookie(response)
-
-    def _delete_cookie(self, app: App, response: Response) -> None:
-        target: Any = response
-        target.delete_cookie(
-            self.get_cookie_name(app),
-            path=self.get_cookie_path(app),
-            domain=self.get_cookie_domain(app),
-            secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app),
-            httponly=self.get_cookie_httponly(app),
-            partitioned=self.get_cookie_partitioned(app),
         )
 
 
