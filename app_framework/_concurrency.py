@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio.to_thread
+
+# Which callables are awaited: the same rule for receivers (asignals) and
+# for views, hooks and commands here.
+from asignals import is_async_callable
 
 __all__ = [
     "PASS_THROUGH",
@@ -34,17 +37,6 @@ Anything else a hook, receiver or background task raises, ``SystemExit``
 and ``KeyboardInterrupt`` included, fails that one piece of work and is
 logged: it never stops the server (under uvicorn, Ctrl-C and SIGTERM are
 signal handlers, not exceptions raised in app code)."""
-
-
-def is_async_callable(obj: object) -> bool:
-    """True when calling ``obj`` returns a coroutine: coroutine functions,
-    ``functools.partial`` of one, and objects with ``async def __call__``."""
-    while isinstance(obj, functools.partial):
-        obj = obj.func
-    if inspect.iscoroutinefunction(obj):
-        return True
-    call = getattr(type(obj), "__call__", None)  # noqa: B004 - the method itself
-    return not inspect.isfunction(obj) and inspect.iscoroutinefunction(call)
 
 
 def as_async(func: Callable[..., Any]) -> AsyncFunc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._dispatch import AsyncWrapper, Outcome, SyncWrapper
 from ._namespace import NamedSignal, Namespace, default_namespace, signal
+from ._refs import is_async_callable
 from ._registry import Channel
 from ._signal import ANY, Signal
 
@@ -22,5 +23,6 @@ __all__ = [
     "Signal",
     "SyncWrapper",
     "default_namespace",
+    "is_async_callable",
     "signal",
 ]
