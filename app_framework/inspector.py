@@ -112,9 +112,9 @@ class Inspector:
         """The latest finished records, oldest first."""
         self._subscribers: set[MemoryObjectSendStream[dict[str, Any]]] = set()
         self._recordings: list[Recording] = []
-        # Signals sent outside any request: their event, by signal name.
-        self._loose: dict[str, Event] = {}
-        self._loose_records: dict[str, Record] = {}
+        # The latest send of each signal outside any request, a record of
+        # one event, kept until its last receiver has run.
+        self._stray: dict[str, Record] = {}
         # The record of each app and request context: a test client inside
         # ``async with client:`` pops a request's contexts later, outside
         # the request, and its teardown still belongs to that request.
@@ -212,16 +212,15 @@ class Inspector:
             self._torn_down = None if record is _current.get() else record
         if record is _IGNORED:
             return
-        event = Event("signal", name, 0.0, summarise_sender(sender))
+        event = Event("signal", name, 0.0, _summarise_sender(sender))
         event.args = {key: mask(key, value) for key, value in kwargs.items()}
         if record is None:  # outside any request: a record of its own
             record = Record("app", "", "")
             record.add(event)
-            self._loose[name] = event
             if n == 0:
                 self.publish(record)
             else:
-                self._loose_records[name] = record
+                self._stray[name] = record
             return
         event.at = record.since()
         record.add(event)
@@ -236,8 +235,8 @@ class Inspector:
         if record is _IGNORED:
             return None
         if record is None:
-            event = self._loose.get(name)
-            stray = self._loose_records.get(name)
+            stray = self._stray.get(name)
+            event = stray.events[0] if stray is not None else None
         else:
             event, stray = record.open.get(name), None
         if event is None:
@@ -295,7 +294,7 @@ class Inspector:
         return bp
 
 
-def summarise_sender(sender: Any) -> str:
+def _summarise_sender(sender: Any) -> str:
     """The sender as the page shows it (an app by its repr)."""
     text = repr(sender)
     return text if len(text) <= 60 else f"<{type(sender).__name__}>"

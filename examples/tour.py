@@ -73,6 +73,10 @@ heard: Counter[str] = Counter()
 """How often each signal was heard (by its async receiver)."""
 
 
+# What every template context holds: left out of the log line.
+_DEFAULTS = {"config", "g", "request", "session", "get_flashed_messages", "url_for"}
+
+
 def _value(value: Any) -> str:
     """A value as one short log word: no type names, no line breaks."""
     if isinstance(value, BaseException):
@@ -86,10 +90,6 @@ def _value(value: Any) -> str:
     else:
         text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-# What every template context holds: left out of the log line.
-_DEFAULTS = {"config", "g", "request", "session", "get_flashed_messages", "url_for"}
 
 
 _where: ContextVar[str] = ContextVar("where", default="-")
