@@ -4,6 +4,7 @@ and cached."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,8 @@ class Request(Connection):
     _json: dict[bool, Any] | None = None
     _stream_consumed = False
     _disconnected = False
+    _body_done = False
+    _body_read: asyncio.Event | None = None
 
     def __init__(
         self,
@@ -79,6 +82,21 @@ class Request(Connection):
     def receive(self) -> Any:
         """The ASGI ``receive`` callable (for code that reads the body raw)."""
         return self._receive
+
+    async def receive_after_body(self) -> Any:
+        """``receive`` for code that watches for the client leaving while
+        the app may still read the body (a streamed response): while a body
+        is still to come and nobody has read it, this waits until the app
+        has, instead of taking the app's messages. Once the body is read,
+        it is plain ``receive``."""
+        if not self._body_done and self._body is None and not self._has_no_body():
+            if self._body_read is None:
+                self._body_read = asyncio.Event()
+            await self._body_read.wait()
+        message = await self._receive()
+        if message["type"] == "http.disconnect":
+            self._disconnected = True
+        return message
 
     # -- limits --------------------------------------------------------------
 
@@ -144,6 +162,7 @@ class Request(Connection):
             message = await self._receive()
             if message["type"] == "http.disconnect":
                 self._disconnected = True
+                self._body_has_ended()
                 raise ClientDisconnected()
             chunk: bytes = message.get("body", b"")
             if chunk:
@@ -152,7 +171,13 @@ class Request(Connection):
                     raise _too_large(limit)
                 yield chunk
             if not message.get("more_body", False):
+                self._body_has_ended()
                 return
+
+    def _body_has_ended(self) -> None:
+        self._body_done = True
+        if self._body_read is not None:
+            self._body_read.set()
 
     async def is_disconnected(self) -> bool:
         """Whether the client has gone (Starlette's name): looks at the

@@ -8,10 +8,11 @@ hook is what the client receives.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Generator, Iterable
 from http import HTTPStatus
 from typing import Any
 
+import anyio.to_thread
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import Response as StarletteResponse
@@ -26,7 +27,9 @@ from ._response_headers import (
     raw_headers,
     status_code_of,
 )
+from ._streaming import send_body_chunks
 from ._values import NotLoadedError, Pending, ready
+from .exceptions import ClientDisconnected
 
 __all__ = ["COOKIE_SIZE_LIMIT", "Response", "ResponseHeaders", "html_response"]
 
@@ -137,7 +140,7 @@ class Response(HeaderProperties, StarletteResponse):
             return ready(body.decode(self.charset) if as_text else body)
 
         async def collect() -> Any:
-            chunks = [_encode(chunk) async for chunk in self._iterate()]
+            chunks = [chunk async for chunk in self._iterate()]
             self._set_body(b"".join(chunks))
             return self.get_data(as_text)
 
@@ -227,22 +230,32 @@ class Response(HeaderProperties, StarletteResponse):
 
     # -- sending -------------------------------------------------------------
 
-    async def _iterate(self) -> AsyncIterator[Any]:
+    async def _iterate(self) -> AsyncGenerator[bytes, None]:
+        """The streamed body's chunks as bytes. Its iterator is closed as
+        soon as this ends, however it ends (a client gone, an error): a
+        file body closes its file, and a generator's clean-up runs in the
+        request, not whenever it is collected."""
         stream = self._stream
         if isinstance(stream, AsyncIterable):
             iterator = aiter(stream)
             try:
                 async for chunk in iterator:
-                    yield chunk
+                    yield _encode(chunk)
             finally:
-                # Close it now, not when collected: a file body closes its
-                # file, and a generator's clean-up runs in the request.
                 close = getattr(iterator, "aclose", None)
                 if close is not None:
                     await close()
         elif stream is not None:
-            async for chunk in iterate_in_threadpool(iter(stream)):
-                yield chunk
+            # Each chunk is made in a worker thread (the iterable may block);
+            # close() as a WSGI server calls it, also in a thread.
+            sync_iterator = iter(stream)
+            try:
+                async for chunk in iterate_in_threadpool(sync_iterator):
+                    yield _encode(chunk)
+            finally:
+                close = getattr(sync_iterator, "close", None)
+                if close is not None:
+                    await anyio.to_thread.run_sync(close)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the response (a streamed body chunk by chunk)."""
@@ -274,14 +287,13 @@ class Response(HeaderProperties, StarletteResponse):
                 "headers": self.raw_headers,
             }
         )
-        async for chunk in self._iterate():
-            await send(
-                {
-                    "type": "http.response.body",
-                    "body": _encode(chunk),
-                    "more_body": True,
-                }
-            )
+        try:
+            # Watching for the client to leave (see _streaming).
+            await send_body_chunks(self._iterate(), receive, send)
+        except ClientDisconnected:
+            if self.background is not None:  # its clean-up is still due
+                await self.background()
+            raise
         hidden = hide_contexts()  # the last send (see hide_contexts)
         try:
             await send({"type": "http.response.body", "body": b""})

@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 from werkzeug.datastructures import Headers
 
 from ._connection import Connection
+from ._streaming import YIELD_EVERY
 from .signals import emit, websocket_received, websocket_sent
 
 __all__ = [
@@ -37,7 +38,6 @@ log = logging.getLogger("app_framework")
 
 CONNECTING, ACCEPTED, CLOSED = "connecting", "accepted", "closed"
 MAX_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes
-YIELD_EVERY = 8  # sends in a row, at most, before letting the event loop run
 
 
 def trim_reason(reason: str) -> str:

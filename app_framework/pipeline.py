@@ -170,9 +170,14 @@ class Pipeline:
         if not isinstance(response, Response):  # ours hides the contexts itself
             send = hiding_last_send(send)
         try:
-            await response(request.scope, request.receive, send)
-        except (ClientDisconnected, OSError):
-            # The client went away mid-response: not an application error.
+            await response(request.scope, request.receive_after_body, send)
+        except (ClientDisconnected, OSError) as exc:
+            # The client went away mid-response: not an application error,
+            # but the teardown is told the response was cut short.
+            if not isinstance(exc, ClientDisconnected):
+                cause, exc = exc, ClientDisconnected()
+                exc.__cause__ = cause
+            ctx.error = exc
             self.app.logger.debug("Client disconnected from %s", request.path)
         except Exception as exc:
             await self._report(ctx, exc, "Exception while sending the response")

@@ -7,7 +7,9 @@ Serves ``bench.chaos_app:app`` with uvicorn (uvloop, httptools,
 plain, JSON, streamed, slow (timed out by the view's ``asyncio.timeout``),
 background-task and websocket requests, while it:
 
-* abandons random streams and websockets mid-way (the client leaves);
+* abandons random streams and websockets mid-way (the client leaves),
+  among them event streams with no end and a stream whose generator never
+  awaits (each must be closed when its client leaves);
 * sends hostile requests: JSON nested 100,000 deep, a 64 MB JSON body, a
   malformed ``Content-Length``, a forged ``Host``;
 * ends with SIGTERM while requests are still in flight.
@@ -41,6 +43,8 @@ EXPECTED: dict[str, set[object]] = {
     "hello": {200},
     "json": {200},
     "stream": {200, "left"},
+    "event stream left": {"left"},
+    "busy stream left": {"left"},
     "slow": {200, 504},
     "background": {200},
     "deep json": {400},
@@ -109,6 +113,10 @@ async def one(port: int, kind: str) -> int | str:
         return await http(
             port, request("GET", "/stream"), leave_after=64 if leave else None
         )
+    if kind == "event stream left":
+        return await http(port, request("GET", "/events"), leave_after=64)
+    if kind == "busy stream left":
+        return await http(port, request("GET", "/busy-stream"), leave_after=65536)
     if kind == "slow":
         return await http(port, request("GET", "/slow"))
     if kind == "background":
@@ -139,6 +147,7 @@ async def ws(port: int) -> str:
 
 KINDS = (
     ["hello"] * 8 + ["json"] * 2 + ["stream"] * 2 + ["slow"] * 2 + ["background"]
+    + ["event stream left", "busy stream left"]
     + ["websocket"] * 2
     + ["deep json", "64 MB json", "bad length", "forged host"]
 )  # fmt: skip
@@ -254,6 +263,11 @@ def report(
         f"{stats['app_contexts_pushed']:,} / {stats['app_contexts_popped']:,} |"
     )
     print(f"| background tasks finished | {stats['background_done']:,} |")
+    print(
+        "| endless streams whose client left: started / closed | "
+        f"{stats['endless_streams_started']:,} / "
+        f"{stats['endless_streams_closed']:,} |"
+    )
     print(f"| server RSS start → end | {start[0]:.1f} → {end[0]:.1f} MiB |")
     print(f"| server open fds start → end | {start[1]} → {end[1]} |")
     print(f"| shutdown after SIGTERM | {shutdown:.2f} s (exit code {code}) |")

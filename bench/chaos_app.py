@@ -29,6 +29,8 @@ counts = {
     "app_contexts_pushed": 0,
     "app_contexts_popped": 0,
     "background_done": 0,
+    "endless_streams_started": 0,
+    "endless_streams_closed": 0,
 }
 
 
@@ -99,6 +101,39 @@ async def stream() -> Any:
             yield f"chunk {number}\n"
 
     return chunks()
+
+
+@app.route("/events")
+async def events() -> Any:
+    """An event stream with no end: only its client leaving stops it."""
+
+    async def ticks() -> Any:
+        counts["endless_streams_started"] += 1
+        try:
+            number = 0
+            while True:
+                number += 1
+                yield f"id: {number}\ndata: tick\n\n"
+                await asyncio.sleep(0.005)
+        finally:
+            counts["endless_streams_closed"] += 1
+
+    return app.response_class(ticks(), mimetype="text/event-stream")
+
+
+@app.route("/busy-stream")
+async def busy_stream() -> Any:
+    """A stream with no end whose generator never awaits."""
+
+    async def blocks() -> Any:
+        counts["endless_streams_started"] += 1
+        try:
+            while True:
+                yield b"x" * 16384
+        finally:
+            counts["endless_streams_closed"] += 1
+
+    return blocks()
 
 
 @app.route("/slow")

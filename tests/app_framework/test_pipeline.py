@@ -22,6 +22,7 @@ from app_framework import (
     request,
     signals,
 )
+from app_framework.exceptions import ClientDisconnected
 from app_framework.testing import TestClient, make_scope
 
 from .conftest import Trace
@@ -464,11 +465,138 @@ async def test_client_disconnect_mid_stream_tears_down_once(
     await app(asgi_scope("/stream"), receive, send)
     assert chunks == 3
     assert trace.names.count("request_tearing_down") == 1
-    assert trace.kwargs("request_tearing_down") == {"exc": None}
+    # The response was cut short: teardown is told (a "commit unless exc"
+    # teardown does not commit a half-sent export, say).
+    [exc] = trace.kwargs("request_tearing_down").values()
+    assert isinstance(exc, ClientDisconnected)
+    assert isinstance(exc.__cause__, OSError)
     assert trace.names[-1] == "appcontext_popped"
     assert not has_app_context()
     async with app.test_client() as client:  # the next request works
         assert len((await client.get("/stream")).text.splitlines()) == 100
+
+
+async def test_a_client_leaving_while_the_body_waits_closes_it(
+    app: App, trace: Trace
+) -> None:
+    """An ASGI 2.3 server (uvicorn) says nothing through send(): only
+    receive() tells that the client left, while the body waits for events
+    that will never come."""
+    closed = []
+
+    @app.route("/events")
+    async def events() -> Any:
+        async def body() -> AsyncIterator[str]:
+            try:
+                yield "data: hello\n\n"
+                await anyio.Event().wait()  # the next event, forever
+            finally:
+                await anyio.lowlevel.checkpoint()  # clean-up may await
+                closed.append(True)
+
+        return Response(body(), mimetype="text/event-stream")
+
+    left = anyio.Event()
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await left.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if message.get("body") == b"data: hello\n\n":
+            left.set()
+
+    with anyio.fail_after(5):
+        await app(asgi_scope("/events"), receive, send)
+    assert closed == [True]
+    [exc] = trace.kwargs("request_tearing_down").values()
+    assert isinstance(exc, ClientDisconnected)
+    assert trace.names[-1] == "appcontext_popped"  # async receivers awaited
+    # Nothing more was sent to nobody after the client left.
+    assert sent[-1] == {
+        "type": "http.response.body",
+        "body": b"data: hello\n\n",
+        "more_body": True,
+    }
+
+
+async def test_a_streamed_response_may_stream_the_request_body(app: App) -> None:
+    """Watching for the client to leave must not take the body's messages
+    from a response that reads the body as it streams (two readers of one
+    server's receive lose or reorder chunks)."""
+
+    @app.route("/shout", methods=["POST"])
+    async def shout() -> Any:
+        async def body() -> AsyncIterator[bytes]:
+            async for chunk in request.stream():
+                yield chunk.upper()
+
+        return Response(body(), mimetype="text/plain")
+
+    parts = [b"one ", b"two ", b"three"]
+    readers = 0
+    overlapping = False
+    sent: list[bytes] = []
+
+    async def receive() -> Message:
+        nonlocal readers, overlapping
+        readers += 1
+        overlapping |= readers > 1
+        try:
+            await anyio.lowlevel.checkpoint()  # the body arrives over time
+            if parts:
+                return {"type": "http.request", "body": parts.pop(0), "more_body": True}
+            if len(sent) < 3:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.disconnect"}
+        finally:
+            readers -= 1
+
+    async def send(message: Message) -> None:
+        if message.get("body"):
+            sent.append(message["body"])
+
+    scope = {**asgi_scope("/shout"), "method": "POST"}
+    scope["headers"] = [*scope["headers"], (b"transfer-encoding", b"chunked")]
+    with anyio.fail_after(5):
+        await app(scope, receive, send)
+    assert not overlapping
+    assert sent == [b"ONE ", b"TWO ", b"THREE"]
+
+
+async def test_a_sync_generator_body_is_closed_when_the_client_leaves(
+    app: App,
+) -> None:
+    closed = threading.Event()
+
+    @app.route("/export")
+    def export() -> Any:
+        def rows() -> Iterator[str]:
+            try:
+                for n in range(1_000):
+                    yield f"{n}\n"
+            finally:
+                closed.set()
+
+        return Response(rows(), mimetype="text/csv")
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        return {"type": "http.disconnect"}
+
+    chunks = 0
+
+    async def send(message: Message) -> None:
+        nonlocal chunks
+        chunks += message["type"] == "http.response.body"
+        if chunks == 3:
+            raise OSError("client went away")
+
+    with anyio.fail_after(5):
+        await app(asgi_scope("/export"), receive, send)
+    assert closed.is_set()
 
 
 async def test_cancelled_request_still_tears_down(app: App, trace: Trace) -> None:
