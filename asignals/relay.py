@@ -35,6 +35,11 @@ The semantics, and what keeps them:
   :func:`is_remote` is true and :data:`origin` names the sending process,
   so work that must happen once (archiving) runs only where the signal was
   first sent.
+* **Never stopped by one message**: a message is checked field by field
+  as it arrives; one that is not JSON, or lacks a field or has one of the
+  wrong type, is dropped and counted (``dropped_unreadable``), and the
+  dispatcher goes on after any failure of one delivery (counted in
+  ``delivery_errors``). Both are logged at most once a minute.
 * **Counters** in :attr:`Relay.stats`, also written to Redis every second
   (``<prefix>:<name>:stats:<process>``, expiring) for the command line.
 """
@@ -45,6 +50,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
+import numbers
 import os
 import socket
 import threading
@@ -75,8 +82,13 @@ COUNTERS = (
     "dropped_inbox_full",
     "dropped_unreadable",
     "receiver_errors",
+    "delivery_errors",
     "reconnects",
 )
+# Keywords of send_async_robust itself: a message naming one would choose how
+# the receiving process dispatches instead of reaching its receivers.
+_RESERVED = frozenset({"_sync_wrapper", "_concurrent"})
+_LOG_INTERVAL = 60.0
 
 
 def _reraise_cancel() -> None:
@@ -91,6 +103,39 @@ def _reraise_cancel() -> None:
 def is_remote() -> bool:
     """Whether the current delivery came from another process."""
     return origin.get() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    """A message that passed every check: nothing in it can fail a delivery."""
+
+    origin: str
+    name: str
+    sent_at: float
+    sender: Any
+    kwargs: dict[str, Any]
+
+
+def _sent_at(value: Any) -> float:
+    # bool is an int, JSON's NaN and Infinity parse as floats, and a long
+    # int overflows float(): none of them is a time.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError('"t" is not a number')
+    try:
+        sent_at = float(value)
+    except OverflowError:
+        raise ValueError('"t" is out of range') from None
+    if not math.isfinite(sent_at):
+        raise ValueError('"t" is not finite')
+    return sent_at
+
+
+def _keywords(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ValueError('"kw" is not an object')
+    if not _RESERVED.isdisjoint(value):
+        raise ValueError(f'"kw" names one of {sorted(_RESERVED)}')
+    return value
 
 
 @dataclass(frozen=True)
@@ -157,7 +202,7 @@ class Relay:
         self.connected = Signal("Sent (sender: the relay) on each (re)subscription.")
         self.disconnected = Signal("Sent (sender: the relay) when Redis is lost.")
         self._outbox: deque[tuple[float, SharedSignal, bytes]] = deque()
-        self._inbox: deque[dict[str, Any]] = deque()
+        self._inbox: deque[_Arrival] = deque()
         self._forwarders: dict[str, Callable[..., None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
@@ -168,11 +213,22 @@ class Relay:
         self._publisher_down = False
         self._subscribed = False
         self._warned_large: set[str] = set()
+        self._quiet_until: dict[str, float] = {}
 
     def _count(self, counter: str, amount: int = 1) -> None:
         value = self.stats[counter] = self.stats[counter] + amount
         if self.counted.receivers:
             self.counted.send(self, counter=counter, value=value)
+
+    def _warn_now(self, kind: str) -> bool:
+        """Whether a warning of this kind may be logged now: at most one a
+        minute, so a stream of bad messages cannot flood the log (the
+        counters have the totals)."""
+        now = time.monotonic()
+        if now < self._quiet_until.get(kind, 0.0):
+            return False
+        self._quiet_until[kind] = now + _LOG_INTERVAL
+        return True
 
     # -- what is shared ------------------------------------------------------
 
@@ -249,6 +305,12 @@ class Relay:
                 f"signal {shared.signal.name!r} is shared across processes: its "
                 "sender must be the app (the relay's local_sender), a str, an "
                 f"int, a float, a bool or None, not {type(sender).__name__}"
+            )
+        if not _RESERVED.isdisjoint(kwargs):
+            raise TypeError(
+                f"signal {shared.signal.name!r} is shared across processes: its "
+                f"keyword arguments cannot be named {sorted(_RESERVED)} (they "
+                "are send_async's own); rename them"
             )
         message = {
             "v": 1,
@@ -454,21 +516,65 @@ class Relay:
 
     def _received(self, data: bytes) -> None:
         try:
-            message = self._loads(data)
-            if message["o"] == self.id:
-                return  # our own, already delivered here
-            shared = self.shared.get(message["s"])
-            if shared is None or not isinstance(message["kw"], dict):
-                raise ValueError(f"unknown signal {message.get('s')!r}")
-        except Exception:
+            arrival = self._read(data)
+        except Exception as exc:  # whatever another process (or anyone) sent
             self._count("dropped_unreadable", 1)
+            if self._warn_now("unreadable"):
+                self.log.warning(
+                    "Relay %s: dropped a message it cannot read (%s: %.200s); "
+                    "counted in dropped_unreadable, logged at most once a minute",
+                    self.channel,
+                    type(exc).__name__,
+                    exc,
+                )
             return
+        if arrival is None:
+            return  # our own, already delivered here
         inbox = self._inbox
         if len(inbox) >= self.inbox_size:
             inbox.popleft()
             self._count("dropped_inbox_full", 1)
-        inbox.append(message)
+        inbox.append(arrival)
         self._wake(self._inbox_ready)
+
+    def _read(self, data: bytes) -> _Arrival | None:
+        """Check every field a delivery reads, once, here: a message that
+        passes cannot fail the dispatcher. ``None`` for our own messages.
+
+        :raises ValueError: what is wrong with it (or whatever ``loads``
+            raises on text that is not JSON).
+        """
+        message = self._loads(data)
+        if not isinstance(message, dict):
+            raise ValueError("not a JSON object")
+        sent_by = message.get("o")
+        if not isinstance(sent_by, str):
+            raise ValueError('"o" (the sending process) is not a string')
+        if sent_by == self.id:
+            return None
+        name = message.get("s")
+        if not isinstance(name, str):
+            raise ValueError('"s" (the signal) is not a string')
+        if name not in self.shared:
+            raise ValueError(f"unknown signal {name[:100]!r}")
+        return _Arrival(
+            sent_by,
+            name,
+            _sent_at(message.get("t")),
+            self._sender(message.get("from")),
+            _keywords(message.get("kw")),
+        )
+
+    def _sender(self, who: Any) -> Any:
+        if who is None:
+            return None
+        if isinstance(who, dict):
+            app, value = who.get("app", False), who.get("value")
+            if type(app) is bool and (value is None or type(value) in _SCALARS):
+                return self.local_sender if app else value
+        raise ValueError(
+            '"from" is not {"app": true} or {"value": a str, int, float, bool or null}'
+        )
 
     # -- dispatcher ----------------------------------------------------------
 
@@ -478,28 +584,39 @@ class Relay:
             await self._inbox_ready.wait()
             self._inbox_ready.clear()
             while self._inbox:
-                await self._deliver(self._inbox.popleft())
+                arrival = self._inbox.popleft()
+                try:
+                    await self._deliver(arrival)
+                except Exception as exc:  # one message never stops the rest
+                    _reraise_cancel()
+                    self._delivery_failed(arrival, exc)
 
-    async def _deliver(self, message: dict[str, Any]) -> None:
-        shared = self.shared.get(message["s"])
+    def _delivery_failed(self, arrival: _Arrival, exc: Exception) -> None:
+        self._count("delivery_errors", 1)
+        if self._warn_now("delivery"):
+            self.log.error(
+                "Relay %s: a remote delivery of %r failed (counted in "
+                "delivery_errors, logged at most once a minute)",
+                self.channel,
+                arrival.name,
+                exc_info=exc,
+            )
+
+    async def _deliver(self, arrival: _Arrival) -> None:
+        shared = self.shared.get(arrival.name)
         if shared is None:
-            return
-        if time.time() - float(message["t"]) > shared.max_age:
+            return  # unshared since it arrived
+        if time.time() - arrival.sent_at > shared.max_age:
             self._count("dropped_too_old", 1)
             return
-        who = message.get("from") or {}
-        sender = self.local_sender if who.get("app") else who.get("value")
-        token = origin.set(str(message["o"]))
+        sender, kwargs = arrival.sender, arrival.kwargs
+        token = origin.set(arrival.origin)
         try:
             if self._around is not None:
                 async with self._around():
-                    outcomes = await shared.signal.send_async_robust(
-                        sender, **message["kw"]
-                    )
+                    outcomes = await shared.signal.send_async_robust(sender, **kwargs)
             else:
-                outcomes = await shared.signal.send_async_robust(
-                    sender, **message["kw"]
-                )
+                outcomes = await shared.signal.send_async_robust(sender, **kwargs)
         finally:
             origin.reset(token)
         self._count("delivered", 1)

@@ -4,11 +4,16 @@ stands for a process), sender identity, limits, and outages."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import pickle
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from asignals import NamedSignal, Namespace, Signal
 from asignals.relay import Relay, is_remote, origin
@@ -231,3 +236,151 @@ async def test_messages_older_than_max_age_are_dropped(server: RedisServer) -> N
         assert process.relay.stats["published"] == 0
     finally:
         await process.relay.stop()
+
+
+# -- malformed messages on the channel ---------------------------------------
+
+_GONE = object()
+
+
+def forged(**fields: Any) -> bytes:
+    """A message as another process would publish it, with ``fields``
+    changed (``_GONE``: left out)."""
+    message: dict[str, Any] = {
+        "v": 1,
+        "o": "elsewhere",
+        "s": "said",
+        "t": time.time(),
+        "from": {"app": True},
+        "kw": {"n": "forged"},
+    }
+    message.update(fields)
+    return json.dumps({k: v for k, v in message.items() if v is not _GONE}).encode()
+
+
+MALFORMED: dict[str, bytes] = {
+    "pickle": pickle.dumps({"o": "elsewhere", "s": "said", "kw": {}}),
+    "not JSON": b'{"o": ',
+    "not UTF-8": b"\xff\xfe\x00",
+    "nested past the recursion limit": b"[" * 100_000,
+    "a list": b"[1, 2]",
+    "null": b"null",
+    "no o": forged(o=_GONE),
+    "o a number": forged(o=5),
+    "no s": forged(s=_GONE),
+    "s a list": forged(s=["said"]),
+    "s unknown here": forged(s="other"),
+    "no t": forged(t=_GONE),
+    "t a string": forged(t="soon"),
+    "t a bool": forged(t=True),
+    "t NaN": forged(t=float("nan")),
+    "t infinite": forged(t=float("-inf")),
+    "t past float": forged(t=10**400),
+    "from a string": forged(**{"from": "app"}),
+    "from a list": forged(**{"from": [1]}),
+    "from a list as sender": forged(**{"from": {"value": [1]}}),
+    "from app not a bool": forged(**{"from": {"app": "yes"}}),
+    "no kw": forged(kw=_GONE),
+    "kw a list": forged(kw=[1]),
+    "kw naming send_async_robust's _concurrent": forged(kw={"_concurrent": True}),
+    "kw naming send_async_robust's _sync_wrapper": forged(kw={"_sync_wrapper": 1}),
+}
+
+
+@contextlib.asynccontextmanager
+async def raw_client(server: RedisServer) -> AsyncIterator[Any]:
+    client = aioredis.Redis.from_url(server.url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+def cannot_read_lines(caplog: pytest.LogCaptureFixture) -> int:
+    return sum("cannot read" in r.getMessage() for r in caplog.records)
+
+
+async def test_each_malformed_message_is_counted_and_delivery_goes_on(
+    processes: list[Process], server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b, _ = processes
+    async with raw_client(server) as client:
+        for number, (shape, data) in enumerate(MALFORMED.items()):
+            await client.publish(b.relay.channel, data)
+            await a.said.send_async(a.app, n=number)  # then a good one
+            await b.heard_at_least(number + 1)
+            assert b.heard[-1] == (b.app, {"n": number}, True), shape
+            assert b.relay.stats["dropped_unreadable"] == number + 1, shape
+    assert b.relay.stats["delivered"] == len(MALFORMED)
+    assert b.relay.stats["delivery_errors"] == 0
+    # One line per relay (three of them heard it all), not one per message.
+    assert cannot_read_lines(caplog) == len(processes)
+
+
+async def test_a_flood_of_unreadable_messages_stays_bounded_and_counted(
+    server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    b = Process(server.url, "b", inbox_size=100)
+    subscribed = asyncio.Event()
+    b.relay.connected.connect(lambda relay: subscribed.set(), weak=False)
+    await b.relay.start()
+    # The small ones: 30,000 messages of 100 kB would pass Redis's output
+    # buffer limit for subscribers (it would cut any subscriber off).
+    shapes = [data for data in MALFORMED.values() if len(data) < 1000]
+    try:
+        await asyncio.wait_for(subscribed.wait(), 10)
+        async with raw_client(server) as client:
+            pipe = client.pipeline(transaction=False)
+            for number in range(30_000):
+                pipe.publish(b.relay.channel, shapes[number % len(shapes)])
+            pipe.publish(b.relay.channel, forged(kw={"n": "after"}))
+            await pipe.execute()
+        await b.heard_at_least(1)
+        assert b.heard == [(b.app, {"n": "after"}, True)]
+        assert b.relay.stats["dropped_unreadable"] == 30_000
+        assert b.relay.stats["dropped_inbox_full"] == 0  # never queued
+        assert cannot_read_lines(caplog) == 1
+    finally:
+        await b.relay.stop()
+
+
+async def test_a_failing_delivery_is_counted_and_the_dispatcher_goes_on(
+    server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    failures = 3
+
+    @contextlib.asynccontextmanager
+    async def around() -> AsyncIterator[None]:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise RuntimeError("no app context today")
+        yield
+
+    a = Process(server.url, "a")
+    b = Process(server.url, "b", around_delivery=around)
+    subscribed = asyncio.Event()
+    b.relay.connected.connect(lambda relay: subscribed.set(), weak=False)
+    await a.relay.start()
+    await b.relay.start()
+    try:
+        await asyncio.wait_for(subscribed.wait(), 10)
+        for number in range(4):
+            await a.said.send_async(a.app, n=number)
+        await b.heard_at_least(1)
+        assert b.heard == [(b.app, {"n": 3}, True)]
+        assert b.relay.stats["delivery_errors"] == 3
+        failed = [r for r in caplog.records if "remote delivery of" in r.getMessage()]
+        assert len(failed) == 1 and "no app context today" in caplog.text
+    finally:
+        await a.relay.stop()
+        await b.relay.stop()
+
+
+async def test_a_keyword_send_async_keeps_for_itself_cannot_cross(
+    server: RedisServer,
+) -> None:
+    process = Process(server.url, "p")
+    with pytest.raises(TypeError, match="cannot be named"):
+        process.said.send(process.app, _concurrent=True)  # a receiver's kwarg here
+    assert not process.relay._outbox
