@@ -9,6 +9,10 @@ session from then on. ``session.regenerate()`` gives the session a new id
 at its next save (call it at login: an id an attacker planted before login
 is worth nothing after it).
 
+Stored data that cannot be read (not JSON, or not a JSON object) opens an
+empty session, with a warning logged; it is replaced when the session is
+next saved, and deleted when it is cleared.
+
 Redis down: reading answers with an empty session marked ``unavailable``
 (it is never written back over the data it could not read), and a request
 that changes it answers 503 saying so; every Redis call gives up after
@@ -108,7 +112,8 @@ class RedisSessionInterface(SessionInterface):
 
     async def open_session(self, app: App, request: Connection) -> Session:
         """The session the cookie's id points at; empty for no, bad or
-        unknown ids; empty and ``unavailable`` when Redis does not answer."""
+        unknown ids and for stored data it cannot read; empty and
+        ``unavailable`` when Redis does not answer."""
         signer = self._signer(app)
         if signer is None:
             return self.null_session(app)
@@ -128,10 +133,33 @@ class RedisSessionInterface(SessionInterface):
             return session
         if raw is None:
             return RedisSession()  # expired or revoked
-        data = app.json.loads(raw)
-        session = RedisSession(data if isinstance(data, dict) else {})
+        # The id is kept: the unreadable data is overwritten at the next
+        # save, or deleted when the session is cleared (logout).
+        session = RedisSession(self._decode(app, raw))
         session.sid = sid
         return session
+
+    def _decode(self, app: App, raw: bytes) -> dict[str, Any]:
+        """The stored data, or ``{}`` when it cannot be read, as Django's
+        sessions do: an error here would fail every request of its user
+        until the key expires, logout included."""
+        try:
+            data = app.json.loads(raw)
+        except Exception as exc:  # app.json is pluggable: whatever it raises
+            problem = f"{type(exc).__name__} from app.json.loads"
+        else:
+            if isinstance(data, dict):
+                return data
+            problem = f"JSON {type(data).__name__}, not an object"
+        # Never the data itself (it is the user's), nor the key (it holds
+        # the session id, a credential).
+        app.logger.warning(
+            "Unreadable session data in Redis (%s, %d bytes): the session "
+            "opens empty, and the data is replaced when it is next saved",
+            problem,
+            len(raw),
+        )
+        return {}
 
     async def save_session(
         self, app: App, session: Session, response: Response

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -305,3 +306,38 @@ async def test_a_frozen_redis_never_hangs_a_request(
         finally:
             server.resume()
         assert (await client.get("/me")).text == "ada"  # and the data is intact
+
+
+UNREADABLE: dict[str, bytes] = {
+    "not JSON": b'{"user": s3cr3t',
+    "an int past CPython's digit limit": b'{"n": 1' + b"0" * 5000 + b"}",
+    "not UTF-8": b"\xff\xfe\x00",
+    "nested past the recursion limit": b"[" * 100_000,
+    "a JSON list": b'["s3cr3t"]',
+    "a JSON string": b'"s3cr3t"',
+}
+
+
+@pytest.mark.parametrize("stored", UNREADABLE.values(), ids=UNREADABLE.keys())
+async def test_unreadable_stored_data_opens_an_empty_session_that_can_be_replaced(
+    site: App, server: RedisServer, stored: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with site.test_client() as client:
+        await client.get("/login/ada")
+        [key] = session_keys(server)
+        store(server).set(key, stored)
+        me = await client.get("/me")
+        assert (me.status_code, me.text) == (200, "None")  # empty, not a 500
+        [line] = [r.getMessage() for r in caplog.records if "Unreadable" in r.msg]
+        assert "bytes): the session opens empty" in line
+        assert "s3cr3t" not in line and key.decode() not in line  # nor its id
+        touched = await client.get("/touch")
+        assert (touched.status_code, touched.text) == (200, "1")
+        assert session_keys(server) == [key]  # the same id, data overwritten
+        assert json.loads(store(server).get(key)) == {"n": 1}  # type: ignore[arg-type]
+        store(server).set(key, stored)
+        logged_out = await client.get("/logout")  # clearing it works too
+        assert logged_out.status_code == 200
+        assert session_keys(server) == []
+        await client.get("/login/bob")
+        assert (await client.get("/me")).text == "bob"
