@@ -14,7 +14,10 @@ websocket, with filters by path and by signal. Tests read the same records::
     assert rec.names[:2] == ["appcontext_pushed", "request_started"]
 
 It shows request data, so it is refused unless ``DEBUG`` is on (or
-``allow_without_debug=True``). ``Inspector(app, enabled=app.debug)`` installs
+``allow_without_debug=True``), and its page, records and websocket answer
+only a local Host (``localhost``, ``*.localhost``, ``127.x.x.x``, ``[::1]``)
+or one named in ``allowed_hosts``, and its websocket only a page of its own
+origin (see ``_inspector_guard``). ``Inspector(app, enabled=app.debug)`` installs
 it in development only; not installed, it costs nothing: the app is left
 exactly as it was.
 """
@@ -25,7 +28,7 @@ import dataclasses
 import functools
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
@@ -38,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from asignals import Channel, Signal
 
 from ._contextvars import _cv_app, _cv_request
+from ._inspector_guard import check_allowed_hosts, refusal, refuse
 from ._inspector_page import page
 from ._inspector_records import Event, ReceiverCall, Record, describe, mask, summarise
 from .blueprints import Blueprint
@@ -94,6 +98,9 @@ class Inspector:
     :param capacity: how many records the page keeps (oldest dropped).
     :param allow_without_debug: install even with ``DEBUG`` off. The page
         shows request paths and summarised values: do not expose it.
+    :param allowed_hosts: host names besides the local ones on which the
+        page answers (port ignored; a leading dot allows subdomains:
+        ``[".devbox.lan"]``). Any other Host gets a 403 saying so.
     """
 
     def __init__(
@@ -104,8 +111,11 @@ class Inspector:
         url_prefix: str = "/_inspector",
         capacity: int = 100,
         allow_without_debug: bool = False,
+        allowed_hosts: Collection[str] = (),
     ) -> None:
         self.enabled = enabled
+        self.allowed_hosts = check_allowed_hosts(allowed_hosts)
+        """The hosts answered besides the local ones."""
         self.url_prefix = url_prefix.rstrip("/")
         self.allow_without_debug = allow_without_debug
         self.records: deque[Record] = deque(maxlen=capacity)
@@ -456,7 +466,9 @@ def _hook(
 
 class _RecordRequests:
     """ASGI middleware: one record per request or websocket, published when
-    it ends (teardown included)."""
+    it ends (teardown included); the inspector's own routes, unrecorded and
+    answered only to a local host and a same-origin page (one check for
+    every route under the prefix, before any of them runs)."""
 
     def __init__(self, app: ASGIApp, inspector: Inspector) -> None:
         self.app = app
@@ -470,6 +482,10 @@ class _RecordRequests:
             return
         path: str = scope.get("path", "")
         if path == self.prefix or path.startswith(self.prefix + "/"):
+            why = refusal(scope, self.inspector.allowed_hosts)
+            if why is not None:
+                await refuse(scope, receive, send, why)
+                return
             token = _current.set(_IGNORED)
             try:
                 await self.app(scope, receive, send)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
+from starlette.types import Message
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from app_framework import (
     App,
@@ -16,8 +21,10 @@ from app_framework import (
     websocket,
 )
 from app_framework._inspector_records import MAX_EVENTS, Record, mask, summarise
+from app_framework._test_requests import make_scope
 from app_framework.inspector import Inspector
-from app_framework.testing import TestClient
+from app_framework.testing import TestClient, WebsocketResponseError
+from tests.helpers.servers import uvicorn
 
 REQUEST_SIGNALS = [
     "appcontext_pushed",
@@ -339,3 +346,142 @@ async def test_a_stray_send_with_a_failing_receiver_is_one_record(
     assert len(teardowns) == 1
     calls = teardowns[0].events[0].receivers
     assert [c.outcome for c in calls] == ["raised ValueError: teardown bug", "ok"]
+
+
+# -- who may open it: local hosts and same-origin pages ------------------------
+
+
+@pytest.mark.parametrize("path", ["/_inspector/", "/_inspector/records"])
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8000"])
+async def test_a_foreign_host_is_refused_saying_what_to_pass(
+    inspector: Inspector, client: TestClient, path: str, host: str
+) -> None:
+    # DNS rebinding: the attacker's name resolves to this machine.
+    response = await client.get(path, headers={"host": host})
+    assert response.status_code == 403
+    assert "answers only on a local host" in response.text
+    assert "Inspector(app, allowed_hosts=['attacker.example'])" in response.text
+    assert "[{" not in response.text  # no record in the body
+
+
+async def test_a_foreign_host_is_refused_on_the_websocket(
+    inspector: Inspector, client: TestClient
+) -> None:
+    headers = {"host": "attacker.example", "origin": "http://attacker.example"}
+    async with client.websocket("/_inspector/live", headers=headers) as live:
+        with pytest.raises(WebsocketResponseError) as refused:
+            await live.receive()
+    assert refused.value.status_code == 403
+    assert "allowed_hosts=['attacker.example']" in refused.value.text
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://attacker.example", "http://localhost:8001", "null"]
+)
+async def test_the_websocket_refuses_a_page_of_another_origin(
+    inspector: Inspector, client: TestClient, origin: str
+) -> None:
+    # Cross-site websocket hijacking: a page elsewhere opens the socket.
+    inspector.records.append(Record("http", "GET", "/secret"))
+    headers = {"host": "localhost:8000", "origin": origin}
+    async with client.websocket("/_inspector/live", headers=headers) as live:
+        with pytest.raises(WebsocketResponseError) as refused:
+            await live.receive()
+    assert refused.value.status_code == 403
+    assert f"Origin {origin!r} is not 'http://localhost:8000'" in refused.value.text
+    assert not inspector._subscribers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"host": "localhost:8000", "origin": "http://localhost:8000"},
+        {"host": "127.0.0.1:8123", "origin": "http://127.0.0.1:8123"},
+        {"host": "localhost", "origin": "http://localhost:80"},
+        {"host": "[::1]:8000", "origin": "http://[::1]:8000"},
+        {"host": "app.localhost:5000"},  # no Origin: not a browser
+    ],
+)
+async def test_the_websocket_answers_its_own_page_and_non_browser_clients(
+    inspector: Inspector, client: TestClient, headers: dict[str, str]
+) -> None:
+    inspector.records.clear()
+    inspector.records.append(Record("http", "GET", "/seen"))
+    async with client.websocket("/_inspector/live", headers=headers) as live:
+        assert json.loads(await live.receive())["path"] == "/seen"
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1:8123", "127.3.2.1", "[::1]:8000", "localhost", "a.localhost"]
+)
+async def test_the_page_and_records_answer_every_local_host(
+    inspector: Inspector, client: TestClient, host: str
+) -> None:
+    page = await client.get("/_inspector/", headers={"host": host})
+    assert page.status_code == 200 and "Signal inspector" in page.text
+    records = await client.get("/_inspector/records", headers={"host": host})
+    assert records.status_code == 200 and isinstance(records.json(), list)
+
+
+async def test_allowed_hosts_are_answered_too(
+    debug_app: App, client: TestClient
+) -> None:
+    inspector = Inspector(allowed_hosts=["devbox.lan", ".tunnel.test"])
+    inspector.init_app(debug_app)  # the init_app spelling keeps them
+    for host in ("devbox.lan:8000", "me.tunnel.test"):
+        response = await client.get("/_inspector/records", headers={"host": host})
+        assert response.status_code == 200, host
+    headers = {"host": "devbox.lan:8000", "origin": "http://devbox.lan:8000"}
+    async with client.websocket("/_inspector/live", headers=headers) as live:
+        await live.send("ping")  # accepted: the block ends without a refusal
+    response = await client.get("/_inspector/", headers={"host": "devbox.other"})
+    assert response.status_code == 403
+    with pytest.raises(TypeError, match=r"allowed_hosts=\['devbox.lan'\]"):
+        Inspector(allowed_hosts="devbox.lan")
+
+
+async def test_without_a_denial_response_the_websocket_is_closed_1008(
+    debug_app: App, inspector: Inspector
+) -> None:
+    # A server without the websocket.http.response extension.
+    scope = make_scope("websocket", "/_inspector/live", "", {"host": "evil.test"})
+    sent: list[Message] = []
+    inbox: list[Message] = [
+        {"type": "websocket.disconnect", "code": 1000},
+        {"type": "websocket.connect"},
+    ]
+
+    async def receive() -> Message:
+        return inbox.pop() if inbox else {"type": "websocket.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await debug_app(scope, receive, send)
+    assert [message["type"] for message in sent] == ["websocket.close"]
+    close = sent[0]
+    assert close["code"] == 1008
+    assert close["reason"].startswith("The signal inspector answers only")
+    assert len(close["reason"].encode()) <= 123  # fits a close frame
+
+
+async def test_under_uvicorn_a_foreign_page_is_refused_and_its_own_page_served() -> (
+    None
+):
+    with uvicorn("examples.tour:app") as server:
+        async with httpx.AsyncClient() as http:
+            rebound = await http.get(
+                f"{server.url}/_inspector/records",
+                headers={"host": f"attacker.example:{server.port}"},
+            )
+            assert rebound.status_code == 403
+            assert "allowed_hosts=['attacker.example']" in rebound.text
+        live = f"{server.ws_url}/_inspector/live"
+        with pytest.raises(InvalidStatus) as refused:
+            async with ws_connect(live, origin=Origin("https://attacker.example")):
+                raise AssertionError("a foreign page got the records")
+        assert refused.value.response.status_code == 403
+        assert b"answers only its own page" in refused.value.response.body
+        # What the page's script does: same origin as the page it came from.
+        async with ws_connect(live, origin=Origin(server.url)) as own:
+            await own.ping()
