@@ -31,14 +31,14 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 import anyio
 from anyio.streams.memory import MemoryObjectSendStream
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from asignals import Channel, Signal
+from asignals import Signal
 
 from ._contextvars import _cv_app, _cv_request
 from ._inspector_guard import check_allowed_hosts, refusal, refuse
@@ -46,6 +46,7 @@ from ._inspector_page import page
 from ._inspector_records import Event, ReceiverCall, Record, describe, mask, summarise
 from .blueprints import Blueprint
 from .globals import websocket
+from .signals import Entries, python_name
 
 if TYPE_CHECKING:
     from ._hooks import HookChain
@@ -58,7 +59,6 @@ _current: ContextVar[Record | None] = ContextVar("inspector_record", default=Non
 _IGNORED = Record("ignored", "", "")
 
 Getter = Callable[[], Any]
-Entries = tuple[tuple[Getter, bool], ...]
 
 
 class Recording:
@@ -156,7 +156,7 @@ class Inspector:
                 "(app.extensions['inspector']) instead of making another."
             )
         app.extensions["inspector"] = self
-        app.signal_channels = app.signal_channels.replaced(self._watch_channel)
+        app.signal_channels = app.signal_channels.wrapped(self._watch_entries)
         _watch_hooks(app, self)
         app.add_middleware(_RecordRequests, inspector=self)
         app.register_blueprint(self._blueprint(), url_prefix=self.url_prefix)
@@ -195,8 +195,9 @@ class Inspector:
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                     self._subscribers.discard(stream)
 
-    def _watch_channel(self, signal: Signal, channel: Channel) -> Channel:
-        return cast(Channel, _WatchedChannel(self, signal, channel))
+    def _watch_entries(self, signal: Signal, real: Entries) -> Entries:
+        """Each send marked, then each receiver timed (see ``_watch_entries``)."""
+        return _watch_entries(self, python_name(signal), real)
 
     def record_here(self, name: str = "") -> Record | None:
         """The record of the request being served, or of the contexts
@@ -310,41 +311,6 @@ def _summarise_sender(sender: Any) -> str:
     return text if len(text) <= 60 else f"<{type(sender).__name__}>"
 
 
-def _python_name(signal: Signal) -> str:
-    return str(getattr(signal, "name", "signal")).replace("-", "_")
-
-
-class _WatchedChannel:
-    """A channel whose entries start with a marker that records the send,
-    and whose receivers are timed; stale exactly when the real one is."""
-
-    __slots__ = ("_cached", "_inspector", "_name", "_real", "_source", "sender")
-
-    def __init__(self, inspector: Inspector, signal: Signal, real: Channel) -> None:
-        self._inspector = inspector
-        self._name = _python_name(signal)
-        self._real = real
-        self.sender = real.sender
-        self._source: Entries | None = None
-        self._cached: Entries = ()
-
-    @property
-    def entries(self) -> Entries | None:
-        """The watched entries, or None when they must be fetched again."""
-        real = self._real.entries
-        return None if real is None else self._watched(real)
-
-    def current(self) -> Entries:
-        """The watched entries to call now."""
-        return self._watched(self._real.current())
-
-    def _watched(self, real: Entries) -> Entries:
-        if real is not self._source:
-            self._cached = _watch_entries(self._inspector, self._name, real)
-            self._source = real
-        return self._cached
-
-
 def _watch_entries(inspector: Inspector, name: str, real: Entries) -> Entries:
     count = len(real)
 
@@ -381,6 +347,9 @@ def _timed_getter(
                 inspector.receiver_done(started, begun, None, last)
                 return result
 
+            # Named as the receiver by whatever wraps it in turn (the
+            # slow-receiver warning): describe() follows __wrapped__.
+            timed_async.__wrapped__ = receiver  # type: ignore[attr-defined]
             return timed_async
 
         def timed(sender: Any, **kwargs: Any) -> Any:
@@ -394,6 +363,7 @@ def _timed_getter(
             inspector.receiver_done(started, begun, None, last)
             return result
 
+        timed.__wrapped__ = receiver  # type: ignore[attr-defined]
         return timed
 
     return get_timed

@@ -11,8 +11,9 @@ one a loop, with no plan lookup and no results list.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any
+from typing import Any, cast
 
 from asignals import Channel, NamedSignal, Namespace, Outcome, Signal
 
@@ -20,6 +21,7 @@ __all__ = [
     "DONE",
     "AppChannels",
     "Entries",
+    "WrappedChannel",
     "Namespace",
     "appcontext_popped",
     "appcontext_pushed",
@@ -39,6 +41,7 @@ __all__ = [
     "request_finished",
     "request_started",
     "request_tearing_down",
+    "python_name",
     "send_logged",
     "serving_started",
     "serving_stopping",
@@ -188,9 +191,58 @@ class AppChannels:
         by_signal = {signal: wrap(signal, ch) for signal, ch in self._by_signal.items()}
         return AppChannels(None, by_signal)
 
+    def wrapped(self, wrap: Callable[[Signal, Entries], Entries]) -> AppChannels:
+        """A copy whose channels call ``wrap(signal, entries)`` instead of
+        each signal's entries (a :class:`WrappedChannel`): how a tool times
+        or records every receiver call while the dispatch loops stay as
+        they are. Installed by assigning it to ``app.signal_channels``."""
+
+        def channel(signal: Signal, real: Channel) -> Channel:
+            entries = functools.partial(wrap, signal)
+            return cast(Channel, WrappedChannel(real, entries))
+
+        return self.replaced(channel)
+
     def heard(self) -> frozenset[Signal]:
         """The signals with receivers for this app now."""
         return frozenset(s for s, ch in self._by_signal.items() if _entries(ch))
+
+
+class WrappedChannel:
+    """A channel whose entries are ``wrap(entries)`` of a real one, made
+    again only when the real entries change, and stale exactly when they
+    are: the dispatch loops read it as they read the real one."""
+
+    __slots__ = ("_cached", "_real", "_source", "_wrap", "sender")
+
+    def __init__(self, real: Channel, wrap: Callable[[Entries], Entries]) -> None:
+        self._real = real
+        self._wrap = wrap
+        self.sender = real.sender
+        """The sender the real channel sends as."""
+        self._source: Entries | None = None
+        self._cached: Entries = ()
+
+    @property
+    def entries(self) -> Entries | None:
+        """The wrapped entries, or None when they must be fetched again."""
+        real = self._real.entries
+        return None if real is None else self._wrapped(real)
+
+    def current(self) -> Entries:
+        """The wrapped entries to call now."""
+        return self._wrapped(self._real.current())
+
+    def _wrapped(self, real: Entries) -> Entries:
+        if real is not self._source:
+            self._cached = self._wrap(real)
+            self._source = real
+        return self._cached
+
+
+def python_name(signal: Signal) -> str:
+    """A framework signal's name as Python spells it (``request_started``)."""
+    return str(getattr(signal, "name", "signal")).replace("-", "_")
 
 
 def _entries(channel: Channel) -> Entries:
