@@ -20,6 +20,7 @@ from ._hooks import HookChain, resolve
 from ._json_provider import DefaultJSONProvider, JSONProvider
 from ._logging import create_logger
 from ._paths import find_instance_path
+from ._slow_receivers import watch_slow_receivers
 from .background import BackgroundTasks
 from .blueprints import Blueprint
 from .config import Config, default_config
@@ -379,7 +380,10 @@ class App(Scaffold):
         return AppCliRunner(self, **kwargs)
 
     async def startup(self) -> None:
-        """Run the ``before_serving`` hooks, then send ``serving_started``."""
+        """Run the ``before_serving`` hooks, then send ``serving_started``
+        (with ``SIGNAL_SLOW_RECEIVER_MS`` set, slow receivers are watched
+        from here on)."""
+        watch_slow_receivers(self)
         await startup(self)
 
     async def shutdown(self) -> None:
@@ -441,7 +445,8 @@ class App(Scaffold):
         """The ASGI entry point."""
         scope["app"] = self  # Starlette's convention (its form errors become 400s)
         stack = self._stack
-        if stack is None:
+        if stack is None:  # the first call: the app starts serving
+            watch_slow_receivers(self)  # (again: a server with no lifespan)
             stack = self._dispatch
             for cls, options in reversed(self._middleware):
                 stack = cls(stack, **options)

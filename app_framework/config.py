@@ -59,6 +59,8 @@ def default_config() -> dict[str, Any]:
         "TEARDOWN_TIMEOUT": 5.0,
         "TRUSTED_HOSTS": None,
         "MAX_WEBSOCKET_MESSAGE_SIZE": 16 * 1024 * 1024,
+        # Off: nothing installed. Read when the app starts serving.
+        "SIGNAL_SLOW_RECEIVER_MS": None,
     }
 
 
