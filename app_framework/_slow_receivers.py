@@ -138,6 +138,10 @@ class _Timed:
         """The receiver: what the inspector names, if it wraps this in turn."""
         return self._get()
 
+    def __repr__(self) -> str:
+        # What an error log names (log_receiver_error): the receiver.
+        return repr(self._get())
+
     def get_timed(self) -> Any:
         """The entry's getter: this, or None once the receiver died."""
         return None if self._get() is None else self

@@ -168,3 +168,17 @@ async def test_a_wrong_value_says_what_to_write(
     app.config["SIGNAL_SLOW_RECEIVER_MS"] = value
     with pytest.raises(error, match=r"SIGNAL_SLOW_RECEIVER_MS .*e\.g\. .*100"):
         await app.startup()
+
+
+async def test_a_failing_receiver_is_still_logged_by_its_own_name(
+    slow_app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    def faulty(sender: App, **kwargs: Any) -> None:
+        raise RuntimeError("teardown bug")
+
+    signals.appcontext_tearing_down.connect(faulty, sender=slow_app)
+    async with slow_app.test_client() as client:
+        with caplog.at_level(logging.ERROR):
+            assert (await client.get("/")).text == "ok"
+    assert "'appcontext-tearing-down'> receiver <function test_" in caplog.text
+    assert "<locals>.faulty at 0x" in caplog.text  # not the timing wrapper
