@@ -19,6 +19,7 @@ error closes with a code that says what kind of error it was.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from .pipeline import Pipeline
 
 __all__ = ["CLOSE_CODES", "close_code_for", "serve_websocket"]
+
+log = logging.getLogger("app_framework")
 
 INBOX_SIZE = 64
 """Messages read ahead of the view; past that the client is not read, so
@@ -97,7 +100,17 @@ async def _read(ws: Websocket, view: asyncio.Task[None]) -> None:
         while True:
             message = await ws._receive()
             if message["type"] == "websocket.disconnect":
-                ws._client_left(message.get("code", 1005))
+                code = message.get("code", 1005)
+                if code == 1009:
+                    # The server refused a message over its ws_max_size
+                    # (or the client one of ours): the view never saw it,
+                    # so this line is all an operator would have.
+                    log.info(
+                        "The websocket %s was closed with 1009: %s",
+                        ws.path,
+                        message.get("reason") or "message too big",
+                    )
+                ws._client_left(code)
                 if not inbox.full():
                     inbox.put_nowait(message)
                 return

@@ -26,6 +26,7 @@ import click
 
 from ._cli_groups import AppGroup, in_app_context, run_in_app_context, with_appcontext
 from .config import DEBUG_ENV, debug_flag, import_string
+from .serving import WS_MAX_QUEUE, websocket_limits
 from .signals import all_signals
 
 if TYPE_CHECKING:
@@ -156,6 +157,20 @@ def _served_app() -> App:
 @click.option("--debug", is_flag=True, help="Debug mode: tracebacks in 500 pages.")
 @click.option("--workers", default=None, type=int, help="Worker processes.")
 @click.option("--log-level", default=None, help="uvicorn's log level.")
+@click.option(
+    "--ws-max-size",
+    default=None,
+    type=int,
+    help="Largest websocket message in bytes (the server closes with 1009)."
+    "  [default: MAX_WEBSOCKET_MESSAGE_SIZE]",
+)
+@click.option(
+    "--ws-max-queue",
+    default=None,
+    type=int,
+    help="Websocket messages uvicorn queues per connection."
+    f"  [default: {WS_MAX_QUEUE}]",
+)
 @click.pass_obj
 def run_command(
     info: ScriptInfo,
@@ -165,6 +180,8 @@ def run_command(
     debug: bool,
     workers: int | None,
     log_level: str | None,
+    ws_max_size: int | None,
+    ws_max_queue: int | None,
 ) -> None:
     """Serve the app with uvicorn."""
     import uvicorn
@@ -172,10 +189,15 @@ def run_command(
     if debug:
         os.environ[DEBUG_ENV] = "1"
         log_level = log_level or "debug"
-    info.load_app()  # fail here, clearly, before uvicorn starts
+    app = info.load_app()  # fail here, clearly, before uvicorn starts
     if info.app_import_path:  # workers and the reloader load it again
         os.environ[APP_ENV] = info.app_import_path
     options: dict[str, Any] = {"host": host, "port": port, "reload": reload}
+    options.update(websocket_limits(app))
+    if ws_max_size is not None:
+        options["ws_max_size"] = ws_max_size
+    if ws_max_queue is not None:
+        options["ws_max_queue"] = ws_max_queue
     if workers is not None:
         options["workers"] = workers
     if log_level is not None:
@@ -183,7 +205,7 @@ def run_command(
     if reload or workers:
         uvicorn.run("app_framework.cli:_served_app", factory=True, **options)
     else:
-        uvicorn.run(info.load_app(), **options)
+        uvicorn.run(app, **options)
 
 
 def print_routes(app: App, out: TextIO, sort: str = "rule") -> None:

@@ -11,7 +11,27 @@ from .config import DEBUG_ENV
 if TYPE_CHECKING:
     from .app import App
 
-__all__ = ["import_path_of", "run"]
+__all__ = ["WS_MAX_QUEUE", "import_path_of", "run", "websocket_limits"]
+
+WS_MAX_QUEUE = 1
+"""uvicorn's ``ws_max_queue`` under ``app.run()`` and ``app-framework run``
+(uvicorn's own default is 32): the framework reads ahead of each view into
+a bounded inbox of its own, so a server queue of 32 messages of up to
+``ws_max_size`` each would only be more memory held per connection. (Only
+uvicorn's older ``--ws websockets`` implementation has such a queue; the
+default one holds a message at a time.)"""
+
+
+def websocket_limits(app: App) -> dict[str, int]:
+    """uvicorn's websocket limits for ``app``: ``ws_max_size`` is
+    ``MAX_WEBSOCKET_MESSAGE_SIZE``, so the server refuses a larger message
+    with 1009 before it is read into memory (left to uvicorn, 16 MiB, when
+    the key is ``None``), and ``ws_max_queue`` is :data:`WS_MAX_QUEUE`."""
+    limits = {"ws_max_queue": WS_MAX_QUEUE}
+    max_size = app.config.get("MAX_WEBSOCKET_MESSAGE_SIZE")
+    if max_size is not None:
+        limits["ws_max_size"] = max_size
+    return limits
 
 
 def import_path_of(app: App) -> str | None:
@@ -39,13 +59,16 @@ def run(
     **options: Any,
 ) -> None:
     """Serve ``app`` with uvicorn (``debug`` sets ``app.debug`` and uvicorn's
-    debug logging; ``use_reloader`` restarts on code changes).
+    debug logging; ``use_reloader`` restarts on code changes). ``options``
+    go to ``uvicorn.run``; ``ws_max_size`` and ``ws_max_queue`` default to
+    :func:`websocket_limits`.
 
     :raises RuntimeError: the reloader was asked for and the app is not a
         module attribute it could import again.
     """
     import uvicorn
 
+    options = {**websocket_limits(app), **options}
     if debug is not None:
         app.debug = debug
         if debug:

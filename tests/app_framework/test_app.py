@@ -176,7 +176,20 @@ def test_run_uses_uvicorn(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Any] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
     app.run(port=9999)
-    assert calls == [((app,), {"host": "127.0.0.1", "port": 9999})]
+    limits = {"ws_max_size": 16 * 1024 * 1024, "ws_max_queue": 1}
+    assert calls == [((app,), {"host": "127.0.0.1", "port": 9999, **limits})]
+    # MAX_WEBSOCKET_MESSAGE_SIZE is the server's limit; an explicit option wins.
+    app.config["MAX_WEBSOCKET_MESSAGE_SIZE"] = 1000
+    app.run(port=9999, ws_max_queue=8)
+    assert calls[-1][1] == {
+        "host": "127.0.0.1",
+        "port": 9999,
+        "ws_max_size": 1000,
+        "ws_max_queue": 8,
+    }
+    app.config["MAX_WEBSOCKET_MESSAGE_SIZE"] = None  # uvicorn's own default
+    app.run(port=9999)
+    assert calls[-1][1] == {"host": "127.0.0.1", "port": 9999, "ws_max_queue": 1}
 
 
 RELOADABLE = App(__name__)  # a module attribute, as the reloader needs
@@ -198,6 +211,8 @@ def test_run_with_debug_and_the_reloader(monkeypatch: pytest.MonkeyPatch) -> Non
                 "factory": True,
                 "host": "0.0.0.0",
                 "port": 8001,
+                "ws_max_size": 16 * 1024 * 1024,
+                "ws_max_queue": 1,
                 "reload": True,
                 "log_level": "debug",
             },

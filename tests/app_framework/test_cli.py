@@ -119,6 +119,8 @@ def test_run_serves_with_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
         "host": "127.0.0.1",
         "port": 8123,
         "reload": False,
+        "ws_max_size": 16 * 1024 * 1024,  # MAX_WEBSOCKET_MESSAGE_SIZE
+        "ws_max_queue": 1,
     }
     invoke(
         "--app",
@@ -130,6 +132,10 @@ def test_run_serves_with_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
         "--log-level",
         "info",
         "--debug",
+        "--ws-max-size",
+        "1000",
+        "--ws-max-queue",
+        "4",
     )
     args, options = calls.pop()
     assert args == ("app_framework.cli:_served_app",)
@@ -140,6 +146,8 @@ def test_run_serves_with_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
         "reload": True,
         "workers": 2,
         "log_level": "info",
+        "ws_max_size": 1000,
+        "ws_max_queue": 4,
     }
     assert os.environ[APP_ENV] == target  # the workers load it from there
     from app_framework.cli import _served_app

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,8 @@ class Server:
     process: subprocess.Popen[str]
     port: int
     output: list[str] = field(default_factory=list)
+    printed: threading.Condition = field(default_factory=threading.Condition)
+    """Notified at each line the server prints."""
 
     @property
     def url(self) -> str:
@@ -53,24 +55,42 @@ class Server:
     def text(self) -> str:
         return "".join(self.output)
 
+    def wait_for_output(self, text: str, timeout: float = 10) -> None:
+        """Return when the server has printed ``text`` (blocking: call it
+        through ``asyncio.to_thread`` from a test's event loop).
 
-@contextmanager
+        :raises TimeoutError: not printed within ``timeout`` seconds.
+        """
+        with self.printed:
+            if not self.printed.wait_for(lambda: text in self.text, timeout):
+                raise TimeoutError(f"{text!r} not printed:\n{self.text}")
+
+
 def uvicorn(
     target: str, *args: str, timeout: float = 30, env: dict[str, str] | None = None
-) -> Iterator[Server]:
+) -> AbstractContextManager[Server]:
     """Run ``uvicorn target`` on 127.0.0.1 until the block ends."""
+    command = ["-m", "uvicorn", target, "--host", "127.0.0.1", "--port", "0"]
+    return serve([*command, *args], timeout, env)
+
+
+def app_framework_run(
+    target: str, *args: str, timeout: float = 30, env: dict[str, str] | None = None
+) -> AbstractContextManager[Server]:
+    """Run ``app-framework --app target run`` on 127.0.0.1 (uvicorn, with the
+    options the command passes it) until the block ends."""
+    command = ["-m", "app_framework", "--app", target, "run", "--port", "0"]
+    return serve([*command, *args], timeout, env)
+
+
+@contextmanager
+def serve(
+    arguments: list[str], timeout: float = 30, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Run ``python *arguments`` (a uvicorn on 127.0.0.1, port 0) until the
+    block ends."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            target,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            *args,
-        ],
+        [sys.executable, *arguments],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -81,11 +101,14 @@ def uvicorn(
     output: list[str] = []
     found = threading.Event()
     port: list[int] = []
+    printed = threading.Condition()
 
     def pump() -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            output.append(line)
+            with printed:
+                output.append(line)
+                printed.notify_all()
             match = _RUNNING.search(line)
             if match and not port:
                 port.append(int(match[1]))
@@ -94,7 +117,7 @@ def uvicorn(
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
-    server = Server(process, 0, output)
+    server = Server(process, 0, output, printed)
     try:
         if not found.wait(timeout) or not port:
             raise RuntimeError(f"uvicorn did not start:\n{''.join(output)}")
