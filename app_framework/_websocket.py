@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -29,6 +30,7 @@ __all__ = [
     "ACCEPTED",
     "CLOSED",
     "CONNECTING",
+    "Inbox",
     "Websocket",
     "WebsocketDisconnected",
     "trim_reason",
@@ -57,6 +59,58 @@ class WebsocketDisconnected(ConnectionError):
     def __init__(self, code: int | None = None) -> None:
         super().__init__(f"the websocket is closed (close code {code})")
         self.code = code
+
+
+class Inbox:
+    """The client's messages read ahead of the view: at most ``max_messages``
+    of them, and no more once they hold ``max_bytes`` (one message of any
+    size is always let in, or a large one could never be read).
+
+    The reader waits for room (:meth:`wait_for_room`) *before* it takes the
+    next message from the server: a message nobody has room for stays in the
+    server's buffers, the server stops reading the socket, and TCP slows the
+    client down. Counting bytes as well as messages is what bounds the
+    memory: 64 messages of 1 MiB would be 64 MiB a connection.
+    """
+
+    def __init__(self, max_messages: int, max_bytes: int) -> None:
+        self.max_messages = max_messages
+        self.max_bytes = max_bytes
+        self._messages: deque[tuple[dict[str, Any], int]] = deque()
+        self._bytes = 0
+        self._arrived = asyncio.Event()
+        self._room = asyncio.Event()
+
+    def full(self) -> bool:
+        """Whether the next message must wait for the view."""
+        return len(self._messages) >= self.max_messages or self._bytes >= self.max_bytes
+
+    async def wait_for_room(self) -> None:
+        """Return when :meth:`full` is false."""
+        while self.full():
+            self._room.clear()
+            await self._room.wait()
+
+    def put_nowait(self, message: dict[str, Any]) -> None:
+        """Add ``message`` (room or not: the reader waited for it)."""
+        payload = message.get("text")
+        if payload is None:
+            payload = message.get("bytes")
+        size = 0 if payload is None else len(payload)
+        self._messages.append((message, size))
+        self._bytes += size
+        self._arrived.set()
+
+    async def get(self) -> dict[str, Any]:
+        """The oldest message, when there is one."""
+        messages = self._messages
+        while not messages:
+            self._arrived.clear()
+            await self._arrived.wait()
+        message, size = messages.popleft()
+        self._bytes -= size
+        self._room.set()  # the reader checks full() again when it wakes
+        return message
 
 
 class _Raw:
@@ -92,7 +146,7 @@ class Websocket(Connection):
         self._receive = receive
         self._send = send
         self._owner = app  # the sender of its signals
-        self._inbox: asyncio.Queue[dict[str, Any]] | None = None
+        self._inbox: Inbox | None = None
         self.raw = _Raw(self)
         """Starlette's raw ASGI messages: ``await websocket.raw.receive()``."""
 

@@ -28,6 +28,7 @@ from ._conversion import error_response, to_response
 from ._websocket import (
     CLOSED,
     CONNECTING,
+    Inbox,
     Websocket,
     WebsocketDisconnected,
     trim_reason,
@@ -45,8 +46,10 @@ __all__ = ["CLOSE_CODES", "close_code_for", "serve_websocket"]
 log = logging.getLogger("app_framework")
 
 INBOX_SIZE = 64
-"""Messages read ahead of the view; past that the client is not read, so
-the server's own flow control slows it down."""
+INBOX_BYTES = 1024 * 1024
+"""Messages read ahead of the view: 64 at most, and no more once they hold
+1 MiB (see :class:`~._websocket.Inbox`). Past that the server's queue is
+not read, so its own flow control slows the client down."""
 
 CLOSE_CODES = {
     400: 1008,
@@ -74,7 +77,7 @@ async def serve_websocket(pipeline: Pipeline, ctx: RequestContext) -> None:
     if first["type"] != "websocket.connect":  # gone before the handshake
         ws.state = CLOSED
         return
-    ws._inbox = asyncio.Queue(INBOX_SIZE)
+    ws._inbox = Inbox(INBOX_SIZE, INBOX_BYTES)
     view = asyncio.get_running_loop().create_task(_run(pipeline, ctx))
     ws._view_task = view
     try:
@@ -98,6 +101,11 @@ async def _read(ws: Websocket, view: asyncio.Task[None]) -> None:
     with anyio.CancelScope() as scope:
         view.add_done_callback(lambda _: scope.cancel())
         while True:
+            # Room first: a message taken from the server while the view is
+            # behind would be one more held here, and the server would read
+            # the socket again to fill the place it left.
+            if inbox.full():
+                await inbox.wait_for_room()
             message = await ws._receive()
             if message["type"] == "websocket.disconnect":
                 code = message.get("code", 1005)
@@ -111,10 +119,9 @@ async def _read(ws: Websocket, view: asyncio.Task[None]) -> None:
                         message.get("reason") or "message too big",
                     )
                 ws._client_left(code)
-                if not inbox.full():
-                    inbox.put_nowait(message)
+                inbox.put_nowait(message)
                 return
-            await inbox.put(message)
+            inbox.put_nowait(message)
 
 
 async def _run(pipeline: Pipeline, ctx: RequestContext) -> None:
