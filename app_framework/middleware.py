@@ -34,6 +34,26 @@ def _trusted_value(trusted: int, header: bytes | None) -> str | None:
     return values[-trusted] or None
 
 
+def _port(value: str | None) -> int | None:
+    """The port in a forwarded value, or None when it is not one: ASCII
+    digits only (``str.isdigit`` also accepts ``²``, which ``int`` refuses)
+    and at most 65535, so a bad value is ignored instead of failing the
+    request."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    port = int(value)
+    return port if port <= 65535 else None
+
+
+def _prefix(value: str | None) -> str | None:
+    """The mount point in a forwarded value, or None when it is not a path:
+    an ASGI ``root_path`` starts with ``/``, and one starting with ``//``
+    would make every URL built from it point at another host."""
+    if value is None or not value.startswith("/") or value.startswith("//"):
+        return None
+    return value.rstrip("/")
+
+
 class ProxyFix:
     """Trust ``X-Forwarded-*`` headers set by ``x_for``... trusted proxies.
 
@@ -115,13 +135,15 @@ class ProxyFix:
             else:
                 scope["scheme"] = "https" if secure else "http"
         host = _trusted_value(self.x_host, found.get(b"x-forwarded-host"))
-        port = _trusted_value(self.x_port, found.get(b"x-forwarded-port"))
+        port = _port(_trusted_value(self.x_port, found.get(b"x-forwarded-port")))
         if host is not None or port is not None:
             headers = self._with_host(scope, headers, host, port)
             scope["headers"] = headers
-        prefix = _trusted_value(self.x_prefix, found.get(b"x-forwarded-prefix"))
+        prefix = _prefix(
+            _trusted_value(self.x_prefix, found.get(b"x-forwarded-prefix"))
+        )
         if prefix is not None:
-            scope["root_path"] = prefix.rstrip("/") + scope.get("root_path", "")
+            scope["root_path"] = prefix + scope.get("root_path", "")
         return scope
 
     @staticmethod
@@ -129,14 +151,14 @@ class ProxyFix:
         scope: Scope,
         headers: list[tuple[bytes, bytes]],
         host: str | None,
-        port: str | None,
+        port: int | None,
     ) -> list[tuple[bytes, bytes]]:
         current = next((v for k, v in headers if k == b"host"), b"").decode("latin-1")
         name = host if host is not None else current
-        if port is not None and port.isdigit():
+        if port is not None:
             bare = name.rsplit(":", 1)[0] if not name.endswith("]") else name
             name = f"{bare}:{port}"
             server = scope.get("server")
-            scope["server"] = (server[0] if server else bare, int(port))
+            scope["server"] = (server[0] if server else bare, port)
         rest = [(k, v) for k, v in headers if k != b"host"]
         return [(b"host", name.encode("latin-1")), *rest]

@@ -106,3 +106,39 @@ async def test_proxy_fix_ignores_a_header_with_fewer_values_than_proxies(
 def test_proxy_fix_says_what_it_wants() -> None:
     with pytest.raises(ValueError, match="an int >= 0"):
         ProxyFix(lambda *a: None, x_for=-1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "port",
+    [
+        "²".encode("latin-1"),  # str.isdigit() says yes, int() says no
+        "٣".encode(),  # an Arabic-Indic digit
+        b"99999",  # above 65535
+        b"-1",
+        b"0x50",
+        b"+80",
+    ],
+)
+async def test_proxy_fix_ignores_a_forwarded_port_that_is_not_one(
+    where: App, port: bytes
+) -> None:
+    where.testing = False
+    where.add_middleware(ProxyFix, x_host=1, x_port=1)
+    headers = {"x-forwarded-host": b"shop.example.com", "x-forwarded-port": port}
+    async with where.test_client() as client:
+        response = await client.get("/where", headers=headers)
+    assert response.status_code == 200
+    assert response.json()["host"] == "shop.example.com"  # the port ignored
+
+
+@pytest.mark.parametrize("prefix", [b"shop", b"a:b:c", b"[::1", b"//evil.net"])
+async def test_proxy_fix_ignores_a_forwarded_prefix_that_is_not_a_path(
+    where: App, prefix: bytes
+) -> None:
+    where.testing = False
+    where.add_middleware(ProxyFix, x_prefix=1)
+    async with where.test_client() as client:
+        response = await client.get("/where", headers={"x-forwarded-prefix": prefix})
+    assert response.status_code == 200
+    assert response.json()["root"] == ""
+    assert response.json()["url"] == "http://localhost/where"
