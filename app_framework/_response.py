@@ -24,6 +24,7 @@ from ._response_headers import (
     COOKIE_SIZE_LIMIT,
     HeaderProperties,
     ResponseHeaders,
+    checked_header,
     raw_headers,
     status_code_of,
 )
@@ -80,6 +81,7 @@ class Response(HeaderProperties, StarletteResponse):
             if content_type is None and mimetype is not None:
                 content_type = get_content_type(mimetype, self.charset)
             if content_type is not None:
+                checked_header("Content-Type", content_type)
                 self.raw_headers.append(
                     (b"content-type", content_type.encode("latin-1"))
                 )

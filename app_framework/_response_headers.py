@@ -30,6 +30,7 @@ __all__ = [
     "COOKIE_SIZE_LIMIT",
     "HeaderProperties",
     "ResponseHeaders",
+    "checked_header",
     "raw_headers",
     "status_code_of",
 ]
@@ -40,10 +41,52 @@ COOKIE_SIZE_LIMIT = 4093
 log = logging.getLogger("app_framework")
 
 
+def checked_header(name: str, value: str) -> str:
+    """``value``, after making sure neither it nor ``name`` holds a CR, LF
+    or NUL: every way of putting a header in a response's list calls this.
+
+    Such a header would end early and start another (header injection).
+    The server refuses to send it, but only at send time, by dropping the
+    connection with no response; raising here, where the view or hook set
+    it, makes it the app's normal, logged 500 (werkzeug raises too).
+
+    :raises ValueError: naming the header and the characters refused.
+    """
+    if (
+        "\r" in value
+        or "\n" in value
+        or "\0" in value
+        or "\r" in name
+        or "\n" in name
+        or "\0" in name
+    ):
+        raise ValueError(
+            f"The response header {name!r}: {value!r} holds a CR, LF or NUL "
+            "character, which are not allowed in a header (they would end it "
+            "and start another). Remove them, or encode the value (e.g. with "
+            "urllib.parse.quote)."
+        )
+    return value
+
+
 class ResponseHeaders(MutableHeaders):
     """The headers to send: Starlette's ``MutableHeaders`` over the raw
     list, plus werkzeug's ``add``, ``set``, ``extend``, ``remove`` and
-    ``get(key, default, type=)``."""
+    ``get(key, default, type=)``. A name or value holding CR, LF or NUL is
+    refused with ``ValueError`` (see :func:`checked_header`)."""
+
+    # Starlette's three ways into the list (update, add, set and extend
+    # come through them), each checked.
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key, checked_header(key, value))
+
+    def append(self, key: str, value: str) -> None:
+        """Add a header, keeping others of that name."""
+        super().append(key, checked_header(key, value))
+
+    def setdefault(self, key: str, value: str) -> str:
+        """The header's value, setting it to ``value`` first if absent."""
+        return super().setdefault(key, checked_header(key, value))
 
     def add(self, key: str, value: Any, **options: Any) -> None:
         """Add a header (keeping others of that name); ``options`` become
@@ -85,13 +128,17 @@ class ResponseHeaders(MutableHeaders):
 
 
 def raw_headers(headers: Any) -> list[tuple[bytes, bytes]]:
+    """The list to send for a constructor's ``headers=`` (a mapping, a list
+    of pairs, or Starlette's or werkzeug's headers), each one checked."""
     if headers is None:
         return []
-    if isinstance(getattr(headers, "raw", None), list):  # Starlette's headers
-        return list(headers.raw)
     items = headers.items() if hasattr(headers, "items") else headers
     return [
-        (str(k).lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in items
+        (
+            str(k).lower().encode("latin-1"),
+            checked_header(str(k), str(v)).encode("latin-1"),
+        )
+        for k, v in items
     ]
 
 
@@ -281,6 +328,7 @@ class HeaderProperties:
                 size,
                 COOKIE_SIZE_LIMIT,
             )
+        checked_header("Set-Cookie", header)  # werkzeug quotes the value only
         self.raw_headers.append((b"set-cookie", header.encode("latin-1")))
 
     def delete_cookie(

@@ -341,3 +341,97 @@ async def test_werkzeug_and_starlette_responses_from_views(
     assert (wz.status_code, wz.text, wz.headers["x-w"]) == (202, "from werkzeug", "1")
     st = await client.get("/starlette")
     assert (st.status_code, st.text) == (201, "from starlette")
+
+
+BROKEN = "a\r\nSet-Cookie: evil=1"
+
+
+@pytest.mark.parametrize(
+    ("setter", "name"),
+    [
+        (lambda r: Response("x", headers={"X-A": BROKEN}), "X-A"),
+        (lambda r: Response("x", headers=[("X-A", "a\nb")]), "X-A"),
+        (lambda r: Response("x", headers=Headers({"X-A": "a\0b"})), "X-A"),
+        (lambda r: Response("x", headers={"X-A\r\nEvil": "1"}), "X-A\r\nEvil"),
+        (lambda r: Response("x", content_type="text/plain\r\nX: y"), "Content-Type"),
+        (lambda r: setattr(r, "headers", {"X-A": BROKEN}), "X-A"),
+        (lambda r: r.headers.__setitem__("X-A", BROKEN), "X-A"),
+        (lambda r: r.headers.append("X-A", BROKEN), "X-A"),
+        (lambda r: r.headers.setdefault("X-A", BROKEN), "X-A"),
+        (lambda r: r.headers.update({"X-A": BROKEN}), "X-A"),
+        (lambda r: r.headers.add("X-A", BROKEN), "X-A"),
+        (lambda r: r.headers.add("X-A", "v", note=BROKEN), "X-A"),
+        (lambda r: r.headers.set("X-A", BROKEN), "X-A"),
+        (lambda r: r.headers.extend({"X-A": BROKEN}), "X-A"),
+        (lambda r: setattr(r, "location", "/next\r\nX: y"), "location"),
+        (lambda r: setattr(r, "mimetype", "text/x\ny"), "content-type"),
+        (lambda r: r.set_cookie("k", "v", domain="a.example\r\nX: y"), "Set-Cookie"),
+        (lambda r: r.set_cookie("k\r\nX: y", "v"), "Set-Cookie"),
+    ],
+    ids=[
+        "init-dict",
+        "init-pairs",
+        "init-werkzeug-headers",
+        "init-name",
+        "init-content_type",
+        "headers=",
+        "headers[]=",
+        "append",
+        "setdefault",
+        "update",
+        "add",
+        "add-option",
+        "set",
+        "extend",
+        "location",
+        "mimetype",
+        "set_cookie-domain",
+        "set_cookie-key",
+    ],
+)
+def test_a_header_with_cr_lf_or_nul_is_refused_where_it_is_set(
+    setter: Any, name: str
+) -> None:
+    response = Response("x")
+    before = list(response.raw_headers)
+    with pytest.raises(ValueError, match="CR, LF or NUL") as raised:
+        setter(response)
+    assert repr(name) in str(raised.value)
+    assert response.raw_headers == before  # nothing half-set
+
+
+def test_a_cookie_value_with_a_line_break_is_quoted_not_refused() -> None:
+    response = Response("x")
+    response.set_cookie("k", "a\r\nb")  # werkzeug quotes the value itself
+    assert response.headers["set-cookie"].startswith('k="a\\015\\012b"')
+
+
+async def test_send_file_refuses_a_download_name_with_a_line_break(
+    app: App,
+) -> None:
+    import io
+
+    from app_framework import send_file
+
+    async with app.test_request_context("/"):
+        with pytest.raises(ValueError, match="'Content-Disposition'.*CR, LF or NUL"):
+            send_file(io.BytesIO(b"x"), download_name="a\r\nb.txt")
+
+
+async def test_a_header_with_a_line_break_is_the_apps_500(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.testing = False
+
+    @app.route("/")
+    async def index() -> Response:
+        response = Response("hi")
+        response.headers["X-Tag"] = BROKEN  # say, from the query string
+        return response
+
+    async with app.test_client() as client:
+        response = await client.get("/")
+    assert response.status_code == 500
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert record.exc_info is not None
+    assert "'X-Tag'" in str(record.exc_info[1])
