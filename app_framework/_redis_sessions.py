@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from itsdangerous import BadSignature, Signer
 
 from .exceptions import ServiceUnavailable
-from .sessions import Session, SessionInterface, vary_on_cookie
+from .sessions import Session, SessionInterface, dumps_session, vary_on_cookie
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -177,6 +177,13 @@ class RedisSessionInterface(SessionInterface):
             if session.modified:
                 raise ServiceUnavailable(UNAVAILABLE)
             return
+        # Serialized before talking to Redis: a value JSON cannot hold is
+        # the app's mistake (a TypeError naming it), not the store's (a 503).
+        data = (
+            dumps_session(app.json.dumps, session)
+            if session and session.modified
+            else None
+        )
         try:
             if not session:
                 if session.modified:
@@ -184,8 +191,8 @@ class RedisSessionInterface(SessionInterface):
                     self.delete_session_cookie(app, response)
                     vary_on_cookie(response)
                 return
-            if session.modified:
-                await self._write(app, session)
+            if data is not None:
+                await self._write(app, session, data)
             elif self.should_set_cookie(app, session) and session.sid is not None:
                 await self._call(
                     "expire", self.key_prefix + session.sid, self._ttl(app)
@@ -202,10 +209,9 @@ class RedisSessionInterface(SessionInterface):
     def _ttl(self, app: App) -> int:
         return max(1, int(app.permanent_session_lifetime.total_seconds()))
 
-    async def _write(self, app: App, session: RedisSession) -> None:
+    async def _write(self, app: App, session: RedisSession, data: str) -> None:
         if session.sid is None:
             session.sid = secrets.token_urlsafe(32)
-        data = app.json.dumps(dict(session))
         await self._call("set", self.key_prefix + session.sid, data, ex=self._ttl(app))
         if session._old_sid is not None:
             await self._call("delete", self.key_prefix + session._old_sid)

@@ -291,6 +291,9 @@ class RequestContext(_Pushable):
     """The flashed messages, once read in this request."""
     error: BaseException | None = None
     """The unhandled exception of this request, passed to teardown."""
+    session_unsaved = False
+    """Whether saving the session failed: the error response that follows
+    does not try (and fail) again."""
     _after_this: list[Callable[..., Any]] | None = None
     _app_ctx: AppContext | None = None
     _token: Token[RequestContext | None] | None = None

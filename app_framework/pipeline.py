@@ -253,11 +253,16 @@ class Pipeline:
                     raise TypeError(f"after_request function {func!r} returned None")
                 response = processed
             session = ctx.session
-            if not app.session_interface.is_null_session(session):
+            if not (
+                app.session_interface.is_null_session(session) or ctx.session_unsaved
+            ):
                 try:
                     await app.session_interface.save_session(app, session, response)
                 except HTTPException as exc:  # e.g. 503: the store is down
                     response = error_response(app, exc)
+                except Exception:
+                    ctx.session_unsaved = True  # the 500 page must not fail too
+                    raise
             channel = app.signal_channels.request_finished
             entries = channel.entries
             if entries is None:

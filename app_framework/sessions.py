@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ __all__ = [
     "SecureCookieSessionInterface",
     "Session",
     "SessionInterface",
+    "dumps_session",
 ]
 
 WEBSOCKET_SESSION = (
@@ -27,6 +29,60 @@ WEBSOCKET_SESSION = (
     "session in an HTTP request (before opening the websocket, or from a "
     "fetch() the page makes)."
 )
+
+
+def dumps_session(dumps: Callable[[Any], Any], session: Session) -> Any:
+    """``dumps(dict(session))``, the session's data as its interface stores it.
+
+    :raises TypeError: a value ``dumps`` cannot store, naming the session
+        key and the value's type and saying what to store instead (the
+        JSON error alone names neither, and comes after the view returned).
+    """
+    data = dict(session)
+    try:
+        return dumps(data)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(_unstorable(dumps, data)) from exc
+
+
+def _unstorable(dumps: Callable[[Any], Any], data: dict[str, Any]) -> str:
+    """What to say about the first value of ``data`` that ``dumps`` refuses."""
+    for key, value in data.items():
+        if not _stores(dumps, value):
+            found = _refused_part(dumps, value)
+            where = "holds" if found is value else "contains"
+            return (
+                f"session[{key!r}] {where} a {type(found).__module__}."
+                f"{type(found).__qualname__}, which the session cannot store: it "
+                "keeps JSON (str, int, float, bool, None, and lists and dicts of "
+                "them with str keys). Store a plain value instead, e.g. "
+                "value.isoformat() for a datetime, str(value) for a UUID or "
+                "Decimal, base64 text for bytes, a list for a set."
+            )
+    return "the session cannot be stored as JSON"  # e.g. a circular reference
+
+
+def _stores(dumps: Callable[[Any], Any], value: Any) -> bool:
+    try:
+        dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _refused_part(dumps: Callable[[Any], Any], value: Any) -> Any:
+    """The innermost part of ``value`` that ``dumps`` refuses (``value``
+    itself when none of its parts is refused)."""
+    if isinstance(value, dict):
+        parts: Any = value.values()
+    elif isinstance(value, list | tuple):
+        parts = value
+    else:
+        return value
+    for part in parts:
+        if not _stores(dumps, part):
+            return _refused_part(dumps, part)
+    return value
 
 
 class Session(dict[str, Any]):
@@ -303,7 +359,7 @@ class SecureCookieSessionInterface(SessionInterface):
         self.set_session_cookie(
             app,
             response,
-            serializer.dumps(dict(session)),
+            dumps_session(serializer.dumps, session),
             expires,
             max_age=int(lifetime.total_seconds()) if expires is not None else None,
         )

@@ -19,6 +19,7 @@ from app_framework._redis_sessions import RedisSessionInterface
 from app_framework.cli import print_signals
 from asignals import Namespace
 from asignals.relay import is_remote
+from tests.app_framework.test_sessions import assert_one_clear_error
 from tests.helpers.redis_server import RedisServer, redis_server
 
 
@@ -341,3 +342,35 @@ async def test_unreadable_stored_data_opens_an_empty_session_that_can_be_replace
         assert session_keys(server) == []
         await client.get("/login/bob")
         assert (await client.get("/me")).text == "bob"
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        (b"raw bytes", "holds a builtins.bytes"),
+        ({"tags": {"a", "b"}}, "contains a builtins.set"),
+        (object(), "holds a builtins.object"),
+    ],
+)
+async def test_a_value_redis_sessions_cannot_hold_is_one_clear_500_not_a_503(
+    site: App,
+    server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
+    value: Any,
+    named: str,
+) -> None:
+    site.testing = False
+
+    @site.route("/store")
+    async def store_value() -> str:
+        session["when"] = value
+        return "stored"
+
+    async with site.test_client() as client:
+        await client.get("/login/ada")
+        caplog.clear()
+        response = await client.get("/store")
+    assert_one_clear_error(caplog, response.status_code, named)
+    assert "Session store unavailable" not in caplog.text  # Redis is fine
+    [key] = session_keys(server)
+    assert b"when" not in store(server).get(key)  # type: ignore[operator]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+import logging
+import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -321,3 +325,43 @@ async def test_vary_cookie_joins_an_existing_vary(app: App) -> None:
     async with app.test_client() as client:
         response = await client.get("/both")
     assert response.headers["vary"] == "Accept-Encoding, Cookie"
+
+
+UNSTORABLE = [
+    (datetime.datetime(2024, 5, 1, 12, 0), "holds a datetime.datetime"),
+    (b"raw bytes", "holds a builtins.bytes"),
+    (uuid.UUID(int=7), "holds a uuid.UUID"),
+    ({"lines": [Decimal("1.50")]}, "contains a decimal.Decimal"),
+]
+
+
+def assert_one_clear_error(
+    caplog: pytest.LogCaptureFixture, status: int, named: str
+) -> None:
+    """One error logged, its exception naming the key and the type and
+    saying what to store; not the 500 page failing the same way after it."""
+    assert status == 500
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == ["Exception on /store [GET]"]
+    assert errors[0].exc_info is not None
+    message = str(errors[0].exc_info[1])
+    assert f"session['when'] {named}" in message
+    assert "Store a plain value instead" in message
+    assert "Error while finishing" not in caplog.text
+
+
+@pytest.mark.parametrize(("value", "named"), UNSTORABLE)
+async def test_a_value_the_cookie_cannot_hold_is_one_clear_500(
+    app: App, caplog: pytest.LogCaptureFixture, value: Any, named: str
+) -> None:
+    app.testing = False
+
+    @app.route("/store")
+    async def store() -> str:
+        session["when"] = value
+        return "stored"
+
+    async with app.test_client() as client:
+        response = await client.get("/store")
+        assert "session" not in response.cookies
+    assert_one_clear_error(caplog, response.status_code, named)
