@@ -8,7 +8,14 @@ hook is what the client receives.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterable, Generator, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+)
 from http import HTTPStatus
 from typing import Any
 
@@ -54,6 +61,10 @@ class Response(HeaderProperties, StarletteResponse):
     charset = "utf-8"
     _stream: AsyncIterable[Any] | Iterable[Any] | None = None
     background: BackgroundTask | None = None
+    _pending: Callable[[], Awaitable[None]] | None = None
+    """Work to finish before the response is used, done by awaiting it:
+    ``send_file`` in an async view opens and stats the file in a worker
+    thread there, not on the event loop."""
 
     def __init__(
         self,
@@ -142,6 +153,8 @@ class Response(HeaderProperties, StarletteResponse):
             return ready(body.decode(self.charset) if as_text else body)
 
         async def collect() -> Any:
+            if self._pending is not None:
+                await self
             chunks = [chunk async for chunk in self._iterate()]
             self._set_body(b"".join(chunks))
             return self.get_data(as_text)
@@ -226,9 +239,13 @@ class Response(HeaderProperties, StarletteResponse):
 
     def __await__(self) -> Generator[Any, None, Response]:
         """``await make_response(...)`` and ``await send_file(...)``
-        (Quart's spellings) give the response itself."""
+        (Quart's spellings) give the response itself, its pending work
+        done (``send_file``'s file opened, off the event loop)."""
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            yield from pending().__await__()
         return self
-        yield  # a generator, never suspending
 
     # -- sending -------------------------------------------------------------
 
@@ -282,6 +299,8 @@ class Response(HeaderProperties, StarletteResponse):
             if self.background is not None:
                 await self.background()
             return
+        if self._pending is not None:  # a file nobody awaited (the pipeline does)
+            await self
         await send(
             {
                 "type": "http.response.start",

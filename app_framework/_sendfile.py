@@ -6,6 +6,8 @@ conditional requests.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
 import mimetypes
 import os
@@ -13,9 +15,12 @@ import posixpath
 import time
 import unicodedata
 import zlib
+from collections.abc import Callable
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
+
+import anyio.to_thread
 
 from ._conditional import FileChunks, make_conditional
 from .exceptions import NotFound, RequestedRangeNotSatisfiable
@@ -39,6 +44,44 @@ def _disposition(download_name: str, as_attachment: bool) -> tuple[str, dict[str
     return ("attachment" if as_attachment else "inline"), names
 
 
+class _Opened(NamedTuple):
+    """A file to send: the open file, and what is known of it."""
+
+    file: IO[bytes]
+    size: int | None
+    mtime: float | None
+    path: str | None
+
+
+def _open(path: str) -> _Opened:
+    """Stat and open ``path``: the blocking part, run off the event loop."""
+    stat = os.stat(path)
+    return _Opened(open(path, "rb"), stat.st_size, stat.st_mtime, path)
+
+
+class _Options(NamedTuple):
+    """``send_file``'s arguments after the file, with their defaults."""
+
+    mimetype: str | None = None
+    as_attachment: bool = False
+    download_name: str | None = None
+    conditional: bool = True
+    etag: bool | str = True
+    last_modified: datetime | int | float | None = None
+    max_age: Any = None
+
+
+def _on_event_loop() -> bool:
+    """Whether this thread runs an event loop (an async view), where a
+    blocking call would stall every request of the worker; a sync view
+    runs in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def send_file(
     path_or_file: str | os.PathLike[str] | IO[bytes],
     mimetype: str | None = None,
@@ -54,66 +97,76 @@ def send_file(
     Flask's arguments and meaning. Returns the response; ``await
     send_file(...)`` (Quart's spelling) works too.
 
+    In an async view a path is stat'ed and opened in a worker thread, never
+    on the event loop: when the response is awaited, or else by the
+    framework once the view has returned, where a missing file is handled
+    as if the view had raised it. To catch that error in the view, write
+    ``await send_file(...)``.
+
     :raises FileNotFoundError: no file at that path.
     :raises TypeError: no name to guess the type from, or an attachment
         without a name.
     :raises ValueError: a file opened in text mode.
     """
-    app = app_context().app
-    path: str | None = None
-    size: int | None = None
-    mtime: float | None = None
+    options = _Options(
+        mimetype,
+        as_attachment,
+        download_name,
+        conditional,
+        etag,
+        last_modified,
+        max_age,
+    )
     if isinstance(path_or_file, str | os.PathLike):
-        path = os.path.join(app.root_path, os.fspath(path_or_file))
-        stat = os.stat(path)
-        size, mtime = stat.st_size, stat.st_mtime
-        file: IO[bytes] = open(path, "rb")
-        if download_name is None:
-            download_name = os.path.basename(path)
-    else:
-        file = path_or_file
-        if isinstance(file, io.TextIOBase):
-            raise ValueError("Files must be opened in binary mode or use BytesIO.")
-        if isinstance(file, io.BytesIO):
-            size = file.getbuffer().nbytes - file.tell()
+        path = os.path.join(app_context().app.root_path, os.fspath(path_or_file))
+        return _send_path(path, functools.partial(_open, path), options)
+    file = path_or_file
+    if isinstance(file, io.TextIOBase):
+        raise ValueError("Files must be opened in binary mode or use BytesIO.")
+    size = None
+    if isinstance(file, io.BytesIO):
+        size = file.getbuffer().nbytes - file.tell()
     try:
-        response = _file_response(app, file, mimetype, as_attachment, download_name)
+        response = _file_response(options)
     except BaseException:
         file.close()
         raise
-    if size is not None:
-        response.headers["Content-Length"] = str(size)
-    modified = last_modified if last_modified is not None else mtime
-    if modified is not None:
-        response.last_modified = modified
-    _cache(
-        response,
-        max_age if max_age is not None else app.config.get("SEND_FILE_MAX_AGE_DEFAULT"),
-    )
-    if isinstance(etag, str):
-        response.set_etag(etag)
-    elif etag and path is not None:
-        check = zlib.adler32(path.encode()) & 0xFFFFFFFF
-        response.set_etag(f"{mtime}-{size}-{check}")
-    if conditional:
-        request_ctx = _cv_request.get(None)
-        if request_ctx is not None:
-            try:
-                make_conditional(response, request_ctx.connection, True, size)
-            except RequestedRangeNotSatisfiable:
-                file.close()
-                raise
+    _attach(response, _Opened(file, size, None, None), options, _connection())
     return response
 
 
-def _file_response(
-    app: Any,
-    file: IO[bytes],
-    mimetype: str | None,
-    as_attachment: bool,
-    download_name: str | None,
-) -> Response:
+def _connection() -> Any:
+    """The current request (for conditional requests), if any."""
+    request_ctx = _cv_request.get(None)
+    return request_ctx.connection if request_ctx is not None else None
+
+
+def _send_path(path: str, opener: Callable[[], _Opened], options: _Options) -> Response:
+    """The response for the file ``opener`` finds and opens (``path`` names
+    it): opened now when this thread runs no event loop (a sync view's
+    worker thread), else in a worker thread when the response is awaited."""
+    if options.download_name is None:
+        options = options._replace(download_name=os.path.basename(path))
+    response = _file_response(options)
+    connection = _connection()
+    if not _on_event_loop():
+        _attach(response, opener(), options, connection)
+        return response
+
+    async def open_off_the_loop() -> None:
+        opened = await anyio.to_thread.run_sync(opener)
+        _attach(response, opened, options, connection)
+
+    response._pending = open_off_the_loop
+    response._stream = ()  # streamed: the file is attached when awaited
+    return response
+
+
+def _file_response(options: _Options) -> Response:
+    """The response's headers that need no file: type, disposition, caching."""
+    app = app_context().app
     encoding = None
+    mimetype, download_name = options.mimetype, options.download_name
     if mimetype is None:
         if download_name is None:
             raise TypeError(
@@ -124,19 +177,51 @@ def _file_response(
         mimetype, encoding = mimetypes.guess_type(download_name)
         mimetype = mimetype or "application/octet-stream"
     response: Response = app.response_class(None, mimetype=mimetype)
-    response._stream = FileChunks(file, 0, None)
     response.headers.remove("content-length")
-    if encoding is not None and not as_attachment:
+    if encoding is not None and not options.as_attachment:
         response.headers["Content-Encoding"] = encoding
     if download_name is not None:
-        kind, names = _disposition(download_name, as_attachment)
+        kind, names = _disposition(download_name, options.as_attachment)
         response.headers.set("Content-Disposition", kind, **names)
-    elif as_attachment:
+    elif options.as_attachment:
         raise TypeError(
             "No name provided for attachment. Either set 'download_name' or "
             "pass a path instead of a file."
         )
+    max_age = options.max_age
+    if max_age is None:
+        max_age = app.config.get("SEND_FILE_MAX_AGE_DEFAULT")
+    _cache(response, max_age)
     return response
+
+
+def _attach(
+    response: Response, opened: _Opened, options: _Options, connection: Any
+) -> None:
+    """Make ``opened`` the body, with the headers it gives (a view's own
+    ``ETag`` or ``Last-Modified``, set before this ran, is kept), then
+    answer the request's conditional headers."""
+    file, size, mtime, path = opened
+    response._stream = FileChunks(file, 0, None)
+    headers = response.headers
+    if size is not None:
+        headers["Content-Length"] = str(size)
+    modified = options.last_modified if options.last_modified is not None else mtime
+    if modified is not None and "last-modified" not in headers:
+        response.last_modified = modified
+    etag = options.etag
+    if "etag" not in headers:
+        if isinstance(etag, str):
+            response.set_etag(etag)
+        elif etag and path is not None:
+            check = zlib.adler32(path.encode()) & 0xFFFFFFFF
+            response.set_etag(f"{mtime}-{size}-{check}")
+    if options.conditional and connection is not None:
+        try:
+            make_conditional(response, connection, True, size)
+        except RequestedRangeNotSatisfiable:
+            file.close()
+            raise
 
 
 def _cache(response: Response, max_age: Any) -> None:
@@ -177,12 +262,18 @@ def send_from_directory(
     directory: str | os.PathLike[str], path: str, **kwargs: Any
 ) -> Response:
     """:func:`send_file` for ``path`` inside ``directory`` (relative to the
-    app's ``root_path``); a 404 when missing or outside it.
+    app's ``root_path``); a 404 when missing or outside it. In an async
+    view the file is looked for off the event loop, as ``send_file`` does.
 
     :raises NotFound: no such file in ``directory``.
     """
     base = os.path.join(app_context().app.root_path, os.fspath(directory))
-    joined = safe_join(base, path)
-    if joined is None or not os.path.isfile(joined):
-        raise NotFound(f"The requested file {path!r} was not found.")
-    return send_file(joined, **kwargs)
+
+    def find_and_open() -> _Opened:
+        joined = safe_join(base, path)  # resolves links: file system calls
+        if joined is None or not os.path.isfile(joined):
+            raise NotFound(f"The requested file {path!r} was not found.")
+        return _open(joined)
+
+    options = _Options(**kwargs)  # send_file's keyword arguments
+    return _send_path(os.path.join(base, path), find_and_open, options)

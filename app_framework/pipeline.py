@@ -245,6 +245,8 @@ class Pipeline:
         app = self.app
         response = to_response(app, rv, ctx.connection)
         try:
+            if isinstance(response, Response) and response._pending is not None:
+                response = await self._prepared(ctx, chain, response, from_error)
             if ctx.after_this_request:
                 response = await _run_after(ctx.after_this_request, response)
             for func in chain.after:
@@ -279,6 +281,28 @@ class Pipeline:
                 raise
             app.logger.exception("Error while finishing the response to an error")
         return response
+
+    async def _prepared(
+        self,
+        ctx: RequestContext,
+        chain: HookChain,
+        response: Response,
+        from_error: bool,
+    ) -> StarletteResponse:
+        """``response`` with its pending work done (``send_file``'s stat and
+        open, off the event loop), before the hooks see it. That work is
+        the view's: its error is handled as the view's would have been (a
+        404 for ``send_from_directory``, an error handler, else a 500)."""
+        try:
+            return await response
+        except Exception as exc:
+            if from_error:
+                raise
+            rv = await self._handle_user_exception(chain, exc)
+        handled = to_response(self.app, rv, ctx.connection)
+        if isinstance(handled, Response):
+            await handled  # a handler's own file: its error is not handled again
+        return handled
 
     async def _handle_exception(
         self, ctx: RequestContext, chain: HookChain, exc: Exception

@@ -4,12 +4,24 @@ conditional requests, and files streamed rather than read whole."""
 from __future__ import annotations
 
 import io
+import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
-from app_framework import App, Response, _conditional, send_file, send_from_directory
+from app_framework import (
+    App,
+    Response,
+    _conditional,
+    _sendfile,
+    send_file,
+    send_from_directory,
+)
+from app_framework.exceptions import NotFound
 from app_framework.testing import TestClient
 
 CONTENT = bytes(range(256)) * 1024  # 256 KiB
@@ -136,7 +148,7 @@ async def test_missing_files_and_escapes_are_404s(
     assert (await client.get("/dir/%2e%2e/etc/passwd")).status_code == 404
     with pytest.raises(FileNotFoundError):
         async with files.test_request_context("/"):
-            send_file("nothing.txt")
+            await send_file("nothing.txt")  # awaited: the file is looked for here
 
 
 async def test_programmer_mistakes_say_what_to_write(files: App) -> None:
@@ -173,3 +185,171 @@ async def test_large_files_stream_in_chunks(
     assert len(response.content) == size
     assert max(reads) == _conditional.CHUNK  # never the whole file at once
     assert len(reads) > 5 * 1024 * 1024 // _conditional.CHUNK
+
+
+class Recorder:
+    """``os`` and ``open`` as ``_sendfile`` sees them: each file system call
+    is recorded with the thread it ran in; ``on_stat`` runs in the stat."""
+
+    def __init__(self, on_stat: Callable[[str], None] = lambda path: None) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.on_stat = on_stat
+        self.path = _RecordingPath(self)
+
+    def record(self, name: str) -> None:
+        self.calls.append((name, threading.get_ident()))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    def stat(self, path: str) -> os.stat_result:
+        self.record("stat")
+        self.on_stat(path)
+        return os.stat(path)
+
+    def open(self, path: str, mode: str) -> _RecordingFile:
+        self.record("open")
+        return _RecordingFile(self, open(path, mode))
+
+
+class _RecordingPath:
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os.path, name)
+
+    def isfile(self, path: str) -> bool:
+        self.recorder.record("isfile")
+        return os.path.isfile(path)
+
+    def realpath(self, path: str) -> str:
+        self.recorder.record("realpath")
+        return os.path.realpath(path)
+
+
+class _RecordingFile:
+    def __init__(self, recorder: Recorder, file: Any) -> None:
+        self.recorder, self.file = recorder, file
+
+    def read(self, size: int = -1) -> bytes:
+        self.recorder.record("read")
+        data: bytes = self.file.read(size)
+        return data
+
+    def seek(self, offset: int) -> int:
+        self.recorder.record("seek")
+        position: int = self.file.seek(offset)
+        return position
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def recording(monkeypatch: pytest.MonkeyPatch, recorder: Recorder) -> Recorder:
+    monkeypatch.setattr(_sendfile, "os", recorder)
+    monkeypatch.setattr(_sendfile, "open", recorder.open, raising=False)
+    return recorder
+
+
+async def test_the_file_system_is_used_off_the_event_loop(
+    files: App, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = recording(monkeypatch, Recorder())
+    loop_thread = threading.get_ident()
+    whole = await client.get("/file/data.bin")
+    ranged = await client.get("/dir/data.bin", headers={"Range": "bytes=10-19"})
+    cached = await client.get(
+        "/file/data.bin", headers={"If-None-Match": whole.headers["etag"]}
+    )
+    assert whole.content == CONTENT and ranged.content == CONTENT[10:20]
+    assert cached.status_code == 304
+    names = {name for name, _ in recorder.calls}
+    assert {"stat", "open", "read", "seek", "isfile", "realpath"} <= names
+    on_loop = [name for name, thread in recorder.calls if thread == loop_thread]
+    assert on_loop == []
+
+
+async def test_other_requests_are_answered_while_a_files_stat_is_blocked(
+    files: App, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def slow_disk(path: str) -> None:
+        if path.endswith("notes.txt"):
+            entered.set()
+            order.append("stat released" if release.wait(2) else "stat timed out")
+
+    recording(monkeypatch, Recorder(on_stat=slow_disk))
+    slow: list[Any] = []
+
+    async def fetch_slow() -> None:
+        slow.append(await client.get("/file/notes.txt"))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(fetch_slow)
+        assert await anyio.to_thread.run_sync(entered.wait, 5)
+        other = await client.get("/memory")
+        order.append("other answered")
+        release.set()
+    assert other.text == "in memory"
+    assert order == ["other answered", "stat released"]
+    assert slow[0].text == "plain notes"
+
+
+async def test_a_missing_file_is_the_views_error_as_before(
+    files: App, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    files.testing = False
+
+    @files.errorhandler(404)
+    async def not_found(error: NotFound) -> tuple[str, int]:
+        return "no such page", 404
+
+    @files.route("/caught")
+    async def caught() -> Response | str:
+        try:
+            return await send_file("nothing.txt")
+        except FileNotFoundError:
+            return "caught"
+
+    @files.route("/sync-caught")
+    def sync_caught() -> Response | str:  # a worker thread: opened right away
+        try:
+            return send_file("nothing.txt")
+        except FileNotFoundError:
+            return "caught"
+
+    missing_dir = await client.get("/dir/nothing.txt")
+    assert (missing_dir.status_code, missing_dir.text) == (404, "no such page")
+    assert (await client.get("/caught")).text == "caught"
+    assert (await client.get("/sync-caught")).text == "caught"
+    missing = await client.get("/file/nothing.txt")
+    assert missing.status_code == 500
+    [error] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert error.exc_info is not None
+    assert isinstance(error.exc_info[1], FileNotFoundError)
+
+
+async def test_what_the_view_sets_on_the_response_is_kept(
+    files: App, client: TestClient
+) -> None:
+    @files.route("/tagged")
+    async def tagged() -> Response:
+        response = send_file("notes.txt")
+        response.headers["X-Extra"] = "1"
+        response.set_etag("mine")
+        return response
+
+    seen: list[str | None] = []
+
+    @files.after_request
+    def look(response: Response) -> Response:
+        seen.append(response.headers.get("content-length"))
+        return response
+
+    response = await client.get("/tagged")
+    assert response.text == "plain notes" and response.headers["x-extra"] == "1"
+    assert response.headers["etag"] == '"mine"'
+    assert seen == [str(len("plain notes"))]  # complete before the hooks
