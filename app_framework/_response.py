@@ -126,11 +126,13 @@ class Response(HeaderProperties, StarletteResponse):
         self._set_length(body)
 
     def _set_length(self, body: bytes) -> None:
-        headers = self.headers
-        if self.status_code < 200 or self.status_code in (204, 304):
-            headers.remove("content-length")
-        else:
-            headers["content-length"] = str(len(body))
+        # Written into the list directly: digits computed here need no
+        # header check, and every bytes, JSON or error body comes this way.
+        raw = self.raw_headers
+        kept = [pair for pair in raw if pair[0] != b"content-length"]
+        if not (self.status_code < 200 or self.status_code in (204, 304)):
+            kept.append((b"content-length", str(len(body)).encode()))
+        raw[:] = kept
 
     @property
     def is_streamed(self) -> bool:

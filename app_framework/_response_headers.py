@@ -69,6 +69,10 @@ def checked_header(name: str, value: str) -> str:
     return value
 
 
+_set, _append = MutableHeaders.__setitem__, MutableHeaders.append
+_setdefault = MutableHeaders.setdefault
+
+
 class ResponseHeaders(MutableHeaders):
     """The headers to send: Starlette's ``MutableHeaders`` over the raw
     list, plus werkzeug's ``add``, ``set``, ``extend``, ``remove`` and
@@ -78,15 +82,15 @@ class ResponseHeaders(MutableHeaders):
     # Starlette's three ways into the list (update, add, set and extend
     # come through them), each checked.
     def __setitem__(self, key: str, value: str) -> None:
-        super().__setitem__(key, checked_header(key, value))
+        _set(self, key, checked_header(key, value))
 
     def append(self, key: str, value: str) -> None:
         """Add a header, keeping others of that name."""
-        super().append(key, checked_header(key, value))
+        _append(self, key, checked_header(key, value))
 
     def setdefault(self, key: str, value: str) -> str:
         """The header's value, setting it to ``value`` first if absent."""
-        return super().setdefault(key, checked_header(key, value))
+        return _setdefault(self, key, checked_header(key, value))
 
     def add(self, key: str, value: Any, **options: Any) -> None:
         """Add a header (keeping others of that name); ``options`` become
