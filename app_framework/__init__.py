@@ -38,6 +38,7 @@ from .helpers import (
     redirect,
     send_file,
     send_from_directory,
+    stream_request_body,
     url_for,
 )
 from .routing import BuildError
@@ -115,6 +116,7 @@ __all__ = [
     "request_started",
     "request_tearing_down",
     "send_file",
+    "stream_request_body",
     "send_from_directory",
     "serving_started",
     "serving_stopping",

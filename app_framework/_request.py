@@ -10,10 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ._awaiting import passes_through
 from ._connection import Connection, route_path
 from ._contextvars import _cv_app
-from ._values import NotLoadedError, Pending, ReadyBytes, ReadyCombined, ready
-from .exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
+from ._values import NotLoadedError, Pending, ReadyCombined, answer
+from .exceptions import (
+    BadRequest,
+    ClientDisconnected,
+    HTTPException,
+    RequestEntityTooLarge,
+)
 from .formparser import FORM_MIMETYPES, FormLimits, empty_form, parse_form
 
 if TYPE_CHECKING:
@@ -63,6 +69,7 @@ class Request(Connection):
     _disconnected = False
     _body_done = False
     _body_read: asyncio.Event | None = None
+    _preload_error: HTTPException | None = None
 
     def __init__(
         self,
@@ -132,6 +139,11 @@ class Request(Connection):
             and self.scope.get("http_version", "1.1").startswith("1")
         )
 
+    def body_expected(self) -> bool:
+        """Whether a body is still to be read: HTTP framing announces one
+        and nobody has read it yet."""
+        return self._body is None and not self._has_no_body()
+
     def stream(self) -> AsyncGenerator[bytes, None]:
         """Yield the body in chunks as they arrive (the cached body, if it
         was read already). Not capped by ``MAX_CONTENT_LENGTH``: a view that
@@ -148,6 +160,7 @@ class Request(Connection):
         if self._body is not None:
             yield self._body
             return
+        self._raise_preload_error()
         if self._stream_consumed:
             raise RuntimeError(
                 "The request body was already read as a stream; read it with "
@@ -174,6 +187,43 @@ class Request(Connection):
                 self._body_has_ended()
                 return
 
+    async def preload(self, limit: bool | int | None) -> None:
+        """Read the body now, so that ``request.form``, ``request.get_json()``
+        and the rest work without ``await`` (Flask's spelling) in hooks,
+        views, templates and extensions. The pipeline calls this before
+        ``request_started`` when HTTP framing announces a body.
+
+        :param limit: ``PRELOAD_REQUEST_BODY``: ``True`` reads a body whose
+            ``Content-Length`` is at most ``MAX_CONTENT_LENGTH``; an int, one
+            at most that long; ``False``/``None`` reads nothing.
+
+        A body with no announced length (chunked), or longer, is left to
+        the view, unread: ``request.stream()`` still has all of it, and
+        using ``request.form`` without ``await`` raises
+        :class:`NotLoadedError` saying what to write. A malformed form, or
+        a client gone mid-body, is not an error yet: the error (400) is
+        kept and raised where the body is used, as Flask raises it when
+        ``request.form`` is read.
+        """
+        if limit is False or limit is None or self._stream_consumed:
+            return
+        cap = self.max_content_length if limit is True else limit
+        length = self.content_length
+        if length is None or (cap is not None and length > cap):
+            return
+        try:
+            if self.mimetype in FORM_MIMETYPES:
+                await self._load_form()
+            else:
+                await self._read_body()
+        except HTTPException as error:  # 413, 400, the client gone mid-body
+            self._preload_error = error
+
+    def _raise_preload_error(self) -> None:
+        """Raise what reading the body in advance met (see :meth:`preload`)."""
+        if self._preload_error is not None:
+            raise self._preload_error
+
     def _body_has_ended(self) -> None:
         self._body_done = True
         if self._body_read is not None:
@@ -199,14 +249,14 @@ class Request(Connection):
                     break  # a body that said it was empty: not ours to drop
         return self._disconnected
 
-    async def _read_body(self) -> ReadyBytes:
+    async def _read_body(self) -> bytes:
         if self._body is None:
             if self._has_no_body():
                 self._body = b""
             else:
                 chunks = self._chunks(self.max_content_length)
                 self._body = b"".join([chunk async for chunk in chunks])
-        return ReadyBytes(self._body)
+        return self._body
 
     @property
     def body(self) -> Body:
@@ -237,14 +287,15 @@ class Request(Connection):
                 data: bytes = b""
             else:
                 data = await self._read_body()
-            return ready(data.decode() if as_text else bytes(data))
+            return data.decode() if as_text else bytes(data)
 
         if self._body is not None or self._has_no_body():
             if not (parse_form_data and self.mimetype in FORM_MIMETYPES):
                 data = self._body or b""
-                return ready(data.decode() if as_text else data)
+                return answer(data.decode() if as_text else data)
             if self._form is not None:
-                return ready("" if as_text else b"")
+                return answer("" if as_text else b"")
+        self._raise_preload_error()
         return self._pending("request.get_data()", load)
 
     @property
@@ -288,6 +339,7 @@ class Request(Connection):
         async def load() -> Any:
             return (await self._load_form())[0]
 
+        self._raise_preload_error()
         return self._pending("request.form", load)
 
     @property
@@ -301,6 +353,7 @@ class Request(Connection):
         async def load() -> Any:
             return (await self._load_form())[1]
 
+        self._raise_preload_error()
         return self._pending("request.files", load)
 
     @property
@@ -314,6 +367,7 @@ class Request(Connection):
         async def load() -> Any:
             return ReadyCombined([self.args, (await self._load_form())[0]])
 
+        self._raise_preload_error()
         return self._pending("request.values", load)
 
     # -- JSON ----------------------------------------------------------------
@@ -336,26 +390,30 @@ class Request(Connection):
         """
         cached = self._json
         if cached is not None and silent in cached:
-            return cached[silent]
+            return answer(cached[silent])
         if not (force or self.is_json):
             if silent:
-                return ready(None)
-            return ready(self.on_json_loading_failed(None))
+                return answer(None)
+            return answer(self.on_json_loading_failed(None))
+        if self._body is not None:  # read (or preloaded): parse it now
+            return answer(self._json_of(self._body, silent, cache))
+        self._raise_preload_error()
 
         async def load() -> Any:
-            data = await self._read_body()
-            try:
-                value = self._parse_json(data)
-            except BadRequest as exc:
-                if not silent:
-                    return ready(self.on_json_loading_failed(exc))
-                value = None
-            value = ready(value)
-            if cache:
-                self._json = {**(self._json or {}), silent: value}
-            return value
+            return self._json_of(await self._read_body(), silent, cache)
 
         return self._pending("request.get_json()", load)
+
+    def _json_of(self, data: bytes, silent: bool, cache: bool) -> Any:
+        try:
+            value = self._parse_json(data)
+        except BadRequest as exc:
+            if not silent:
+                return self.on_json_loading_failed(exc)
+            value = None
+        if cache:
+            self._json = {**(self._json or {}), silent: value}
+        return value
 
     def _parse_json(self, data: bytes) -> Any:
         from ._json_provider import loads_request_body
@@ -385,3 +443,9 @@ def _too_large(limit: int) -> RequestEntityTooLarge:
         f"The request body is larger than the limit of {limit} bytes "
         "(MAX_CONTENT_LENGTH)."
     )
+
+
+# ``request.json`` and ``request.data`` hand over another accessor's answer:
+# it is given as the code reading *them* uses it.
+passes_through(Request.json.fget.__code__)  # type: ignore[attr-defined]
+passes_through(Request.data.fget.__code__)  # type: ignore[attr-defined]

@@ -5,7 +5,9 @@ Quart reads request data with ``await request.form``; Flask with plain
 
 * :class:`Pending` stands for data that still needs I/O. ``await`` loads it;
   any other use raises :class:`NotLoadedError`, saying what to write.
-* Loaded data is a real ``dict``, ``bytes``, ``str``, multi-dict... that can
+* Loaded data is given as the asking code will use it (:func:`answer`):
+  plain for Flask's spelling, awaitable for Quart's. Where that cannot be
+  told, it is a real ``dict``, ``bytes``, ``str``, multi-dict... that can
   also be awaited (giving itself) and called (giving itself, so Starlette's
   ``await request.json()`` spelling works too). See :func:`ready`.
 """
@@ -16,6 +18,8 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import Any, NoReturn, TypeVar
 
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
+
+from ._awaiting import AWAITED, PLAIN, use_of_result
 
 T = TypeVar("T")
 
@@ -146,6 +150,35 @@ def ready(value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return ReadyConstant(value)
     return value
+
+
+class _Given:
+    """``await`` gives ``value`` itself, not a stand-in: what Quart's
+    ``await request.get_json()`` gives is the parsed ``list``, ``None``..."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self.value
+        yield  # a generator, never suspending
+
+
+def answer(value: Any) -> Any:
+    """``value`` as the code that asked the accessor calling this will use
+    it (see :mod:`._awaiting`): the plain value for Flask's spelling
+    (``request.get_json() is None``), an awaitable giving the plain value
+    for Quart's (``await request.get_json()``), a value that works every
+    way for Starlette's ``await request.json()`` and when it cannot tell.
+    """
+    use = use_of_result(2)
+    if use == PLAIN:
+        return value
+    if use == AWAITED:
+        return _Given(value)
+    return ready(value)
 
 
 def unready(value: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
+from ._awaiting import passes_through
 from ._contextvars import _cv_app, _cv_request
 
 if TYPE_CHECKING:
@@ -133,6 +134,11 @@ class _Proxy:
             return repr(self._get())
         except RuntimeError:
             return "<unbound proxy>"
+
+
+# What ``request.form`` or ``request.get_json()`` answers depends on how the
+# code that wrote it uses the value (see _awaiting): the proxy is not it.
+passes_through(_Proxy.__getattr__.__code__)
 
 
 def _current_app() -> App:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import anyio.from_thread
 from werkzeug.urls import iri_to_uri
 
+from ._awaiting import PLAIN, use_of_result
 from ._conversion import to_response
 from ._sendfile import safe_join, send_file, send_from_directory
 from ._urls import url_for
 from .globals import app_context, request_context
 from .json import jsonify
-from .signals import emit, message_flashed
+from .signals import DONE, emit, fire, message_flashed
 
 if TYPE_CHECKING:
     from ._response import Response
@@ -30,6 +33,7 @@ __all__ = [
     "safe_join",
     "send_file",
     "send_from_directory",
+    "stream_request_body",
     "url_for",
 ]
 
@@ -99,21 +103,52 @@ class _Later:
 
 
 def flash(message: str, category: str = "message") -> Awaitable[None]:
-    """Store ``message`` in the session for the next request to show.
+    """Store ``message`` in the session for the next request to show, and
+    send ``message_flashed(message=, category=)``.
 
-    The message is stored during the call, so ``flash("Saved")`` (Flask's
-    spelling) never loses it; ``await flash("Saved")`` also sends
-    ``message_flashed(message=, category=)`` to its receivers.
+    Both spellings send the signal: ``await flash("Saved")`` (Quart) awaits
+    its receivers; ``flash("Saved")`` (Flask, in a sync view or an async
+    one) calls them before it returns. Async receivers under an un-awaited
+    ``flash()`` run from a sync view's worker thread on the event loop; in
+    an async view they need the ``await``.
 
-    :raises RuntimeError: outside a request, or without ``SECRET_KEY``.
+    :raises RuntimeError: outside a request, or without ``SECRET_KEY``; an
+        un-awaited ``flash()`` in an async view with async receivers of
+        ``message_flashed`` (the message is stored; write ``await flash()``).
     """
     ctx = request_context()
     flashes = list(ctx.session.get(_FLASHES, []))
     flashes.append([category, message])
     ctx.session[_FLASHES] = flashes
     app = ctx.app
+    if use_of_result(1) == PLAIN:
+        _flashed_now(app, {"message": message, "category": category})
+        return DONE
     return _Later(
         lambda: emit(app, message_flashed, message=message, category=category)
+    )
+
+
+def _flashed_now(app: Any, kwargs: dict[str, Any]) -> None:
+    """Send ``message_flashed`` for a ``flash()`` nobody awaits."""
+    entries = app.signal_channels[message_flashed].current()
+    if not entries:
+        return
+    if all(not is_async for _, is_async in entries):
+        for get, _ in entries:
+            receiver = get()
+            if receiver is not None:
+                receiver(app, **kwargs)
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a sync view's worker thread: run them on the loop
+        anyio.from_thread.run(fire, entries, app, kwargs)
+        return
+    raise RuntimeError(
+        "message_flashed has async receivers, which an un-awaited flash() "
+        "in an async view cannot run: write 'await flash(...)' (the message "
+        "is stored either way)."
     )
 
 
@@ -135,6 +170,16 @@ def get_flashed_messages(
         )
     chosen = [p for p in ctx.flashes if not category_filter or p[0] in category_filter]
     return list(chosen) if with_categories else [message for _, message in chosen]
+
+
+def stream_request_body(view: F) -> F:
+    """Mark a view that reads the request body itself, as it arrives
+    (``async for chunk in request.stream()``: an upload written to disk,
+    say). The framework then does not read the body before the view runs
+    (``PRELOAD_REQUEST_BODY``), so ``request.form`` and the rest need
+    ``await`` there, as in Quart."""
+    view.preload_body = False  # type: ignore[attr-defined]
+    return view
 
 
 def after_this_request(func: F) -> F:

@@ -144,7 +144,7 @@ async def test_stream_with_context_is_kept_for_flask_code(
     assert stream_with_context(index) is index
 
 
-async def test_a_flash_not_awaited_is_still_stored(
+async def test_a_flash_not_awaited_is_stored_and_sent(
     app: App, client: TestClient
 ) -> None:
     heard: list[str] = []
@@ -164,10 +164,54 @@ async def test_a_flash_not_awaited_is_still_stored(
 
     with signals.message_flashed.connected_to(on_flash, app):
         await client.get("/save")
-    assert heard == ["saved (Quart's spelling)"]  # awaiting sends the signal
+    # Flask's spelling is heard too: a ported app's receivers never go quiet.
+    assert heard == ["saved (Flask's spelling)", "saved (Quart's spelling)"]
     assert (await client.get("/show")).json == {
         "messages": [
             ["message", "saved (Flask's spelling)"],
             ["info", "saved (Quart's spelling)"],
         ]
     }
+
+
+async def test_flask_s_flash_in_a_sync_view_reaches_async_receivers(
+    app: App, client: TestClient
+) -> None:
+    heard: list[tuple[str, str]] = []
+
+    def sync_receiver(sender: App, message: str, category: str) -> None:
+        heard.append(("sync", message))
+
+    async def async_receiver(sender: App, message: str, category: str) -> None:
+        await anyio.lowlevel.checkpoint()
+        heard.append(("async", message))
+
+    @app.route("/save", methods=["POST"])
+    def save() -> str:  # a Flask view, unchanged: runs in a worker thread
+        flash("saved")
+        return "ok"
+
+    with (
+        signals.message_flashed.connected_to(sync_receiver, app),
+        signals.message_flashed.connected_to(async_receiver, app),
+    ):
+        assert (await client.post("/save")).text == "ok"
+    assert heard == [("sync", "saved"), ("async", "saved")]
+
+
+async def test_an_unawaited_flash_with_async_receivers_says_to_await(
+    app: App, client: TestClient
+) -> None:
+    async def async_receiver(sender: App, message: str, category: str) -> None:
+        pass
+
+    @app.route("/save")
+    async def save() -> str:
+        flash("saved")  # forgot 'await' in an async view
+        return "ok"
+
+    with (
+        signals.message_flashed.connected_to(async_receiver, app),
+        pytest.raises(RuntimeError, match=r"write 'await flash\(\.\.\.\)'"),
+    ):
+        await client.get("/save")

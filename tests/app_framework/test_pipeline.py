@@ -21,6 +21,7 @@ from app_framework import (
     has_app_context,
     request,
     signals,
+    stream_request_body,
 )
 from app_framework.exceptions import ClientDisconnected
 from app_framework.testing import TestClient, make_scope
@@ -528,6 +529,7 @@ async def test_a_streamed_response_may_stream_the_request_body(app: App) -> None
     server's receive lose or reorder chunks)."""
 
     @app.route("/shout", methods=["POST"])
+    @stream_request_body  # read as it arrives, not before the view
     async def shout() -> Any:
         async def body() -> AsyncIterator[bytes]:
             async for chunk in request.stream():

@@ -134,6 +134,8 @@ async def test_stream_iterates_the_body_in_chunks(app: App, client: TestClient) 
 async def test_plain_access_before_reading_names_the_view_and_what_to_write(
     app: App, client: TestClient, spelling: str, expected: str
 ) -> None:
+    app.config["PRELOAD_REQUEST_BODY"] = False  # as a body too big to preload
+
     @app.route("/submit", methods=["POST"])
     async def submit() -> str:
         value = getattr(request, spelling)
