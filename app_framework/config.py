@@ -13,6 +13,8 @@ from typing import IO, Any
 
 __all__ = ["DEBUG_ENV", "Config", "debug_flag", "default_config", "import_string"]
 
+CLI_ENV_PREFIX = "APP_FRAMEWORK_"
+"""The command line's environment variables (never loaded as config)."""
 DEBUG_ENV = "APP_FRAMEWORK_DEBUG"
 """Set by ``app-framework run --debug`` (Flask's ``FLASK_DEBUG``): the
 default of ``DEBUG`` for apps made while it is set."""
@@ -23,6 +25,12 @@ def debug_flag() -> bool:
     and not ``0``, ``false`` or ``no``)."""
     value = os.environ.get(DEBUG_ENV, "")
     return bool(value) and value.lower() not in {"0", "false", "no"}
+
+
+def _is_cli_variable(name: str, start: str) -> bool:
+    # APP_FRAMEWORK_APP, APP_FRAMEWORK_DEBUG... belong to the command line,
+    # not to the default APP_ prefix (they would become FRAMEWORK_APP...).
+    return name.startswith(CLI_ENV_PREFIX) and not start.startswith(CLI_ENV_PREFIX)
 
 
 def default_config() -> dict[str, Any]:
@@ -188,11 +196,12 @@ class Config(dict[str, Any]):
         Values are parsed with ``loads`` (JSON) when they parse
         (``APP_DEBUG=true`` is True, ``APP_MAX_CONTENT_LENGTH=1024`` an int),
         else kept as strings. ``APP_DB__HOST=x`` sets ``config["DB"]["HOST"]``.
-        Returns True.
+        The command line's own ``APP_FRAMEWORK_*`` variables are not config
+        (unless ``prefix`` starts with ``APP_FRAMEWORK``). Returns True.
         """
         start = prefix + "_"
         for name in sorted(os.environ):
-            if not name.startswith(start):
+            if not name.startswith(start) or _is_cli_variable(name, start):
                 continue
             raw = os.environ[name]
             try:
