@@ -224,7 +224,7 @@ class App(Scaffold):
 
     def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
         """Add a blueprint's rules and hooks (options: ``url_prefix``,
-        ``name``, ``subdomain``, ``url_defaults``).
+        ``name``, ``subdomain``, ``url_defaults``, ``cli_group``).
 
         :raises ValueError: the name is already registered.
         """

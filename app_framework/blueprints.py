@@ -315,7 +315,7 @@ class Blueprint(Scaffold):
         self._merge_hooks(app, name)
         for deferred in self.deferred_functions:
             deferred(state)
-        self._register_commands(app, name)
+        self._register_commands(app, name, options.get("cli_group", self.cli_group))
         for child, child_options in self._blueprints:
             child.register(app, self._child_options(state, child, child_options, name))
 
@@ -330,10 +330,9 @@ class Blueprint(Scaffold):
             for code, by_class in by_code.items():
                 merged.setdefault(code, {}).update(by_class)
 
-    def _register_commands(self, app: App, name: str) -> None:
+    def _register_commands(self, app: App, name: str, group: str | None) -> None:
         if self._cli is None or not self._cli.commands:
             return
-        group = self.cli_group
         if group is None:
             for command in self._cli.commands.values():
                 app.cli.add_command_checked(command, f"blueprint {name!r}")
