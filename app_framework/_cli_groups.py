@@ -72,8 +72,8 @@ def with_appcontext(func: F) -> F:
 
     @click.pass_context
     def command(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
-        info = ctx.find_root().obj
-        if info is None or not hasattr(info, "load_app"):
+        info = _script_info(ctx)
+        if info is None:
             raise click.UsageError(
                 "No app to run this command in: run it through the app-framework "
                 "command (or app.test_cli_runner() in tests)."
@@ -83,6 +83,17 @@ def with_appcontext(func: F) -> F:
     wrapped: Any = functools.update_wrapper(command, func)
     wrapped._app_context = True
     return wrapped  # type: ignore[no-any-return]
+
+
+def _script_info(ctx: click.Context) -> Any:
+    """The nearest ``ScriptInfo`` (an object with ``load_app``) up the
+    contexts: the command line's group may sit inside a group of the user's."""
+    found: click.Context | None = ctx
+    while found is not None:
+        if hasattr(found.obj, "load_app"):
+            return found.obj
+        found = found.parent
+    return None
 
 
 def in_app_context(command: click.Command) -> click.Command:

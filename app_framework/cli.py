@@ -1,11 +1,12 @@
-"""The command line, on click (Flask's choice).
+"""The command line, on click, as Flask's ``flask`` command.
 
 ``app-framework --app module:app COMMAND`` (or ``python -m app_framework``;
-``APP_FRAMEWORK_APP`` instead of ``--app``) runs ``run``, ``routes``,
-``signals``, ``shell`` and the app's own commands (``@app.cli.command()``,
-``app.cli.add_command``, blueprints' groups). The app may be given as
-``module:app``, ``module`` (its ``app``/``application`` or
-``create_app()``), or a factory call ``module:create_app("dev")``.
+``APP_FRAMEWORK_APP`` instead of ``--app``, and ``wsgi.py`` or ``app.py`` in
+the working folder when neither is given) runs ``run``, ``routes``,
+``signals``, ``shell``, the commands installed packages declare in the
+``app_framework.commands`` entry-point group, and the app's own commands
+(``@app.cli.command()``, ``app.cli.add_command``, blueprints' groups). How
+the app is found: :mod:`._cli_loading`.
 
 Commands run in an app context (``with_appcontext``) and may be
 ``async def``.
@@ -13,19 +14,35 @@ Commands run in an app context (``with_appcontext``) and may be
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import code
+import contextlib
 import contextvars
+import importlib
+import importlib.metadata
 import os
+import platform
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from ._cli_groups import AppGroup, in_app_context, run_in_app_context, with_appcontext
-from .config import DEBUG_ENV, debug_flag, import_string
+from ._cli_loading import (
+    APP_ENV,
+    NoAppException,
+    ScriptInfo,
+    adopt_flask_variables,
+    find_best_app,
+    load_dotenv,
+    locate_app,
+    prepare_import,
+)
+from .config import DEBUG_ENV, debug_flag
 from .serving import WS_MAX_QUEUE, websocket_limits
 from .signals import all_signals
 
@@ -33,113 +50,130 @@ if TYPE_CHECKING:
     from .app import App
 
 __all__ = [
+    "APP_ENV",
     "AppGroup",
+    "FlaskGroup",
+    "FrameworkGroup",
     "NoAppException",
     "ScriptInfo",
+    "cli",
+    "find_best_app",
+    "get_version",
     "in_app_context",
+    "load_dotenv",
+    "locate_app",
     "main",
+    "pass_script_info",
+    "prepare_import",
+    "run_command",
     "run_in_app_context",
     "with_appcontext",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-APP_ENV = "APP_FRAMEWORK_APP"
+ENTRY_POINT_GROUP = "app_framework.commands"
+
+pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
+"""Pass the :class:`ScriptInfo` to a command as its first argument."""
 
 
-class NoAppException(click.UsageError):
-    """The app could not be found or loaded; the message says why."""
-
-
-def _call_factory(module: Any, text: str) -> Any:
-    """``create_app("dev")``: a call with literal arguments only."""
+def _version(distribution: str) -> str:
     try:
-        call = ast.parse(text, mode="eval").body
-    except SyntaxError:
-        raise NoAppException(f"{text!r} is not a name or a call") from None
-    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
-        raise NoAppException(f"{text!r} is not a name or a function call")
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def get_version(ctx: click.Context, param: click.Parameter | None, value: Any) -> None:
+    """``--version``: the Python, app_framework, Starlette, Werkzeug and
+    uvicorn versions (a click option callback, as Flask's)."""
+    if not value or ctx.resilient_parsing:
+        return
+    lines = [f"Python {platform.python_version()}"]
+    for name, distribution in (
+        ("app_framework", "app-framework"),
+        ("Starlette", "starlette"),
+        ("Werkzeug", "werkzeug"),
+        ("uvicorn", "uvicorn"),
+    ):
+        lines.append(f"{name} {_version(distribution)}")
+    click.echo("\n".join(lines), color=ctx.color)
+    ctx.exit()
+
+
+version_option = click.Option(
+    ["--version"],
+    help="Show the app_framework version.",
+    expose_value=False,
+    callback=get_version,
+    is_flag=True,
+    is_eager=True,
+)
+
+
+def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(ScriptInfo).app_import_path = value
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # Unset: APP_FRAMEWORK_DEBUG decides. Set: written to the environment so
+    # that an app made while importing (and uvicorn's workers) sees it.
+    source = ctx.get_parameter_source(param.name or "debug")
+    if source in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
+        return
+    os.environ[DEBUG_ENV] = "1" if value else "0"
+
+
+def _env_file_callback(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> None:
     try:
-        args = [ast.literal_eval(arg) for arg in call.args]
-        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg}
-    except ValueError:
-        raise NoAppException(f"the arguments of {text!r} must be literals") from None
-    factory = getattr(module, call.func.id, None)
-    if not callable(factory):
-        raise NoAppException(f"{module.__name__!r} has no function {call.func.id!r}")
-    return factory(*args, **kwargs)
+        import dotenv  # noqa: F401
+    except ImportError:
+        if value is not None:
+            raise click.BadParameter(
+                "python-dotenv must be installed to load an env file "
+                "(pip install python-dotenv).",
+                ctx=ctx,
+                param=param,
+            ) from None
+    info = ctx.ensure_object(ScriptInfo)
+    if value is not None or info.load_dotenv_defaults:
+        load_dotenv(value, load_defaults=info.load_dotenv_defaults)
+    adopt_flask_variables()  # also those a .flaskenv written for Flask set
 
 
-def locate_app(target: str) -> App:
-    """Import and return the app ``target`` names (see the module docstring).
-
-    :raises NoAppException: saying what is wrong.
-    """
-    from .app import App
-
-    module_name, _, name = target.partition(":")
-    try:
-        module = import_string(module_name)
-    except ImportError as exc:
-        raise NoAppException(f"cannot import {module_name!r}: {exc}") from None
-    if name and "(" in name:
-        found = _call_factory(module, name)
-    elif name:
-        if not hasattr(module, name):
-            raise NoAppException(f"module {module_name!r} has no attribute {name!r}")
-        found = getattr(module, name)
-    else:
-        found = _find_in_module(module)
-    if not isinstance(found, App):
-        raise NoAppException(f"{target!r} is a {type(found).__name__}, not an App")
-    return found
-
-
-def _find_in_module(module: Any) -> Any:
-    for attribute in ("app", "application"):
-        if hasattr(module, attribute):
-            return getattr(module, attribute)
-    for factory in ("create_app", "make_app"):
-        if callable(getattr(module, factory, None)):
-            return getattr(module, factory)()
-    raise NoAppException(
-        f"no app found in {module.__name__!r}: name it 'app' or give "
-        f"'{module.__name__}:name'"
-    )
-
-
-class ScriptInfo:
-    """How commands find the app: ``--app``, ``APP_FRAMEWORK_APP``, or a
-    ``create_app`` callable (as ``app.test_cli_runner()`` passes)."""
-
-    def __init__(
-        self,
-        app_import_path: str | None = None,
-        create_app: Callable[[], App] | None = None,
-    ) -> None:
-        self.app_import_path = app_import_path
-        self.create_app = create_app
-        self._loaded: App | None = None
-
-    def load_app(self) -> App:
-        """The app (loaded once).
-
-        :raises NoAppException: none given, or it could not be loaded.
-        """
-        if self._loaded is not None:
-            return self._loaded
-        if self.create_app is not None:
-            app = self.create_app()
-        else:
-            target = self.app_import_path or os.environ.get(APP_ENV)
-            if not target:
-                raise NoAppException(
-                    f"No app given. Use --app module:app or set {APP_ENV}."
-                )
-            app = locate_app(target)
-        if debug_flag():  # (an app made before the flag was set)
-            app.debug = True
-        self._loaded = app
-        return app
+# Eager, so that --app and --help see what the env files set (--env-file
+# first of all). Their values also come from APP_FRAMEWORK_APP and
+# APP_FRAMEWORK_ENV_FILE (the group's auto_envvar_prefix).
+_env_file_option = click.Option(
+    ["-e", "--env-file"],
+    type=click.Path(exists=True, dir_okay=False),
+    help="Load environment variables from this file, taking precedence over "
+    "'.env' and '.flaskenv'. Variables set in the environment win over all.",
+    is_eager=True,
+    expose_value=False,
+    callback=_env_file_callback,
+)
+_app_option = click.Option(
+    ["-A", "--app"],
+    metavar="IMPORT",
+    help="The app or its factory: 'module:name', 'module:create_app(args)', "
+    "'module' (finds 'app', 'application', 'create_app' or 'make_app') or a "
+    "file path ('src/hello.py'). Default: $APP_FRAMEWORK_APP, else wsgi.py "
+    "or app.py here.",
+    is_eager=True,
+    expose_value=False,
+    callback=_set_app,
+)
+_debug_option = click.Option(
+    ["--debug/--no-debug"],
+    help="Debug mode (tracebacks in 500 pages, the reloader). "
+    "Default: $APP_FRAMEWORK_DEBUG.",
+    expose_value=False,
+    callback=_set_debug,
+)
 
 
 # -- the built-in commands ----------------------------------------------------
@@ -150,13 +184,137 @@ def _served_app() -> App:
     return ScriptInfo().load_app()
 
 
-@click.command("run")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--reload", is_flag=True, help="Restart when the code changes.")
-@click.option("--debug", is_flag=True, help="Debug mode: tracebacks in 500 pages.")
+def _validate_cert(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """``--cert``: a certificate file, or ``adhoc`` (a throw-away
+    self-signed one; needs the cryptography package)."""
+    if value is None:
+        return None
+    if str(value).lower() != "adhoc":
+        try:
+            return click.Path(exists=True, dir_okay=False, resolve_path=True)(
+                value, param, ctx
+            )
+        except click.BadParameter:
+            # Flask also takes an ssl.SSLContext to import; uvicorn makes its
+            # own context from files, so one cannot be handed over.
+            raise click.BadParameter(
+                f"{value!r} is not a certificate file. Give --cert FILE "
+                "--key FILE (PEM), or --cert adhoc.",
+                ctx,
+                param,
+            ) from None
+    try:
+        importlib.import_module("cryptography")
+    except ImportError:
+        raise click.BadParameter(
+            "Using ad-hoc certificates requires the cryptography library "
+            "(pip install cryptography), or give --cert FILE --key FILE.",
+            ctx,
+            param,
+        ) from None
+    return "adhoc"
+
+
+def _validate_key(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """``--key`` goes with a ``--cert`` file (not with ``adhoc``); ``cert``
+    becomes the ``(cert, key)`` pair, as in Flask."""
+    cert = ctx.params.get("cert")
+    if value is not None:
+        if cert == "adhoc":
+            raise click.BadParameter(
+                'When "--cert" is "adhoc", "--key" is not used.', ctx, param
+            )
+        if not cert:
+            raise click.BadParameter('"--cert" must also be specified.', ctx, param)
+        ctx.params["cert"] = (cert, value)
+    elif cert and cert != "adhoc":
+        raise click.BadParameter('Required when using "--cert".', ctx, param)
+    return value
+
+
+class SeparatedPathType(click.Path):
+    """Paths separated by ``os.pathsep`` (``:``; ``;`` on Windows)."""
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        convert = super().convert
+        return [convert(item, param, ctx) for item in self.split_envvar_value(value)]
+
+
+def _tls_options(
+    cert: tuple[str, str] | str | None, host: str, stack: contextlib.ExitStack
+) -> dict[str, Any]:
+    if cert is None:
+        return {}
+    if isinstance(cert, str):  # "adhoc"
+        from werkzeug.serving import make_ssl_devcert
+
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        cert = make_ssl_devcert(os.path.join(folder, "adhoc"), host=host)
+    certfile, keyfile = cert
+    return {"ssl_certfile": certfile, "ssl_keyfile": keyfile}
+
+
+def _reload_options(
+    extra_files: list[str] | None, exclude_patterns: list[str] | None
+) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if extra_files:
+        # uvicorn watches folders for patterns: each file is a pattern of its
+        # own (matched whole), its folder one more to watch.
+        folders = {os.getcwd(), *(os.path.dirname(path) for path in extra_files)}
+        options["reload_dirs"] = sorted(folders)
+        options["reload_includes"] = list(extra_files)
+    if exclude_patterns:
+        options["reload_excludes"] = list(exclude_patterns)
+    return options
+
+
+@click.command("run", short_help="Serve the app with uvicorn.")
+@click.option(
+    "--host", "-h", default="127.0.0.1", show_default=True, help="The interface."
+)
+@click.option("--port", "-p", default=8000, show_default=True, help="The port.")
+@click.option(
+    "--cert",
+    callback=_validate_cert,
+    is_eager=True,
+    metavar="FILE|adhoc",
+    help="A certificate file to serve HTTPS (with --key), or 'adhoc'.",
+)
+@click.option(
+    "--key",
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    callback=_validate_key,
+    expose_value=False,
+    help="The key file of --cert.",
+)
+@click.option(
+    "--reload/--no-reload",
+    default=None,
+    help="Restart when the code changes. Default: on in debug mode.",
+)
+@click.option(
+    "--extra-files",
+    default=None,
+    type=SeparatedPathType(),
+    help="More files whose change restarts the server, separated by "
+    f"{os.path.pathsep!r}.",
+)
+@click.option(
+    "--exclude-patterns",
+    default=None,
+    type=SeparatedPathType(),
+    help="Files matching these glob patterns do not restart the server; "
+    f"separated by {os.path.pathsep!r}.",
+)
 @click.option("--workers", default=None, type=int, help="Worker processes.")
-@click.option("--log-level", default=None, help="uvicorn's log level.")
+@click.option(
+    "--log-level",
+    default=None,
+    help="uvicorn's log level. Default: debug in debug mode.",
+)
 @click.option(
     "--ws-max-size",
     default=None,
@@ -171,55 +329,77 @@ def _served_app() -> App:
     help="Websocket messages uvicorn queues per connection."
     f"  [default: {WS_MAX_QUEUE}]",
 )
-@click.pass_obj
+@pass_script_info
 def run_command(
     info: ScriptInfo,
     host: str,
     port: int,
-    reload: bool,
-    debug: bool,
+    cert: tuple[str, str] | str | None,
+    reload: bool | None,
+    extra_files: list[str] | None,
+    exclude_patterns: list[str] | None,
     workers: int | None,
     log_level: str | None,
     ws_max_size: int | None,
     ws_max_queue: int | None,
 ) -> None:
-    """Serve the app with uvicorn."""
+    """Serve the app with uvicorn (for development: --reload, --debug; also
+    --workers). --debug turns on the reloader and uvicorn's debug logs."""
     import uvicorn
 
-    if debug:
-        os.environ[DEBUG_ENV] = "1"
-        log_level = log_level or "debug"
     app = info.load_app()  # fail here, clearly, before uvicorn starts
+    debug = debug_flag()
+    if reload is None:
+        reload = debug
+    if debug and log_level is None:
+        log_level = "debug"
     if info.app_import_path:  # workers and the reloader load it again
         os.environ[APP_ENV] = info.app_import_path
+    if (reload or workers) and info.create_app is not None:
+        raise click.UsageError(
+            "--reload and --workers load the app again in other processes, "
+            "which a create_app callable cannot reach: give --app module:app."
+        )
     options: dict[str, Any] = {"host": host, "port": port, "reload": reload}
     options.update(websocket_limits(app))
-    if ws_max_size is not None:
-        options["ws_max_size"] = ws_max_size
-    if ws_max_queue is not None:
-        options["ws_max_queue"] = ws_max_queue
-    if workers is not None:
-        options["workers"] = workers
-    if log_level is not None:
-        options["log_level"] = log_level
-    if reload or workers:
-        uvicorn.run("app_framework.cli:_served_app", factory=True, **options)
-    else:
-        uvicorn.run(app, **options)
+    for name, value in (
+        ("ws_max_size", ws_max_size),
+        ("ws_max_queue", ws_max_queue),
+        ("workers", workers),
+        ("log_level", log_level),
+    ):
+        if value is not None:
+            options[name] = value
+    if reload:
+        options.update(_reload_options(extra_files, exclude_patterns))
+    with contextlib.ExitStack() as stack:
+        options.update(_tls_options(cert, host, stack))
+        if reload or workers:
+            uvicorn.run("app_framework.cli:_served_app", factory=True, **options)
+        else:
+            uvicorn.run(app, **options)
 
 
-def print_routes(app: App, out: TextIO, sort: str = "rule") -> None:
-    """A table of rule, methods and endpoint; websocket rules say WEBSOCKET."""
+run_command.params.insert(0, _debug_option)
+
+
+def print_routes(
+    app: App, out: TextIO, sort: str = "rule", all_methods: bool = False
+) -> None:
+    """A table of rule, methods and endpoint; websocket rules say WEBSOCKET.
+    HEAD and OPTIONS are left out unless ``all_methods``."""
+    hidden = set() if all_methods else {"HEAD", "OPTIONS"}
     rows = [
         (
             rule.rule,
-            "WEBSOCKET"
-            if rule.websocket
-            else ", ".join(sorted(rule.methods - {"HEAD", "OPTIONS"})),
+            "WEBSOCKET" if rule.websocket else ", ".join(sorted(rule.methods - hidden)),
             rule.endpoint,
         )
         for rule in app.router.endpoints()
     ]
+    if not rows:
+        print("No routes were registered.", file=out)
+        return
     column = {"rule": 0, "methods": 1, "endpoint": 2}.get(sort)
     if column is not None:
         rows.sort(key=lambda row: row[column])
@@ -230,17 +410,19 @@ def print_routes(app: App, out: TextIO, sort: str = "rule") -> None:
         print("  ".join(cells).rstrip(), file=out)
 
 
-@click.command("routes")
+@click.command("routes", short_help="List the URL rules.")
 @click.option(
     "--sort",
+    "-s",
     type=click.Choice(["rule", "methods", "endpoint", "match"]),
     default="rule",
     help="The order ('match': the order they are tried in).",
 )
-@click.pass_obj
-def routes_command(info: ScriptInfo, sort: str) -> None:
+@click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS methods.")
+@pass_script_info
+def routes_command(info: ScriptInfo, sort: str, all_methods: bool) -> None:
     """List the URL rules."""
-    print_routes(info.load_app(), sys.stdout, sort)
+    print_routes(info.load_app(), sys.stdout, sort, all_methods)
 
 
 def python_name(signal_name: str) -> str:
@@ -281,15 +463,15 @@ def print_relay_stats(app: App, out: TextIO) -> None:
     print(format_stats(stats), file=out)
 
 
-@click.command("signals")
-@click.pass_obj
+@click.command("signals", short_help="List the signals and their receivers.")
+@pass_script_info
 def signals_command(info: ScriptInfo) -> None:
     """List the framework's signals and their receivers."""
     print_signals(info.load_app(), sys.stdout)
 
 
-@click.command("shell")
-@click.pass_obj
+@click.command("shell", short_help="A Python shell in an app context.")
+@pass_script_info
 def shell_command(info: ScriptInfo) -> None:
     """An interactive Python shell in an app context (``app``, ``g`` and
     the app's shell context; ``run(coro)`` runs a coroutine there)."""
@@ -320,54 +502,129 @@ def shell_command(info: ScriptInfo) -> None:
 
 
 class FrameworkGroup(AppGroup):
-    """The top-level group: the built-in commands, then the app's."""
+    """The ``app-framework`` command as a click group (Flask's
+    :class:`FlaskGroup`, also importable under that name): the options
+    ``-e/--env-file``, ``-A/--app``, ``--debug/--no-debug`` and ``--version``,
+    the built-in commands, the ``app_framework.commands`` entry points, then
+    the app's commands. Make one for a script of your own:
+    ``FrameworkGroup(create_app=create_app)``.
+
+    :param add_default_commands: Add ``run``, ``shell``, ``routes`` and
+        ``signals``.
+    :param create_app: A callable returning the app (instead of ``--app``).
+    :param add_version_option: Add ``--version``.
+    :param load_dotenv: Load ``.flaskenv`` and ``.env`` first.
+    :param set_debug_flag: Set ``app.debug`` from ``--debug``/``--no-debug``
+        (``APP_FRAMEWORK_DEBUG``).
+    """
+
+    def __init__(
+        self,
+        add_default_commands: bool = True,
+        create_app: Callable[..., App] | None = None,
+        add_version_option: bool = True,
+        load_dotenv: bool = True,
+        set_debug_flag: bool = True,
+        **extra: Any,
+    ) -> None:
+        params: list[click.Parameter] = list(extra.pop("params", None) or ())
+        # In options' callbacks, not a group callback, so that a group of the
+        # user's own keeps them; --env-file first, so --app sees what it sets.
+        params.extend((_env_file_option, _app_option, _debug_option))
+        if add_version_option:
+            params.append(version_option)
+        extra.setdefault("context_settings", {})
+        extra["context_settings"].setdefault("auto_envvar_prefix", "APP_FRAMEWORK")
+        super().__init__(params=params, **extra)
+        self.create_app = create_app
+        self.load_dotenv = load_dotenv
+        self.set_debug_flag = set_debug_flag
+        if add_default_commands:
+            for command in (run_command, shell_command, routes_command):
+                self.add_command(command)
+            self.add_command(signals_command)  # (ours)
+        self._loaded_plugin_commands = False
+
+    def _load_plugin_commands(self) -> None:
+        """Add the commands of the ``app_framework.commands`` entry points.
+
+        Flask's ``flask.commands`` group is not read: those commands use
+        Flask's own app and context (``flask.current_app``), not ours.
+        """
+        if self._loaded_plugin_commands:
+            return
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            self.add_command(entry_point.load(), entry_point.name)
+        self._loaded_plugin_commands = True
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
         names = set(super().list_commands(ctx))
         try:
             names.update(
                 ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx)
             )
-        except NoAppException:
-            pass  # --help without an app still lists the built-in commands
+        except NoAppException as exc:
+            # --help without an app still lists the other commands.
+            click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
+        except Exception:
+            click.secho(f"{traceback.format_exc()}\n", err=True, fg="red")
         return sorted(names)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        ctx.ensure_object(ScriptInfo)  # the built-in commands take it as obj
-        builtin = super().get_command(ctx, cmd_name)
+        self._load_plugin_commands()
+        builtin = super().get_command(ctx, cmd_name)  # found even without an app
         if builtin is not None:
             return builtin
-        found = ctx.ensure_object(ScriptInfo).load_app().cli.get_command(ctx, cmd_name)
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except NoAppException as exc:
+            click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
+            return None
+        found = app.cli.get_command(ctx, cmd_name)
         return in_app_context(found) if found is not None else None
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        if "obj" not in extra and "obj" not in self.context_settings:
+            extra["obj"] = ScriptInfo(
+                create_app=self.create_app,
+                set_debug_flag=self.set_debug_flag,
+                load_dotenv_defaults=self.load_dotenv,
+            )
+        return super().make_context(info_name, args, parent=parent, **extra)
 
-def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value:
-        ctx.ensure_object(ScriptInfo).app_import_path = value
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if (not args and self.no_args_is_help) or (
+            len(args) == 1 and args[0] in self.get_help_option_names(ctx)
+        ):
+            # Help is shown before the eager options run: read the env files
+            # and the app now, so that the app's commands are listed.
+            _env_file_option.handle_parse_result(ctx, {}, [])
+            _app_option.handle_parse_result(ctx, {}, [])
+        return super().parse_args(ctx, args)
 
+
+FlaskGroup = FrameworkGroup
+"""Flask's name for :class:`FrameworkGroup`."""
 
 cli = FrameworkGroup(
-    "app-framework",
-    help="Run and inspect an app_framework app.",
-    params=[
-        click.Option(
-            ["-A", "--app"],
-            help="The app: module:app, module, or module:create_app(). "
-            f"Default: ${APP_ENV}.",
-            is_eager=True,
-            expose_value=False,
-            callback=_set_app,
-        )
-    ],
+    name="app-framework",
+    help="""\
+Run and inspect an app_framework app.
+
+The app is given with the '--app' option, the 'APP_FRAMEWORK_APP'
+environment variable, or a 'wsgi.py' or 'app.py' file in the current
+directory.
+""",
 )
-for _command in (run_command, routes_command, signals_command, shell_command):
-    cli.add_command(_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script: ``app-framework`` (and ``python -m app_framework``)."""
-    cli.main(
-        args=list(argv) if argv is not None else None,
-        prog_name="app-framework",
-        obj=ScriptInfo(),
-    )
+    cli.main(args=list(argv) if argv is not None else None, prog_name="app-framework")

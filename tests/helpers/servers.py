@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-_RUNNING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+_RUNNING = re.compile(r"Uvicorn running on https?://127\.0\.0\.1:(\d+)")
 
 
 @dataclass

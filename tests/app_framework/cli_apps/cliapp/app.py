@@ -1,0 +1,3 @@
+from app_framework import App
+
+testapp = App("testapp")

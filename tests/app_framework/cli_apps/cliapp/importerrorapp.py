@@ -1,0 +1,5 @@
+from app_framework import App
+
+raise ImportError()
+
+testapp = App("testapp")

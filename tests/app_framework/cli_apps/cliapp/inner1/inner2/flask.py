@@ -1,0 +1,3 @@
+from app_framework import App
+
+app = App("inner2")

@@ -1,0 +1,1 @@
+from hello import app  # type: ignore[import-not-found]  # noqa: F401
