@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import zipfile
 from email.message import Message
@@ -93,3 +95,88 @@ def test_the_sdist_carries_the_license(dist: Path) -> None:
         member = sdist.extractfile(license_name)
         assert member is not None
         assert member.read() == (ROOT / "LICENSE").read_bytes()
+
+
+HELLO = """\
+import click
+
+from app_framework import App
+
+app = App("hello")
+
+
+@app.route("/")
+def index():
+    return "Hello World!"
+
+
+@app.cli.command("greet")
+def greet():
+    click.echo("hello from the user's command")
+"""
+
+
+def test_the_installed_console_script_finds_the_users_module(
+    dist: Path, tmp_path: Path
+) -> None:
+    """`pip install app-framework` (not editable), then `app-framework --app
+    hello:app` in the folder holding hello.py: the folder is not on the
+    console script's sys.path, the command line puts it there."""
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+        check=True,
+        timeout=30,
+    )
+    (site,) = venv.glob("lib/python*/site-packages")
+    # The dependencies from this venv's site-packages, as a plain path entry:
+    # its .pth files (our own editable install) are not read.
+    deps = sysconfig.get_paths()["purelib"]
+    (site / "dependencies.pth").write_text(deps + "\n")
+    (wheel,) = dist.glob("*.whl")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
+        + ["install", "--no-deps", "--no-index", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "hello.py").write_text(HELLO)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env = {k: v for k, v in env.items() if not k.startswith("APP_FRAMEWORK_")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(venv / "bin" / "app-framework"), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=project,
+            env=env,
+        )
+
+    routes = run("--app", "hello:app", "routes")
+    assert routes.returncode == 0, routes.stderr
+    assert ["/", "GET", "index"] in [
+        line.split() for line in routes.stdout.splitlines()
+    ]
+    assert (
+        run("--app", "hello:app", "greet").stdout == "hello from the user's command\n"
+    )
+    version = run("--version").stdout
+    assert "app_framework 0.1.0" in version
+    where = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import app_framework; print(app_framework.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=project,
+        env=env,
+    )
+    assert where.stdout.startswith(str(site))  # the wheel's copy, not the source
