@@ -4,6 +4,13 @@ One builder serves the test client and ``app.test_request_context``:
 ``data=`` (a dict is form-encoded; file values make it multipart), Quart's
 ``form=`` and ``files=``, ``json=`` (through ``app.json``),
 ``query_string=``, ``content_type=`` and ``headers=``.
+
+Where a request goes is Flask's ``EnvironBuilder``'s answer: the host is
+``SERVER_NAME`` (else ``localhost``, with ``subdomain=`` in front), the
+scheme ``PREFERRED_URL_SCHEME`` (or ``url_scheme=``), the mount point
+``APPLICATION_ROOT``; or all three from ``base_url=``; a full URL as the path
+names its own scheme and host. ``environ_base=`` gives the client address
+(``REMOTE_ADDR``, ``REMOTE_PORT``) and default headers (``HTTP_*``).
 """
 
 from __future__ import annotations
@@ -11,17 +18,193 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import httpx
+import werkzeug.test
 from starlette.types import Message
 
 if TYPE_CHECKING:
     from .app import App
     from .wrappers import Request
 
-__all__ = ["Body", "build_body", "make_request", "make_scope", "query_bytes"]
+__all__ = [
+    "Body",
+    "EnvironBuilder",
+    "Target",
+    "build_body",
+    "default_environ_base",
+    "environ_target",
+    "make_request",
+    "make_scope",
+    "query_bytes",
+    "resolve_target",
+]
+
+
+class EnvironBuilder(werkzeug.test.EnvironBuilder):
+    """werkzeug's ``EnvironBuilder`` with the app's defaults, as Flask's
+    ``flask.testing.EnvironBuilder``: without ``base_url``, the scheme is
+    ``url_scheme`` or ``PREFERRED_URL_SCHEME``, the host ``SERVER_NAME`` (or
+    ``localhost``) with ``subdomain`` in front, the script root
+    ``APPLICATION_ROOT``; a full URL as ``path`` keeps its scheme and host.
+    ``json=`` is encoded by ``app.json``. ``client.open(builder)`` sends it.
+
+    :raises TypeError: ``base_url`` given with ``subdomain`` or ``url_scheme``.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        path: str = "/",
+        base_url: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        if base_url is not None and (subdomain or url_scheme):
+            raise TypeError(
+                "Give base_url= alone, or subdomain= and url_scheme=: base_url= "
+                "already names the scheme, host and script root."
+            )
+        if base_url is None:
+            base_url, path = _app_base_url(app, path, subdomain, url_scheme)
+        self.app = app
+        super().__init__(path, base_url, *args, **kwargs)
+
+    def json_dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Encode ``json=`` with the app's JSON provider."""
+        return self.app.json.dumps(obj, **kwargs)
+
+
+def _app_base_url(
+    app: App, path: str, subdomain: str | None, url_scheme: str | None
+) -> tuple[str, str]:
+    """The base URL the app's config gives, and the path left below it."""
+    config = app.config
+    host = config["SERVER_NAME"] or "localhost"
+    if subdomain:
+        host = f"{subdomain}.{host}"
+    scheme = url_scheme or config["PREFERRED_URL_SCHEME"]
+    parts = urlsplit(path)
+    root = (config["APPLICATION_ROOT"] or "/").lstrip("/")
+    base = f"{parts.scheme or scheme}://{parts.netloc or host}/{root}"
+    return base, parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass
+class Target:
+    """Where a test request goes: its absolute URL, and what the ASGI scope
+    carries besides (the mount point, decoded; the client address; default
+    headers from ``environ_base``)."""
+
+    url: str
+    root_path: str = ""
+    client: tuple[str, int] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def default_environ_base() -> dict[str, Any]:
+    """The client's ``environ_base`` to start with, as Flask's client has it."""
+    return {
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_USER_AGENT": f"Werkzeug/{version('werkzeug')}",
+    }
+
+
+def resolve_target(
+    app: App,
+    path: str = "/",
+    *,
+    base_url: str | None = None,
+    subdomain: str | None = None,
+    url_scheme: str | None = None,
+    query_string: Any = None,
+    environ_base: Mapping[str, Any] | None = None,
+) -> Target:
+    """The :class:`Target` of a request to ``path`` from Flask's arguments.
+
+    :raises ValueError: a query string in ``path`` and in ``query_string``,
+        or an ``environ_base`` key with no meaning for an ASGI request.
+    """
+    query = None if query_string is None else query_bytes(query_string).decode()
+    builder = EnvironBuilder(
+        app, path, base_url, subdomain, url_scheme, query_string=query
+    )
+    query = builder.query_string
+    url = f"{builder.url_scheme}://{builder.host}{builder.script_root}{builder.path}"
+    target = Target(url + (f"?{query}" if query else ""), unquote(builder.script_root))
+    _apply_environ(target, environ_base or {})
+    return target
+
+
+def _apply_environ(target: Target, environ: Mapping[str, Any]) -> None:
+    """Take the client address and default headers from WSGI-style keys."""
+    address = environ.get("REMOTE_ADDR")
+    if address is not None:
+        target.client = (str(address), int(environ.get("REMOTE_PORT") or 12345))
+    for key, value in environ.items():
+        if key.startswith("HTTP_") and key != "HTTP_HOST":
+            target.headers[key[5:].replace("_", "-").lower()] = str(value)
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            target.headers[key.replace("_", "-").lower()] = str(value)
+        elif key not in _ENVIRON_KNOWN:
+            raise ValueError(
+                f"environ_base[{key!r}] has no meaning for an ASGI request: use "
+                "REMOTE_ADDR and REMOTE_PORT (the client), HTTP_* keys "
+                "(headers), or base_url=/url_scheme=/subdomain= for the URL."
+            )
+
+
+# Keys a WSGI environ from werkzeug's builder holds that a Target gets from
+# the URL (or that mean nothing in ASGI); they are not mistakes.
+_ENVIRON_KNOWN = frozenset(
+    {
+        "REMOTE_ADDR",
+        "REMOTE_PORT",
+        "HTTP_HOST",
+        "REQUEST_METHOD",
+        "SCRIPT_NAME",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "REQUEST_URI",
+        "RAW_URI",
+        "SERVER_NAME",
+        "SERVER_PORT",
+        "SERVER_PROTOCOL",
+        "wsgi.version",
+        "wsgi.url_scheme",
+        "wsgi.input",
+        "wsgi.errors",
+        "wsgi.multithread",
+        "wsgi.multiprocess",
+        "wsgi.run_once",
+    }
+)
+
+
+def environ_target(environ: Mapping[str, Any]) -> tuple[str, Target, bytes]:
+    """The method, :class:`Target` and body of a WSGI environ (what
+    ``client.open(builder)`` sends)."""
+    script = _wsgi_text(environ.get("SCRIPT_NAME", ""))
+    path = _wsgi_text(environ.get("PATH_INFO", ""))
+    query = environ.get("QUERY_STRING", "")
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
+    url = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{quote(script + path)}"
+    target = Target(url + (f"?{query}" if query else ""), script.rstrip("/"))
+    _apply_environ(target, environ)
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    stream = environ.get("wsgi.input")
+    body = stream.read(length) if stream is not None and length else b""
+    return str(environ.get("REQUEST_METHOD", "GET")), target, body
+
+
+def _wsgi_text(value: str) -> str:
+    """A WSGI path (bytes as latin-1) as text."""
+    return value.encode("latin-1").decode("utf-8", "replace")
 
 
 @dataclass
@@ -183,22 +366,42 @@ def make_request(
     data: Any = None,
     json: Any = None,
     *,
+    base_url: str | None = None,
+    subdomain: str | None = None,
+    url_scheme: str | None = None,
+    environ_base: Mapping[str, Any] | None = None,
     form: Any = None,
     files: Any = None,
     content_type: str | None = None,
 ) -> Request:
-    """A request object for ``app.test_request_context``."""
-    path, _, query = path.partition("?")
+    """A request object for ``app.test_request_context``, addressed as the
+    test client addresses it (see the module docstring)."""
+    target = resolve_target(
+        app,
+        path,
+        base_url=base_url,
+        subdomain=subdomain,
+        url_scheme=url_scheme,
+        query_string=query_string,
+        environ_base=environ_base,
+    )
     body = build_body(
         app, data=data, json=json, form=form, files=files, content_type=content_type
     )
-    all_headers = {"host": "localhost", **body.headers, **(headers or {})}
+    url = urlsplit(target.url)
+    all_headers = {"host": url.netloc, **target.headers, **body.headers}
+    all_headers.update(headers or {})
     content = body.content or b""
     if content:
         all_headers["content-length"] = str(len(content))
-    qs = query_bytes(query_string) if query_string is not None else query.encode()
-    scope = make_scope("http", path, qs, all_headers)
+    scope = make_scope("http", unquote(url.path), url.query, all_headers)
     scope["method"] = method.upper()
+    scope["raw_path"] = url.path.encode()
+    scope["scheme"] = url.scheme
+    scope["server"] = (url.hostname, url.port or (443 if url.scheme == "https" else 80))
+    scope["root_path"] = target.root_path
+    if target.client is not None:
+        scope["client"] = target.client
     sent = False
 
     async def receive() -> Message:

@@ -71,6 +71,10 @@ class App(Scaffold):
     app_ctx_globals_class: type[AppGlobals] = AppGlobals
     """The class of ``g``."""
     session_interface: SessionInterface = SecureCookieSessionInterface()
+    test_client_class: type[TestClient] | None = None
+    """The class of :meth:`test_client` (None: ``testing.TestClient``)."""
+    test_cli_runner_class: type[AppCliRunner] | None = None
+    """The class of :meth:`test_cli_runner` (None: ``testing.AppCliRunner``)."""
 
     def __init__(
         self,
@@ -366,18 +370,21 @@ class App(Scaffold):
 
         return RequestContext(self, make_request(self, path, **kwargs))
 
-    def test_client(self, **kwargs: Any) -> TestClient:
-        """An ``httpx.AsyncClient`` that calls this app in-process.
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClient:
+        """An ``httpx.AsyncClient`` (a :attr:`test_client_class`) that calls
+        this app in-process; ``use_cookies=False``: no cookie jar.
         ``async with app.test_client() as client:`` also runs the lifespan."""
         from .testing import TestClient
 
-        return TestClient(self, **kwargs)
+        client_class = self.test_client_class or TestClient
+        return client_class(self, use_cookies=use_cookies, **kwargs)
 
     def test_cli_runner(self, **kwargs: Any) -> AppCliRunner:
-        """A click runner that invokes this app's commands, for tests."""
+        """A click runner (a :attr:`test_cli_runner_class`) that invokes this
+        app's commands, for tests."""
         from .testing import AppCliRunner
 
-        return AppCliRunner(self, **kwargs)
+        return (self.test_cli_runner_class or AppCliRunner)(self, **kwargs)
 
     async def startup(self) -> None:
         """Run the ``before_serving`` hooks, then send ``serving_started``

@@ -7,9 +7,15 @@ Requests take httpx's arguments and Flask's (``data=`` dict with files,
 Flask's names on top (``data``, ``get_data()``, ``get_json()``, ``json``,
 ``location``, ``status``), each also awaitable as in Quart.
 
+Requests are addressed as Flask's client addresses them (``base_url=``,
+``subdomain=``, ``url_scheme=``, ``SERVER_NAME``, ``APPLICATION_ROOT``; see
+``_test_requests``), with ``client.environ_base`` (the client address and
+default headers) under each request's ``environ_base=``.
+
 Inside ``async with client:`` the last request's contexts stay pushed after
 the call, so ``request``, ``session`` and ``g`` can be inspected (Flask's
-``with client:``), until the next request or the end of the block.
+``with client:``), until the next request or the end of the block. The
+block does not close the client: it can be entered again, and used after.
 """
 
 from __future__ import annotations
@@ -18,14 +24,30 @@ import asyncio
 import json as jsonlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
+from copy import copy
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import httpx
+import werkzeug.test
 from click.testing import CliRunner, Result
-from werkzeug.http import parse_options_header
+from starlette.types import Receive, Scope, Send
+from werkzeug.datastructures import HeaderSet
+from werkzeug.http import parse_options_header, parse_set_header
 
-from ._test_requests import build_body, make_request, make_scope, query_bytes
+from ._test_requests import (
+    EnvironBuilder,
+    Target,
+    build_body,
+    default_environ_base,
+    environ_target,
+    make_request,
+    make_scope,
+    query_bytes,
+    resolve_target,
+)
 from ._testing_ws import (
     TestWebsocketConnection,
     WebsocketDisconnectError,
@@ -35,7 +57,6 @@ from ._testing_ws import (
 )
 from ._values import ready
 from .ctx import preserved_contexts
-from .wrappers import Response
 
 if TYPE_CHECKING:
     from .app import App
@@ -44,6 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AppCliRunner",
+    "EnvironBuilder",
     "TestClient",
     "TestResponse",
     "TestWebsocketConnection",
@@ -140,18 +162,63 @@ class TestResponse(httpx.Response):
         """``"200 OK"``."""
         return f"{self.status_code} {self.reason_phrase.upper()}"
 
+    @property
+    def allow(self) -> HeaderSet:
+        """The methods of the ``Allow`` header, as werkzeug's ``HeaderSet``
+        (case-insensitive ``in``)."""
+        return parse_set_header(self.headers.get("allow"))
+
+    def close(self) -> None:
+        """Close the response (werkzeug's ``close()``); the body was read
+        already, so this also works on the in-process async stream."""
+        if not self.is_closed:
+            super().close()
+
+
+# The scope values of the request the transport is sending (the ASGI scope
+# httpx builds has no room for them); set around one request in its task.
+_scope_extras: ContextVar[dict[str, Any] | None] = ContextVar(
+    "_scope_extras", default=None
+)
+_SCOPE_EXTENSION = "app_framework.scope"
+
 
 class _Transport(httpx.ASGITransport):
-    """httpx's in-process transport, answering with :class:`TestResponse`."""
+    """httpx's in-process transport, answering with :class:`TestResponse`,
+    and putting each request's mount point and client address in its scope."""
+
+    def __init__(self, app: App) -> None:
+        super().__init__(app=self._call)
+        self.target = app
+
+    async def _call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extras = _scope_extras.get()
+        if extras:
+            scope.update(extras)
+        await self.target(scope, receive, send)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
+        token = _scope_extras.set(request.extensions.get(_SCOPE_EXTENSION))
+        try:
+            response = await super().handle_async_request(request)
+        finally:
+            _scope_extras.reset(token)
         return TestResponse(
             response.status_code,
             headers=response.headers.raw,
             stream=response.stream,
             extensions=response.extensions,
         )
+
+
+class _NoCookies(httpx.Cookies):
+    """The jar of a client made with ``use_cookies=False``: it keeps nothing."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Keep no cookie from ``response``."""
+
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        """Keep no cookie."""
 
 
 def _current_task() -> object:
@@ -168,20 +235,33 @@ def _current_task() -> object:
 
 
 class TestClient(httpx.AsyncClient):
-    """An ``httpx.AsyncClient`` calling the app in-process, keeping cookies.
+    """An ``httpx.AsyncClient`` calling the app in-process, keeping cookies
+    (unless ``use_cookies=False``).
 
     ``async with app.test_client() as client:`` also runs the app's start-up
-    and shutdown hooks around the block, and keeps each request's contexts
-    readable after it (see the module docstring). Unhandled exceptions
-    reach the test when ``TESTING`` (or ``PROPAGATE_EXCEPTIONS``) is on.
+    and shutdown hooks around the block (unless the client was used before
+    outside a block), and keeps each request's contexts readable after it
+    (see the module docstring). Unhandled exceptions reach the test when
+    ``TESTING`` (or ``PROPAGATE_EXCEPTIONS``) is on.
+
+    A ``base_url=`` given here is httpx's (a prefix of every relative URL);
+    without one, requests are addressed as Flask's client addresses them.
     """
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, app: App, **kwargs: Any) -> None:
+    def __init__(self, app: App, use_cookies: bool = True, **kwargs: Any) -> None:
+        self._httpx_base = "base_url" in kwargs
         kwargs.setdefault("base_url", "http://localhost")
-        super().__init__(transport=_Transport(app=app), **kwargs)
+        super().__init__(transport=_Transport(app), **kwargs)
+        if "user-agent" not in httpx.Headers(kwargs.get("headers")):
+            del self.headers["user-agent"]  # environ_base's goes instead
+        self.use_cookies = use_cookies
+        if not use_cookies:
+            self._cookies = _NoCookies()  # httpx's jar, read through .cookies
         self.app = app
+        self.environ_base: dict[str, Any] = default_environ_base()
+        """Under every request's ``environ_base=`` (Flask's attribute)."""
         self._kept: list[RequestContext] = []
         # The tasks whose 'async with client:' blocks keep contexts, as a
         # stack. Per task, not per context: pytest-asyncio runs a fixture's
@@ -190,17 +270,14 @@ class TestClient(httpx.AsyncClient):
         # held (compared by identity): an id could be reused by a later task.
         self._blocks: list[object] = []
         self._lifespan = False
+        self._used_outside = False
 
     async def __aenter__(self) -> TestClient:
         if not self._blocks:
-            try:
-                await super().__aenter__()
-            except RuntimeError:
-                # Already used without a block (httpx opened it then): keep
-                # it open after the block, and run no lifespan around it.
-                self._lifespan = False
-            else:
-                self._lifespan = True
+            # A client already used without a block runs no lifespan around
+            # one: the app was serving without its start-up before.
+            self._lifespan = not self._used_outside
+            if self._lifespan:
                 await self.app.startup()
         self._blocks.append(_current_task())
         return self
@@ -211,17 +288,14 @@ class TestClient(httpx.AsyncClient):
         exc: BaseException | None = None,
         tb: TracebackType | None = None,
     ) -> None:
-        if not self._blocks:  # closed without being entered: nothing ran
-            await super().__aexit__(exc_type, exc, tb)
+        # The httpx client stays open: the in-process transport holds nothing
+        # to release, and Flask's client is used again after its block.
+        if not self._blocks:
             return
         self._blocks.pop()
-        try:
-            await self._release()
-            if not self._blocks and self._lifespan:
-                await self.app.shutdown()
-        finally:
-            if not self._blocks and self._lifespan:
-                await super().__aexit__(exc_type, exc, tb)
+        await self._release()
+        if not self._blocks and self._lifespan:
+            await self.app.shutdown()
 
     async def _release(self) -> None:
         """Pop the contexts the last request left pushed, newest first."""
@@ -233,6 +307,8 @@ class TestClient(httpx.AsyncClient):
         """Send ``request``, after popping the previous request's contexts;
         inside this task's ``async with client:`` its contexts are kept."""
         await self._release()
+        if not self._blocks:
+            self._used_outside = True
         task = _current_task()
         if not any(block is task for block in self._blocks):
             return await super().send(request, **kwargs)
@@ -245,7 +321,7 @@ class TestClient(httpx.AsyncClient):
     async def request(  # type: ignore[override]
         self,
         method: str,
-        url: httpx.URL | str,
+        url: httpx.URL | str = "/",
         *,
         data: Any = None,
         json: Any = None,
@@ -254,10 +330,16 @@ class TestClient(httpx.AsyncClient):
         query_string: Any = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str | None = None,
+        environ_base: Mapping[str, Any] | None = None,
+        buffered: bool = False,
         **kwargs: Any,
     ) -> TestResponse:
         """Make a request; Flask's, Quart's and httpx's arguments all work
-        (see the module docstring)."""
+        (see the module docstring). ``buffered`` is accepted for Flask's
+        sake: the body is always read whole."""
         body = build_body(
             self.app,
             data=data,
@@ -266,72 +348,151 @@ class TestClient(httpx.AsyncClient):
             files=files,
             content_type=content_type,
         )
-        all_headers = {**body.headers, **(headers or {})}
         if body.content is not None:
             kwargs["content"] = body.content
-        if query_string is not None:
-            url = f"{url}?{query_bytes(query_string).decode()}"
-        response = await super().request(method, url, headers=all_headers, **kwargs)
+        environ = {**self.environ_base, **(environ_base or {})}
+        if self._httpx_base and not (base_url or subdomain or url_scheme):
+            target = resolve_target(self.app, environ_base=environ)
+            target.url = str(url)  # relative to the client's base_url
+            if query_string is not None:
+                kwargs["params"] = query_bytes(query_string).decode()
+        else:
+            target = resolve_target(
+                self.app,
+                str(url),
+                base_url=base_url,
+                subdomain=subdomain,
+                url_scheme=url_scheme,
+                query_string=query_string,
+                environ_base=environ,
+            )
+        return await self._send_to(method, target, body.headers, headers, **kwargs)
+
+    async def _send_to(
+        self,
+        method: str,
+        target: Target,
+        body_headers: Mapping[str, str],
+        headers: Mapping[str, str] | None,
+        **kwargs: Any,
+    ) -> TestResponse:
+        """Send to ``target``: its default headers give way to the client's
+        and the request's, its mount point and address go in the scope."""
+        given = httpx.Headers(self.headers)
+        given.update(headers or {})
+        defaults = {k: v for k, v in target.headers.items() if k not in given}
+        extras: dict[str, Any] = {"root_path": target.root_path}
+        if target.client is not None:
+            extras["client"] = target.client
+        extensions = {**kwargs.pop("extensions", {}), _SCOPE_EXTENSION: extras}
+        response = await super().request(
+            method,
+            target.url,
+            headers={**defaults, **body_headers, **(headers or {})},
+            extensions=extensions,
+            **kwargs,
+        )
         assert isinstance(response, TestResponse)
         return response
 
-    async def open(self, path: str, method: str = "GET", **kwargs: Any) -> TestResponse:
-        """Flask's ``client.open(path, method=...)``."""
-        return await self.request(method, path, **kwargs)
+    async def open(
+        self,
+        path: str | werkzeug.test.EnvironBuilder | Mapping[str, Any] = "/",
+        method: str = "GET",
+        **kwargs: Any,
+    ) -> TestResponse:
+        """Flask's ``client.open(path, method=...)``; also sends a werkzeug
+        ``EnvironBuilder`` or a WSGI environ dict, as Flask's does."""
+        if isinstance(path, str):
+            return await self.request(method, path, **kwargs)
+        if isinstance(path, werkzeug.test.EnvironBuilder):
+            builder = copy(path)
+            builder.environ_base = {**self.environ_base, **(path.environ_base or {})}
+        else:
+            builder = EnvironBuilder.from_environ(
+                dict(path), app=self.app, environ_base=dict(self.environ_base)
+            )
+        method, target, content = environ_target(builder.get_environ())
+        return await self._send_to(method, target, {}, None, content=content, **kwargs)
 
-    async def get(self, url: httpx.URL | str, **kwargs: Any) -> TestResponse:
-        """A GET request."""
+    async def get(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
+        """A GET request (to ``/`` without a URL, as Flask's)."""
         return await self.request("GET", url, **kwargs)
 
-    async def head(self, url: httpx.URL | str, **kwargs: Any) -> TestResponse:
+    async def head(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
         """A HEAD request."""
         return await self.request("HEAD", url, **kwargs)
 
-    async def options(self, url: httpx.URL | str, **kwargs: Any) -> TestResponse:
+    async def options(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
         """An OPTIONS request."""
         return await self.request("OPTIONS", url, **kwargs)
 
-    async def post(self, url: httpx.URL | str, **kwargs: Any) -> TestResponse:
+    async def post(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
         """A POST request."""
         return await self.request("POST", url, **kwargs)
 
-    async def put(self, url: httpx.URL | str, **kwargs: Any) -> TestResponse:
+    async def put(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
         """A PUT request."""
         return await self.request("PUT", url, **kwargs)
 
-    async def patch(self, url: httpx.URL | str, **kwargs: Any) -> TestResponse:
+    async def patch(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
         """A PATCH request."""
         return await self.request("PATCH", url, **kwargs)
 
-    async def delete(self, url: httpx.URL | str, **kwargs: Any) -> TestResponse:
+    async def delete(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
         """A DELETE request."""
         return await self.request("DELETE", url, **kwargs)
 
     @asynccontextmanager
-    async def session_transaction(self, path: str = "/") -> AsyncIterator[Session]:
+    async def session_transaction(
+        self, *args: Any, **kwargs: Any
+    ) -> AsyncIterator[Session]:
         """Read and change the session between requests, as the next request
         will see it: ``async with client.session_transaction() as sess:``.
+        Takes ``app.test_request_context``'s arguments (the session is the
+        one that request would send). As Flask's, no context is pushed
+        during the block: ``request`` is still whatever it was.
 
+        :raises TypeError: the client was made with ``use_cookies=False``.
         :raises RuntimeError: the app cannot keep a session (no ``SECRET_KEY``).
         """
+        if not self.use_cookies:
+            raise TypeError(
+                "Cookies are disabled. Create a client with 'use_cookies=True'."
+            )
         app = self.app
-        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        headers = {"cookie": cookie} if cookie else {}
-        async with app.test_request_context(path, headers=headers) as ctx:
+        ctx = app.test_request_context(*args, **kwargs)
+        url = self._add_cookies(ctx.request.scope)
+        async with ctx:
             session = ctx.session
-            if app.session_interface.is_null_session(session):
-                raise RuntimeError(
-                    "The session is unavailable: set app.config['SECRET_KEY']."
-                )
-            yield session
-            response = Response()
+        if app.session_interface.is_null_session(session):
+            raise RuntimeError(
+                "Session backend did not open a session: set "
+                "app.config['SECRET_KEY'] (the session cookie is signed with it)."
+            )
+        yield session
+        response = app.response_class()
+        async with ctx:
             await app.session_interface.save_session(app, session, response)
         reply = httpx.Response(
-            200,
-            headers=response.raw_headers,
-            request=httpx.Request("GET", self.base_url.join(path)),
+            200, headers=response.raw_headers, request=httpx.Request("GET", url)
         )
         self.cookies.extract_cookies(reply)
+
+    def _add_cookies(self, scope: Scope) -> httpx.URL:
+        """Give a made-up request's scope the cookies the jar holds for its
+        URL (before its headers are read); return the URL."""
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        host = dict(headers).get(b"host", b"localhost").decode("latin-1")
+        url = httpx.URL(
+            f"{scope['scheme']}://{host}{quote(scope['path'])}",
+            query=scope["query_string"],
+        )
+        probe = httpx.Request("GET", url)
+        self.cookies.set_cookie_header(probe)
+        if "cookie" in probe.headers:
+            headers.append((b"cookie", probe.headers["cookie"].encode("latin-1")))
+        return url
 
     def websocket(
         self,

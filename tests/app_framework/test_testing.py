@@ -233,3 +233,197 @@ async def test_responses_without_json(app: App, client: TestClient) -> None:
     assert not bad.get_json(silent=True)
     empty_response = await client.get("/empty")
     assert empty_response.mimetype is None
+
+
+# -- Flask's client, round 3: addressing, environ_base, cookies, reuse -------
+
+
+async def test_get_without_a_path_requests_the_root(
+    app: App, client: TestClient
+) -> None:
+    app.add_url_rule("/", "index", lambda: request.path)
+    assert (await client.get()).data == b"/"
+    assert (await client.open()).data == b"/"
+
+
+async def test_server_name_and_application_root_are_the_defaults(
+    app: App, client: TestClient
+) -> None:
+    app.config["SERVER_NAME"] = "example.com:1234"
+    app.config["APPLICATION_ROOT"] = "/foo"
+
+    @app.route("/")
+    def index() -> str:
+        return f"{request.url} {request.root_path} {request.path}"
+
+    ctx = app.test_request_context()
+    assert ctx.request.url == "http://example.com:1234/foo/"
+    rv = await client.get("/")
+    assert rv.data == b"http://example.com:1234/foo/ /foo /"
+
+
+async def test_base_url_and_url_scheme_per_request(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        return f"{request.url} {request.root_path} {request.path}"
+
+    rv = await client.get("/", base_url="https://example.com/app/")
+    assert rv.data == b"https://example.com/app/ /app /"
+    rv = await client.get("/", url_scheme="https")
+    assert rv.data == b"https://localhost/  /"
+    async with app.test_request_context(url_scheme="https"):
+        assert request.url == "https://localhost/"
+    with pytest.raises(TypeError, match="base_url= alone"):
+        await client.get("/", base_url="https://example.com/", url_scheme="http")
+
+
+async def test_subdomain_with_server_name() -> None:
+    from app_framework import Blueprint
+
+    app = App(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "example.com:1234"
+    client = app.test_client()
+    bp = Blueprint("company", __name__, subdomain="xxx")
+
+    @bp.route("/")
+    def index() -> str:
+        return request.url
+
+    app.register_blueprint(bp)
+    ctx = app.test_request_context("/", subdomain="xxx")
+    assert ctx.request.url == "http://xxx.example.com:1234/"
+    async with ctx:
+        assert ctx.request.blueprint == bp.name
+    rv = await client.get("/", subdomain="xxx")
+    assert rv.data == b"http://xxx.example.com:1234/"
+
+
+async def test_environ_base(app: App, client: TestClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        return f"{request.remote_addr} {request.user_agent.string}"
+
+    from importlib.metadata import version
+
+    rv = await client.get("/")
+    assert rv.text == f"127.0.0.1 Werkzeug/{version('werkzeug')}"
+    client.environ_base["REMOTE_ADDR"] = "192.168.0.22"
+    client.environ_base["HTTP_USER_AGENT"] = "Foo"
+    assert (await client.get("/")).text == "192.168.0.22 Foo"
+    rv = await client.get("/", environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert rv.text == "10.0.0.1 Foo"
+    rv = await client.get("/", headers={"User-Agent": "Bar"})
+    assert rv.text == "192.168.0.22 Bar"  # a header beats environ_base
+    with pytest.raises(ValueError, match="has no meaning for an ASGI request"):
+        await client.get("/", environ_base={"wsgi.bogus": 1})
+
+
+async def test_open_sends_an_environ_builder(app: App, client: TestClient) -> None:
+    from app_framework.testing import EnvironBuilder
+
+    @app.route("/index", methods=["POST"])
+    async def index() -> str:
+        form = await request.form
+        return f"{request.remote_addr} {request.url} {form['a']}"
+
+    builder = EnvironBuilder(app, "/index?q=1", method="POST", data={"a": "b"})
+    rv = await client.open(builder)
+    assert rv.text == "127.0.0.1 http://localhost/index?q=1 b"
+    environ = builder.get_environ()
+    client.environ_base["REMOTE_ADDR"] = "127.0.0.2"
+    rv = await client.open(environ)
+    assert rv.text == "127.0.0.2 http://localhost/index?q=1 b"
+    assert EnvironBuilder(app, "https://example.com/").host == "example.com"
+
+
+async def test_use_cookies_false_keeps_no_cookie(app: App) -> None:
+    @app.route("/")
+    def index() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    client = app.test_client(use_cookies=False)
+    assert (await client.get("/")).text == "1"
+    assert (await client.get("/")).text == "1"  # the cookie was not kept
+    with pytest.raises(TypeError, match="Cookies are disabled"):
+        async with client.session_transaction():
+            raise AssertionError("never entered")
+
+
+async def test_allow_is_a_header_set(app: App, client: TestClient) -> None:
+    app.add_url_rule("/", "index", lambda: "ok", methods=["GET", "POST"])
+    rv = await client.put("/")
+    assert rv.status_code == 405
+    assert "get" in rv.allow and "POST" in rv.allow and "PUT" not in rv.allow
+
+
+def test_test_client_class_and_cli_runner_class(app: App) -> None:
+    from app_framework.testing import AppCliRunner
+
+    class SubClient(TestClient):
+        pass
+
+    class SubRunner(AppCliRunner):
+        pass
+
+    app.test_client_class = SubClient
+    app.test_cli_runner_class = SubRunner
+    assert isinstance(app.test_client(), SubClient)
+    assert isinstance(app.test_cli_runner(), SubRunner)
+
+
+async def test_client_is_reusable_across_blocks(app: App) -> None:
+    started: list[str] = []
+    app.before_serving(lambda: started.append("start"))
+    app.add_url_rule("/", "index", lambda: "ok")
+    client = app.test_client()
+    async with client:
+        assert (await client.get("/")).text == "ok"
+        assert request.path == "/"
+    async with client:
+        assert (await client.get("/")).text == "ok"
+        assert request.path == "/"
+    assert (await client.get("/")).text == "ok"  # after the blocks too
+    assert not has_request_context()
+    assert started == ["start", "start"]
+
+
+async def test_session_transaction_keeps_the_current_context(
+    app: App, client: TestClient
+) -> None:
+    app.add_url_rule("/", "index", lambda: str(session.get("foo")))
+    async with app.test_request_context("/before"):
+        async with client.session_transaction() as sess:
+            assert request.path == "/before"  # no context of its own pushed
+            sess["foo"] = 42
+        assert request.path == "/before"
+    assert not has_request_context()
+    assert (await client.get("/")).text == "42"
+
+
+async def test_session_transaction_under_server_name_and_root(
+    app: App, client: TestClient
+) -> None:
+    app.config["SERVER_NAME"] = "example.com"
+    app.config["APPLICATION_ROOT"] = "/app"
+    app.add_url_rule("/", "index", lambda: str(session.get("foo")))
+    async with client.session_transaction() as sess:
+        sess["foo"] = "bar"
+    assert (await client.get("/")).text == "bar"
+
+
+async def test_session_transaction_without_a_session(app: App) -> None:
+    app.config["SECRET_KEY"] = None
+    async with app.test_client() as client:
+        with pytest.raises(RuntimeError, match="did not open a session"):
+            async with client.session_transaction():
+                raise AssertionError("never entered")
+
+
+async def test_close_is_sync(app: App, client: TestClient) -> None:
+    app.add_url_rule("/", "index", lambda: "ok")
+    rv = await client.get("/")
+    rv.close()  # werkzeug's spelling: the body is read already
+    assert rv.is_closed and rv.data == b"ok"
