@@ -18,6 +18,7 @@ from app_framework import (
     has_websocket_context,
     signals,
 )
+from app_framework._contextvars import _cv_app, _cv_request
 from app_framework.testing import TestClient
 
 
@@ -62,12 +63,21 @@ class Trace:
 def _leak_checked(test: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     @functools.wraps(test)
     async def run(*args: Any, **kwargs: Any) -> Any:
+        # What a fixture pushed (Flask's app_ctx and req_ctx fixtures) is the
+        # test's starting point, and must be what it ends with.
+        before = (_cv_app.get(None), _cv_request.get(None))
         result = await test(*args, **kwargs)
         # Checked in the test's own task: a fixture's teardown runs in
         # another context and could not see what the test left pushed.
-        assert not has_request_context(), "the test left a request context pushed"
-        assert not has_websocket_context(), "the test left a websocket context pushed"
-        assert not has_app_context(), "the test left an app context pushed"
+        if before == (None, None):
+            assert not has_request_context(), "the test left a request context pushed"
+            assert not has_websocket_context(), (
+                "the test left a websocket context pushed"
+            )
+            assert not has_app_context(), "the test left an app context pushed"
+        else:
+            after = (_cv_app.get(None), _cv_request.get(None))
+            assert after == before, "the test left a context pushed over its fixture's"
         return result
 
     return run
