@@ -38,12 +38,12 @@ def url_for(
 ) -> str:
     """The URL of ``endpoint`` with ``values`` for its rule's parts; extra
     values become the query string. ``".view"`` is the current blueprint's
-    view. In a request the URL is relative unless ``_external``; outside
-    one it is absolute.
+    view. In a request the URL is relative unless ``_external`` (or a
+    ``_scheme``) is given; outside one it is absolute.
 
     :raises RuntimeError: outside an application context, or outside a
         request with no ``SERVER_NAME`` set.
-    :raises ValueError: ``_scheme`` without ``_external``.
+    :raises ValueError: ``_scheme`` with ``_external=False``.
     :raises BuildError: unknown endpoint or unsuitable values (after the
         app's ``url_build_error_handlers`` had their say).
     """
@@ -61,15 +61,22 @@ def url_for(
             )
         external = True if _external is None else _external
     else:
-        external = bool(_external)
+        # A scheme makes no sense on a relative URL: asking for one asks
+        # for an absolute URL (Flask's rule).
+        external = _scheme is not None if _external is None else _external
     if _scheme is not None and not external:
-        raise ValueError("When specifying '_scheme', '_external' must be True.")
-    inject_url_defaults(app, endpoint, values)
+        raise ValueError(
+            "When specifying '_scheme', '_external' must be True: drop "
+            "'_external=False' (a scheme implies an absolute URL)."
+        )
+    app.inject_url_defaults(endpoint, values)
     try:
         url = build(app, ctx, endpoint, values, _method, _scheme, external)
     except BuildError as error:
-        extra = {"_anchor": _anchor, "_method": _method, "_scheme": _scheme}
-        return handle_url_build_error(app, error, endpoint, {**values, **extra})
+        values.update(
+            _anchor=_anchor, _method=_method, _scheme=_scheme, _external=external
+        )
+        return app.handle_url_build_error(error, endpoint, values)
     if _anchor is not None:
         url += "#" + quote(_anchor, safe=_ANCHOR_SAFE)
     return url
@@ -77,7 +84,8 @@ def url_for(
 
 def inject_url_defaults(app: App, endpoint: str, values: dict[str, Any]) -> None:
     """Let the app's and the endpoint's blueprints' ``url_defaults``
-    functions fill in ``values``."""
+    functions fill in ``values``, the app's first, the innermost
+    blueprint's last (``app.inject_url_defaults``)."""
     blueprint = endpoint.rpartition(".")[0] if "." in endpoint else None
     for func in each(app.url_default_functions, blueprint_names(blueprint)):
         func(endpoint, values)
@@ -86,8 +94,10 @@ def inject_url_defaults(app: App, endpoint: str, values: dict[str, Any]) -> None
 def handle_url_build_error(
     app: App, error: BuildError, endpoint: str, values: dict[str, Any]
 ) -> str:
-    """Ask each of ``app.url_build_error_handlers`` for a URL; raise
-    ``error`` (or the last handler's) when none gives one."""
+    """Ask each of ``app.url_build_error_handlers`` for a URL (a handler
+    returning None or raising a ``BuildError`` is passed over); raise
+    ``error`` (or the last handler's) when none gives one
+    (``app.handle_url_build_error``)."""
     for handler in app.url_build_error_handlers:
         try:
             url = handler(error, endpoint, values)

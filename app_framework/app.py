@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from asignals import NamedSignal
 
-from . import signals
+from . import _urls, signals
 from ._concurrency import AsyncFunc, as_async, as_async_view
 from ._hooks import HookChain, resolve
 from ._json_provider import DefaultJSONProvider, JSONProvider
@@ -28,7 +28,7 @@ from .ctx import AppContext, AppGlobals, RequestContext
 from .globals import _cv_request
 from .lifespan import lifespan, shutdown, startup
 from .pipeline import Pipeline
-from .routing import Router, RuleOptions
+from .routing import BuildError, Router, RuleOptions, UrlMap
 from .scaffold import Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .wrappers import Request, Response
@@ -154,6 +154,11 @@ class App(Scaffold):
         lambda self, value: self.config.__setitem__("TESTING", value),
         doc="``config['TESTING']``: unhandled exceptions reach the caller.",
     )
+    subdomain_matching = property(
+        lambda self: self.router.settings.subdomain_matching,
+        lambda self, value: setattr(self.router.settings, "subdomain_matching", value),
+        doc="Match rules' ``subdomain=`` below ``SERVER_NAME`` (set before serving).",
+    )
     secret_key = property(
         lambda self: self.config["SECRET_KEY"],
         lambda self, value: self.config.__setitem__("SECRET_KEY", value),
@@ -175,6 +180,12 @@ class App(Scaffold):
         """``PROPAGATE_EXCEPTIONS`` if set, else ``TESTING``."""
         value = self.config["PROPAGATE_EXCEPTIONS"]
         return bool(self.testing if value is None else value)
+
+    @property
+    def url_map(self) -> UrlMap:
+        """The rules, as werkzeug's ``Map``: ``converters``, ``iter_rules()``,
+        ``is_endpoint_expecting()``."""
+        return self.router.url_map
 
     @cached_property
     def logger(self) -> logging.Logger:
@@ -352,9 +363,17 @@ class App(Scaffold):
 
     def url_for(self, endpoint: str, **values: Any) -> str:
         """``url_for`` (needs an app context)."""
-        from ._urls import url_for
+        return _urls.url_for(endpoint, **values)
 
-        return url_for(endpoint, **values)
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Run the ``url_defaults`` functions for ``endpoint`` on ``values``."""
+        _urls.inject_url_defaults(self, endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """The URL one of ``url_build_error_handlers`` gives, else raise ``error``."""
+        return _urls.handle_url_build_error(self, error, endpoint, values)
 
     # -- contexts, testing, serving -----------------------------------------
 

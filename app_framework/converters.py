@@ -13,17 +13,23 @@ from urllib.parse import quote
 
 from starlette.convertors import Convertor, PathConvertor, register_url_convertor
 from starlette.routing import compile_path
+from werkzeug.routing import BaseConverter, Map, ValidationError, parse_converter_args
 
 __all__ = [
     "CONVERTERS",
+    "DEFAULT_CONVERTERS",
     "PLACEHOLDER",
+    "BaseConverter",
     "Pattern",
+    "ValidationError",
     "specificity",
     "string_to_url",
     "translate",
 ]
 
-PLACEHOLDER = re.compile(r"<(?:(?P<converter>[A-Za-z_]\w*):)?(?P<name>[A-Za-z_]\w*)>")
+PLACEHOLDER = re.compile(
+    r"<(?:(?P<converter>[A-Za-z_]\w*)(?:\((?P<args>.*?)\))?:)?(?P<name>[A-Za-z_]\w*)>"
+)
 _FORMAT_PARAM = re.compile(r"{(\w+)}")
 
 
@@ -90,34 +96,80 @@ CONVERTERS: dict[str, tuple[str, Callable[[Any], str]]] = {
 }
 
 
+DEFAULT_CONVERTERS: Mapping[str, type[BaseConverter]] = Map.default_converters
+"""werkzeug's converter classes by name: what ``app.url_map.converters``
+starts with. A rule naming one of these without arguments uses the
+matching built-in above; any other class (a user's, or one given
+arguments, ``<string(length=2):code>``) is used as werkzeug uses it."""
+
+
+class _Converted(Convertor[Any]):
+    """A werkzeug converter instance used where Starlette wants a convertor."""
+
+    def __init__(self, converter: BaseConverter) -> None:
+        self.converter = converter
+
+    def convert(self, value: str) -> Any:
+        return self.converter.to_python(value)
+
+    def to_string(self, value: Any) -> str:
+        return self.converter.to_url(value)
+
+
 def translate(
-    rule: str, *, is_host: bool = False
+    rule: str,
+    *,
+    is_host: bool = False,
+    converters: Mapping[str, type[BaseConverter]] = DEFAULT_CONVERTERS,
+    url_map: Any = None,
 ) -> tuple[str, dict[str, Callable[[Any], str]]]:
     """The Starlette pattern of a Flask rule, and each part's URL builder.
 
     :raises ValueError: the rule does not start with '/' (a path), names an
         unknown converter, repeats a name, or has a stray '{', '}', '<' or '>'.
     """
+    text, builders, _ = _translate(rule, is_host, converters, url_map)
+    return text, builders
+
+
+def _translate(
+    rule: str,
+    is_host: bool,
+    converters: Mapping[str, type[BaseConverter]],
+    url_map: Any,
+) -> tuple[str, dict[str, Callable[[Any], str]], dict[str, _Converted]]:
+    """:func:`translate`, and the werkzeug converters of the parts that use
+    one (compiled as strings, then given the converter's regex)."""
     if not is_host and not rule.startswith("/"):
         raise ValueError(f"URL rule {rule!r} must start with '/'")
     builders: dict[str, Callable[[Any], str]] = {}
+    custom: dict[str, _Converted] = {}
 
     def replace(found: re.Match[str]) -> str:
         converter, name = found["converter"] or "default", found["name"]
-        if converter not in CONVERTERS:
-            known = ", ".join(sorted(CONVERTERS))
+        cls = converters.get(converter)
+        if cls is None:
+            known = ", ".join(sorted(converters))
             raise ValueError(
-                f"unknown converter {converter!r} in {rule!r}; known: {known}"
+                f"unknown converter {converter!r} in {rule!r}; known: {known} "
+                f"(add one with app.url_map.converters[{converter!r}] = "
+                "YourConverter before the routes that use it)"
             )
         if name in builders:
             raise ValueError(f"URL rule {rule!r} uses <{name}> twice")
-        starlette_type, builders[name] = CONVERTERS[converter]
-        return "{" + name + ":" + starlette_type + "}"
+        args = found["args"]
+        if args is None and cls is DEFAULT_CONVERTERS.get(converter):
+            starlette_type, builders[name] = CONVERTERS[converter]
+            return "{" + name + ":" + starlette_type + "}"
+        positional, keywords = parse_converter_args(args) if args else ((), {})
+        custom[name] = _Converted(cls(url_map, *positional, **keywords))
+        builders[name] = custom[name].to_string
+        return "{" + name + ":str}"
 
     literal = PLACEHOLDER.sub("", rule)
     if any(char in literal for char in "{}<>"):
         raise ValueError(f"URL rule {rule!r} has a malformed <converter:name> part")
-    return PLACEHOLDER.sub(replace, rule), builders
+    return PLACEHOLDER.sub(replace, rule), builders, custom
 
 
 @dataclass(frozen=True)
@@ -130,17 +182,39 @@ class Pattern:
     builders: dict[str, Callable[[Any], str]]
 
     @classmethod
-    def compile(cls, rule: str, is_host: bool = False) -> Pattern:
-        text, builders = translate(rule, is_host=is_host)
+    def compile(
+        cls,
+        rule: str,
+        is_host: bool = False,
+        converters: Mapping[str, type[BaseConverter]] = DEFAULT_CONVERTERS,
+        url_map: Any = None,
+    ) -> Pattern:
+        """Compile ``rule`` with ``converters`` (by name; ``url_map`` is
+        what a werkzeug converter is made with)."""
+        text, builders, custom = _translate(rule, is_host, converters, url_map)
         regex, path_format, convertors = compile_path(text)
+        pattern = regex.pattern
+        # Starlette knows only its registered convertors: a werkzeug
+        # converter's part was compiled as a string; give it its own regex.
+        for name, converted in custom.items():
+            string_part = f"(?P<{name}>{convertors[name].regex})"
+            own_part = f"(?P<{name}>{converted.converter.regex})"
+            pattern = pattern.replace(string_part, own_part, 1)
+            convertors[name] = converted
         # Starlette ends patterns with '$', which also matches before a
         # trailing newline ('/users/5' plus a newline matched); '\Z' does not.
-        if regex.pattern.endswith("$"):
-            regex = re.compile(regex.pattern[:-1] + r"\Z", regex.flags)
+        if pattern.endswith("$"):
+            pattern = pattern[:-1] + r"\Z"
+        if pattern != regex.pattern:
+            regex = re.compile(pattern, regex.flags)
         return cls(regex, path_format, convertors, builders)
 
     def values(self, found: re.Match[str]) -> dict[str, Any]:
-        """The converted values of a match."""
+        """The converted values of a match.
+
+        :raises ValidationError: a werkzeug converter refused its part (the
+            rule does not match).
+        """
         convertors = self.convertors
         return {
             name: convertors[name].convert(text)
@@ -166,7 +240,7 @@ def specificity(text: str, separator: str) -> tuple[tuple[int, int, int], ...]:
             key.append((0, 0, -literal))
         else:
             weight = max(
-                _WEIGHTS.get(conv or "default", 100) for conv, _ in placeholders
+                _WEIGHTS.get(conv or "default", 100) for conv, _, _ in placeholders
             )
             key.append((1, weight, -literal))
     return tuple(key)

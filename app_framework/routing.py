@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from werkzeug.routing import BuildError as _WerkzeugBuildError
 
 from ._matcher import RuleIndex
 from .converters import (
     CONVERTERS,
+    DEFAULT_CONVERTERS,
     PLACEHOLDER,
+    BaseConverter,
     Pattern,
+    ValidationError,
     specificity,
     string_to_url,
     translate,
@@ -40,17 +45,26 @@ __all__ = [
     "Rule",
     "RuleOptions",
     "SlashRedirect",
+    "UrlMap",
     "translate",
 ]
 
 
-class BuildError(LookupError):
-    """``url_for`` could not build a URL: unknown endpoint or wrong values."""
+class BuildError(_WerkzeugBuildError):
+    """``url_for`` could not build a URL: unknown endpoint or wrong values.
+    A werkzeug ``BuildError`` (Flask apps catch that one) with a message
+    saying what the rule needs."""
 
     def __init__(self, message: str, endpoint: str = "", values: Any = None) -> None:
-        super().__init__(message)
+        LookupError.__init__(self, message)
+        self.message = message
         self.endpoint = endpoint
         self.values = dict(values or {})
+        self.method = None
+        self.adapter = None
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class RequestRedirect(HTTPException):
@@ -207,6 +221,9 @@ class Router:
         self.by_endpoint: dict[str, list[Rule]] = {}
         self.views: dict[str, Callable[..., Any]] = {}
         self._places = False  # whether any rule has a host or subdomain
+        self.converters: dict[str, type[BaseConverter]] = dict(DEFAULT_CONVERTERS)
+        """Converter classes by the name rules use (``app.url_map.converters``)."""
+        self.url_map = UrlMap(self)
 
     # -- adding --------------------------------------------------------------
 
@@ -268,7 +285,12 @@ class Router:
         if not automatic:
             methods = methods - {"OPTIONS"} | {m.upper() for m in options.methods or ()}
         place_text = options.host if settings.host_matching else options.subdomain
-        place = Pattern.compile(place_text, is_host=True) if place_text else None
+        converters, url_map = self.converters, self.url_map
+        place = (
+            Pattern.compile(place_text, True, converters, url_map)
+            if place_text
+            else None
+        )
         self._places = self._places or place is not None
         strict = options.strict_slashes
         return Rule(
@@ -277,7 +299,7 @@ class Router:
             methods=methods,
             automatic_options=bool(automatic),
             view=view,
-            path=Pattern.compile(rule),
+            path=Pattern.compile(rule, False, converters, url_map),
             websocket=options.websocket,
             defaults=dict(options.defaults or {}),
             subdomain=options.subdomain,
@@ -366,13 +388,18 @@ class Router:
             if found is None:
                 continue
             values: dict[str, Any] = {}
-            if places and not self._place_matches(rule, place, values):
-                continue
-            if websocket or (
-                method in rule.methods
-                and not (method == "OPTIONS" and rule.automatic_options)
-            ):
-                return self._matched(rule, found, values, method)
+            try:
+                if places and not self._place_matches(rule, place, values):
+                    continue
+                if websocket or (
+                    method in rule.methods
+                    and not (method == "OPTIONS" and rule.automatic_options)
+                ):
+                    return self._matched(rule, found, values, method)
+            except ValidationError:
+                # A converter refused its part: werkzeug's matcher answers
+                # 404 then, without trying later rules.
+                return Match(error=NotFound())
             allowed |= rule.methods
             automatic = automatic or rule.automatic_options
         if websocket:
@@ -435,6 +462,52 @@ class Router:
     def endpoints(self) -> list[Rule]:
         """Every rule, for the ``routes`` command."""
         return [*self.rules, *self.websocket_rules]
+
+
+class UrlMap:
+    """``app.url_map``: the app's rules seen as werkzeug's ``Map`` (the
+    part Flask apps and extensions use); the rules are the router's."""
+
+    def __init__(self, router: Router) -> None:
+        self._router = router
+
+    @property
+    def converters(self) -> dict[str, type[BaseConverter]]:
+        """Converter classes by name; add one before the rules using it:
+        ``app.url_map.converters["list"] = ListConverter`` (a subclass of
+        ``werkzeug.routing.BaseConverter``)."""
+        return self._router.converters
+
+    def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
+        """Whether a rule of ``endpoint`` takes every one of ``arguments``
+        (for ``url_defaults`` functions that add a value only where it fits).
+
+        :raises KeyError: no rule has that endpoint (as werkzeug).
+        """
+        wanted = set(arguments)
+        return any(wanted <= rule.arguments for rule in self._rules_of(endpoint))
+
+    def iter_rules(self, endpoint: str | None = None) -> Iterator[Rule]:
+        """The rules (of ``endpoint``), grouped by endpoint in the order the
+        endpoints were first added, as werkzeug's.
+
+        :raises KeyError: no rule has that endpoint.
+        """
+        if endpoint is not None:
+            return iter(self._rules_of(endpoint))
+        return (rule for rules in self._router.by_endpoint.values() for rule in rules)
+
+    def _rules_of(self, endpoint: str) -> list[Rule]:
+        rules = self._router.by_endpoint.get(endpoint)
+        if rules is None:
+            raise KeyError(endpoint)
+        return rules
+
+    def __iter__(self) -> Iterator[Rule]:
+        return self.iter_rules()
+
+    def __repr__(self) -> str:
+        return f"UrlMap({list(self.iter_rules())!r})"
 
 
 def _fill(

@@ -91,7 +91,7 @@ async def test_url_for_round_trips(app: App) -> None:
             "user", user_id=1, name="n", _scheme="https", _external=True
         ).startswith("https://")
         with pytest.raises(ValueError, match="'_external' must be True"):
-            url_for("user", user_id=1, name="n", _scheme="https")
+            url_for("user", user_id=1, name="n", _scheme="https", _external=False)
 
 
 async def test_url_for_outside_a_request_uses_server_name(app: App) -> None:
