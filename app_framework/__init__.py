@@ -18,7 +18,7 @@ from ._websocket import WebsocketDisconnected
 from .app import App
 from .blueprints import Blueprint
 from .config import Config
-from .exceptions import HTTPException, abort
+from .exceptions import HTTPException
 from .globals import (
     current_app,
     g,
@@ -30,6 +30,7 @@ from .globals import (
     websocket,
 )
 from .helpers import (
+    abort,
     after_this_request,
     flash,
     get_flashed_messages,

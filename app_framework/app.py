@@ -25,9 +25,11 @@ from .background import BackgroundTasks
 from .blueprints import Blueprint
 from .config import Config, default_config
 from .ctx import AppContext, AppGlobals, RequestContext
+from .exceptions import Aborter
 from .globals import _cv_request
+from .helpers import make_redirect
 from .lifespan import lifespan, shutdown, startup
-from .pipeline import Pipeline
+from .pipeline import Pipeline, trap_http_exception
 from .routing import BuildError, Router, RuleOptions, UrlMap
 from .scaffold import Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
@@ -36,6 +38,7 @@ from .wrappers import Request, Response
 if TYPE_CHECKING:
     import logging
 
+    import werkzeug.exceptions
     from jinja2 import Environment, Template
 
     from asignals.relay import Relay
@@ -75,6 +78,8 @@ class App(Scaffold):
     """The class of :meth:`test_client` (None: ``testing.TestClient``)."""
     test_cli_runner_class: type[AppCliRunner] | None = None
     """The class of :meth:`test_cli_runner` (None: ``testing.AppCliRunner``)."""
+    aborter_class: type[werkzeug.exceptions.Aborter] = Aborter
+    """The class of :attr:`aborter` (werkzeug's ``Aborter``, or a subclass)."""
 
     def __init__(
         self,
@@ -181,11 +186,21 @@ class App(Scaffold):
         value = self.config["PROPAGATE_EXCEPTIONS"]
         return bool(self.testing if value is None else value)
 
+    @cached_property
+    def aborter(self) -> werkzeug.exceptions.Aborter:
+        """What ``abort()`` calls in this app's context (see ``Aborter``)."""
+        return self.aborter_class()
+
     @property
     def url_map(self) -> UrlMap:
         """The rules, as werkzeug's ``Map``: ``converters``, ``iter_rules()``,
         ``is_endpoint_expecting()``."""
         return self.router.url_map
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP error is raised as an unhandled exception
+        (``TRAP_HTTP_EXCEPTIONS``, ``TRAP_BAD_REQUEST_ERRORS``)."""
+        return trap_http_exception(self, e)
 
     @cached_property
     def logger(self) -> logging.Logger:
@@ -374,6 +389,10 @@ class App(Scaffold):
     ) -> str:
         """The URL one of ``url_build_error_handlers`` gives, else raise ``error``."""
         return _urls.handle_url_build_error(self, error, endpoint, values)
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response (what ``redirect()`` calls in this app)."""
+        return make_redirect(location, code, self.response_class)
 
     # -- contexts, testing, serving -----------------------------------------
 

@@ -43,6 +43,8 @@ def default_config() -> dict[str, Any]:
         "DEBUG": debug_flag(),
         "TESTING": False,
         "PROPAGATE_EXCEPTIONS": None,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "TRAP_BAD_REQUEST_ERRORS": None,
         "SECRET_KEY": None,
         "SECRET_KEY_FALLBACKS": [],
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

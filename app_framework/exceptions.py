@@ -11,6 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any, NoReturn
 
+from werkzeug.exceptions import Aborter as _WerkzeugAborter
 from werkzeug.exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -29,6 +30,7 @@ from werkzeug.exceptions import (
 )
 
 __all__ = [
+    "Aborter",
     "BadRequest",
     "BadRequestKeyError",
     "ClientDisconnected",
@@ -59,28 +61,48 @@ def http_error(code: int, description: str | None = None) -> HTTPException:
     return error
 
 
+class Aborter(_WerkzeugAborter):
+    """What ``abort`` calls (``app.aborter``, an instance of
+    ``app.aborter_class``): werkzeug's ``Aborter``, which also takes this
+    framework's responses and says what to write for a status it has no
+    class for. ``Aborter(extra={418: ImATeapot})`` adds statuses."""
+
+    def __call__(self, code: Any, *args: Any, **kwargs: Any) -> NoReturn:
+        """Raise the HTTP error for ``code`` (or for a response).
+
+        :raises HTTPException: always (a ``LookupError`` for an unknown code).
+        """
+        if not isinstance(code, int) or isinstance(code, bool):
+            if args or kwargs:
+                raise TypeError("abort(response) takes no other arguments")
+            response: Any = code
+            raise HTTPException(response=response)
+        cls = self.mapping.get(code)
+        if cls is None:
+            raise LookupError(
+                f"no HTTP error class for status {code}; use abort(response) "
+                "with a response that has that status, or give the app an "
+                "aborter that knows it (Aborter(extra={code: cls}))"
+            )
+        raise cls(*args, **kwargs)
+
+
+_aborter = Aborter()
+
+
 def abort(status: Any, *args: Any, **kwargs: Any) -> NoReturn:
     """Stop handling the request with an HTTP error, as Flask's ``abort``:
     ``abort(404)``, ``abort(403, "why")``, ``abort(401, www_authenticate=...)``
     or ``abort(response)`` to send that response as it is.
 
     The error goes to a registered ``errorhandler`` for its code or class,
-    or becomes werkzeug's HTML error page.
+    or becomes werkzeug's HTML error page. This one ignores the app (as
+    ``werkzeug.exceptions.abort``); ``app_framework.abort`` calls the
+    current app's ``aborter``.
 
     :raises HTTPException: always (a ``LookupError`` for an unknown code).
     """
-    if not isinstance(status, int) or isinstance(status, bool):
-        if args or kwargs:
-            raise TypeError("abort(response) takes no other arguments")
-        response: Any = status
-        raise HTTPException(response=response)
-    cls = default_exceptions.get(status)
-    if cls is None:
-        raise LookupError(
-            f"no HTTP error class for status {status}; use abort(response) "
-            "with a response that has that status instead"
-        )
-    raise cls(*args, **kwargs)
+    _aborter(status, *args, **kwargs)
 
 
 def describe(exc: HTTPException) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import anyio.from_thread
 from werkzeug.urls import iri_to_uri
@@ -13,7 +13,8 @@ from ._awaiting import PLAIN, use_of_result
 from ._conversion import to_response
 from ._sendfile import safe_join, send_file, send_from_directory
 from ._urls import url_for
-from .globals import app_context, request_context
+from .exceptions import abort as _abort
+from .globals import _cv_app, app_context, request_context
 from .json import jsonify
 from .signals import DONE, emit, fire, message_flashed
 
@@ -24,10 +25,12 @@ if TYPE_CHECKING:
     # named Response (Flask's signature), which hides the class there
 
 __all__ = [
+    "abort",
     "after_this_request",
     "flash",
     "get_flashed_messages",
     "jsonify",
+    "make_redirect",
     "make_response",
     "redirect",
     "safe_join",
@@ -41,14 +44,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def redirect(location: str, code: int = 302, Response: Any = None) -> _Response:
-    """A redirect to ``location`` (Flask's: an HTML body and ``Location``).
+    """A redirect to ``location`` (Flask's: an HTML body and ``Location``),
+    made by the current app's ``redirect`` method when there is one.
     Non-ASCII and unsafe characters (CR and LF included) are
     percent-encoded, so a user-supplied target cannot inject headers."""
+    if Response is not None:  # an explicit class wins (Flask ignores it in an app)
+        return make_redirect(location, code, Response)
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        response: _Response = ctx.app.redirect(location, code)
+        return response
+    from ._response import Response as default
+
+    return make_redirect(location, code, default)
+
+
+def make_redirect(location: str, code: int, cls: type[_Response]) -> _Response:
+    """A redirect response of class ``cls`` (``App.redirect``'s work)."""
     from html import escape
 
-    from .globals import _cv_app
-
-    cls: type[_Response] = Response or _response_class(_cv_app.get(None))
     target = iri_to_uri(location)
     body = (
         "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
@@ -61,13 +75,18 @@ def redirect(location: str, code: int = 302, Response: Any = None) -> _Response:
     return response
 
 
-def _response_class(ctx: Any) -> type[Response]:
-    if ctx is not None:
-        cls: type[Response] = ctx.app.response_class
-        return cls
-    from ._response import Response
+def abort(status: Any, *args: Any, **kwargs: Any) -> NoReturn:
+    """Stop handling the request with an HTTP error: ``abort(404)``,
+    ``abort(403, "why")``, ``abort(401, www_authenticate=...)`` or
+    ``abort(response)``. Calls the current app's ``aborter`` (so an app
+    can add statuses), else werkzeug's classes.
 
-    return Response
+    :raises HTTPException: always (a ``LookupError`` for an unknown code).
+    """
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        ctx.app.aborter(status, *args, **kwargs)
+    _abort(status, *args, **kwargs)
 
 
 def make_response(*args: Any) -> Response:

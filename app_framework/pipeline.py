@@ -25,6 +25,7 @@ from ._shielding import shielded
 from ._websocket_serving import serve_websocket
 from .ctx import RequestContext, preserved_contexts
 from .exceptions import (
+    BadRequest,
     BadRequestKeyError,
     ClientDisconnected,
     HTTPException,
@@ -224,21 +225,25 @@ class Pipeline:
 
     async def _handle_user_exception(self, chain: HookChain, exc: Exception) -> Any:
         """An HTTP error or an exception with a handler becomes a response;
-        anything else is re-raised (step 6)."""
+        anything else, or an HTTP error the app traps (``TRAP_*`` config),
+        is re-raised (step 6)."""
+        http = None
         if isinstance(exc, HTTPException):
-            # Routing's redirects and abort(response) are answers, not errors.
-            if isinstance(exc, RequestRedirect) or exc.code is None:
-                return error_response(self.app, exc)
             if isinstance(exc, BadRequestKeyError):
                 # Name the missing field: it is the client's mistake, and
                 # the name tells them what to send (werkzeug shows it only
                 # in debug mode).
                 exc.show_exception = True
+            if not self.app.trap_http_exception(exc):
+                http = exc
+                # Routing's redirects and abort(response) are answers.
+                if isinstance(exc, RequestRedirect) or exc.code is None:
+                    return error_response(self.app, exc)
         handler = chain.find_handler(exc)
         if handler is not None:
             return await handler(exc)
-        if isinstance(exc, HTTPException):
-            return error_response(self.app, exc)
+        if http is not None:
+            return error_response(self.app, http)
         raise exc
 
     async def _finalize(
@@ -348,6 +353,21 @@ class Pipeline:
     def view_of(rule: Rule) -> Callable[..., Any]:
         """The rule's view (see :func:`_view_of`)."""
         return _view_of(rule)
+
+
+def trap_http_exception(app: App, exc: Exception) -> bool:
+    """Whether the HTTP error ``exc`` is treated as an unhandled exception
+    (it propagates in testing, else a 500) instead of becoming its error
+    page: Flask's ``TRAP_HTTP_EXCEPTIONS`` (all of them) and
+    ``TRAP_BAD_REQUEST_ERRORS`` (400s; when None, a missing key in debug
+    mode). An error handler registered for it still handles it."""
+    config = app.config
+    if config["TRAP_HTTP_EXCEPTIONS"]:
+        return True
+    trap_bad_request = config["TRAP_BAD_REQUEST_ERRORS"]
+    if trap_bad_request is None:
+        return app.debug and isinstance(exc, BadRequestKeyError)
+    return bool(trap_bad_request) and isinstance(exc, BadRequest)
 
 
 def _preprocess(ctx: RequestContext, chain: HookChain) -> None:
