@@ -423,7 +423,9 @@ class Request(Connection):
 
     def on_json_loading_failed(self, e: BadRequest | None) -> Any:
         """Called when the body is not JSON (``e`` None: wrong content type).
-        Raises the 400 or 415; override to return a fallback value instead."""
+        Raises the 400 or 415; override to return a fallback value instead.
+        The 400 says what the parser said (``e``'s description) only in
+        debug mode, as Flask: otherwise the generic 400 description."""
         from .exceptions import UnsupportedMediaType
 
         if e is None:
@@ -431,7 +433,10 @@ class Request(Connection):
                 "Did not attempt to load JSON data because the request "
                 "Content-Type was not 'application/json'."
             )
-        raise e
+        ctx = _cv_app.get(None)
+        if ctx is not None and ctx.app.debug:
+            raise e
+        raise BadRequest() from e
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:

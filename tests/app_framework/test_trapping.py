@@ -1,6 +1,6 @@
 """HTTP errors as Flask 3.1 raises and traps them, ported from Flask's
-tests (test_basic.py, test_helpers.py): ``TRAP_*`` config, ``app.aborter``
-and ``app.redirect``."""
+tests (test_basic.py, test_helpers.py, test_json.py): ``TRAP_*`` config,
+``app.aborter``, ``app.redirect`` and the 400 for malformed JSON."""
 
 from __future__ import annotations
 
@@ -159,3 +159,21 @@ async def test_app_redirect_uses_the_response_class(
     assert (await client.get("/")).text == "Custom 302"
     response = app.redirect("/elsewhere", 301)
     assert (type(response), response.location) == (Custom, "/elsewhere")
+
+
+@pytest.mark.parametrize("debug", (True, False))
+async def test_bad_request_debug_message(
+    app: App, client: TestClient, debug: bool
+) -> None:
+    app.config["DEBUG"] = debug
+    app.config["TRAP_BAD_REQUEST_ERRORS"] = False
+
+    @app.route("/json", methods=["POST"])
+    async def post_json() -> None:
+        await request.get_json()
+        return None
+
+    rv = await client.post("/json", data=None, content_type="application/json")
+    assert rv.status_code == 400
+    contains = "Failed to decode JSON object" in rv.text
+    assert contains == debug
