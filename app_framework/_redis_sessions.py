@@ -2,16 +2,19 @@
 
 The cookie holds only a random id, signed with ``SECRET_KEY`` (keys in
 ``SECRET_KEY_FALLBACKS`` still verify, so keys rotate as with cookie
-sessions); the data is JSON under ``<key_prefix><id>`` with a TTL of
+sessions); the data is tagged JSON (``serializer``, as in cookie sessions:
+a datetime, bytes, UUID, tuple or Markup reads back with its type) under
+``<key_prefix><id>`` with a TTL of
 ``PERMANENT_SESSION_LIFETIME``. So a session can be revoked: clearing it
 (logout) deletes the data, and every copy of the old cookie opens an empty
 session from then on. ``session.regenerate()`` gives the session a new id
 at its next save (call it at login: an id an attacker planted before login
 is worth nothing after it).
 
-Stored data that cannot be read (not JSON, or not a JSON object) opens an
-empty session, with a warning logged; it is replaced when the session is
-next saved, and deleted when it is cleared.
+Stored data that cannot be read (not JSON, not a JSON object, or a tag whose
+data does not convert back) opens an empty session, with a warning logged;
+it is replaced when the session is next saved, and deleted when it is
+cleared.
 
 Redis down: reading answers with an empty session marked ``unavailable``
 (it is never written back over the data it could not read), and a request
@@ -28,7 +31,13 @@ from typing import TYPE_CHECKING, Any
 from itsdangerous import BadSignature, Signer
 
 from .exceptions import ServiceUnavailable
-from .sessions import Session, SessionInterface, dumps_session, vary_on_cookie
+from .sessions import (
+    Session,
+    SessionInterface,
+    dumps_session,
+    session_json_serializer,
+    vary_on_cookie,
+)
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -67,6 +76,9 @@ class RedisSessionInterface(SessionInterface):
     """Sessions in Redis; the cookie carries a signed id only."""
 
     salt = "app_framework.session-id"
+    serializer = session_json_serializer
+    """How the data is stored (tagged JSON; plain JSON, as stored before,
+    still loads). Anything with ``dumps`` and ``loads``."""
 
     def __init__(
         self, url: str, *, key_prefix: str = "session:", timeout: float = 0.5
@@ -144,9 +156,9 @@ class RedisSessionInterface(SessionInterface):
         sessions do: an error here would fail every request of its user
         until the key expires, logout included."""
         try:
-            data = app.json.loads(raw)
-        except Exception as exc:  # app.json is pluggable: whatever it raises
-            problem = f"{type(exc).__name__} from app.json.loads"
+            data = self.serializer.loads(raw)
+        except Exception as exc:  # the serializer is pluggable: whatever it raises
+            problem = f"{type(exc).__name__} from the session serializer"
         else:
             if isinstance(data, dict):
                 return data
@@ -180,7 +192,7 @@ class RedisSessionInterface(SessionInterface):
         # Serialized before talking to Redis: a value JSON cannot hold is
         # the app's mistake (a TypeError naming it), not the store's (a 503).
         data = (
-            dumps_session(app.json.dumps, session)
+            dumps_session(self.serializer.dumps, session)
             if session and session.modified
             else None
         )

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ._json_tag import TaggedJSONSerializer
+
 if TYPE_CHECKING:
     from starlette.responses import Response
 
@@ -21,7 +23,13 @@ __all__ = [
     "Session",
     "SessionInterface",
     "dumps_session",
+    "session_json_serializer",
 ]
+
+session_json_serializer = TaggedJSONSerializer()
+"""The serializer both session interfaces store data with (Flask's name):
+a tag registered on it (``app.session_interface.serializer.register``)
+applies to every app's cookie and Redis sessions."""
 
 WEBSOCKET_SESSION = (
     "The session is read-only in a websocket: a websocket has no response to "
@@ -54,10 +62,11 @@ def _unstorable(dumps: Callable[[Any], Any], data: dict[str, Any]) -> str:
             return (
                 f"session[{key!r}] {where} a {type(found).__module__}."
                 f"{type(found).__qualname__}, which the session cannot store: it "
-                "keeps JSON (str, int, float, bool, None, and lists and dicts of "
-                "them with str keys). Store a plain value instead, e.g. "
-                "value.isoformat() for a datetime, str(value) for a UUID or "
-                "Decimal, base64 text for bytes, a list for a set."
+                "keeps JSON types (str, int, float, bool, None, lists, dicts with "
+                "str keys) and tuples, bytes, datetime, UUID and Markup. Store a "
+                "plain value instead, e.g. str(value) for a Decimal, "
+                "value.isoformat() for a date, a list for a set; or register a "
+                "JSONTag for the type on app.session_interface.serializer."
             )
     return "the session cannot be stored as JSON"  # e.g. a circular reference
 
@@ -290,7 +299,8 @@ class SessionInterface:
 
 
 class SecureCookieSessionInterface(SessionInterface):
-    """The default: the whole session, JSON-encoded, in a signed cookie.
+    """The default: the whole session, as tagged JSON (:attr:`serializer`),
+    in a signed cookie.
 
     Signed with ``SECRET_KEY``; cookies signed with a key listed in
     ``SECRET_KEY_FALLBACKS`` are still accepted, so keys can be rotated. A
@@ -298,28 +308,37 @@ class SecureCookieSessionInterface(SessionInterface):
     """
 
     salt = "app_framework.session"
+    serializer = session_json_serializer
+    """How the session's data becomes the cookie's payload (tagged JSON: a
+    datetime, bytes, UUID, tuple or Markup reads back with its type; a
+    cookie of plain JSON, as written before, still loads). Anything with
+    ``dumps`` and ``loads``; register a ``JSONTag`` on it for a new type."""
 
     def __init__(self) -> None:
         # Signers by key set: building one per request would cost more than
         # the rest of opening a session.
         self._signers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
 
-    def serializer(self, app: App) -> URLSafeTimedSerializer | None:
-        """The signer for ``app``'s keys, or None without ``SECRET_KEY``."""
+    def get_signing_serializer(self, app: App) -> URLSafeTimedSerializer | None:
+        """The signer for ``app``'s keys, with :attr:`serializer` for the
+        payload, or None without ``SECRET_KEY``."""
         config = app.config
         key = config["SECRET_KEY"]
         if not key:
             return None
         keys = (*config["SECRET_KEY_FALLBACKS"], key)  # the last one signs
-        signer = self._signers.get(keys)
+        cache_key = (self.serializer, *keys)  # a replaced serializer: a new signer
+        signer = self._signers.get(cache_key)
         if signer is None:
-            signer = URLSafeTimedSerializer(list(keys), salt=self.salt)
-            self._signers[keys] = signer
+            signer = URLSafeTimedSerializer(
+                list(keys), salt=self.salt, serializer=self.serializer
+            )
+            self._signers[cache_key] = signer
         return signer
 
     async def open_session(self, app: App, request: Connection) -> Session:
         """The cookie's session; empty for no, bad or expired cookies."""
-        serializer = self.serializer(app)
+        serializer = self.get_signing_serializer(app)
         if serializer is None:
             return self.null_session(app)
         cookies = request.cookies
@@ -351,7 +370,7 @@ class SecureCookieSessionInterface(SessionInterface):
             return  # (an untouched, empty session: the common case, done here)
         if not self.should_set_cookie(app, session):
             return
-        serializer = self.serializer(app)
+        serializer = self.get_signing_serializer(app)
         if serializer is None:  # a custom session on an app with no key
             raise RuntimeError("Saving the session needs app.config['SECRET_KEY'].")
         expires = self.get_expiration_time(app, session)

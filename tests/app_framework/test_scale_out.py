@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -347,7 +348,7 @@ async def test_unreadable_stored_data_opens_an_empty_session_that_can_be_replace
 @pytest.mark.parametrize(
     ("value", "named"),
     [
-        (b"raw bytes", "holds a builtins.bytes"),
+        (Decimal("1.50"), "holds a decimal.Decimal"),
         ({"tags": {"a", "b"}}, "contains a builtins.set"),
         (object(), "holds a builtins.object"),
     ],

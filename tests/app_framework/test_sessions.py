@@ -328,10 +328,11 @@ async def test_vary_cookie_joins_an_existing_vary(app: App) -> None:
 
 
 UNSTORABLE = [
-    (datetime.datetime(2024, 5, 1, 12, 0), "holds a datetime.datetime"),
-    (b"raw bytes", "holds a builtins.bytes"),
-    (uuid.UUID(int=7), "holds a uuid.UUID"),
+    (datetime.date(2024, 5, 1), "holds a datetime.date"),
+    (object(), "holds a builtins.object"),
+    ({"tags": {"a", "b"}}, "contains a builtins.set"),
     ({"lines": [Decimal("1.50")]}, "contains a decimal.Decimal"),
+    ((1, [uuid.UUID(int=7), Decimal(1)]), "contains a decimal.Decimal"),
 ]
 
 
@@ -347,6 +348,7 @@ def assert_one_clear_error(
     message = str(errors[0].exc_info[1])
     assert f"session['when'] {named}" in message
     assert "Store a plain value instead" in message
+    assert "register a JSONTag" in message  # (a type of one's own)
     assert "Error while finishing" not in caplog.text
 
 
