@@ -67,4 +67,10 @@ def create_environment(app: App) -> Environment:
         auto_reload=app.debug if auto_reload is None else bool(auto_reload),
     )
     env.globals.update(url_for=url_for, get_flashed_messages=get_flashed_messages)
+    # |tojson serialises with app.json (Flask's default conversions, or the
+    # app's own provider), looked up per call so a provider set later counts;
+    # Jinja still makes the output safe inside <script>.
+    env.policies["json.dumps_function"] = lambda obj, **kwargs: app.json.dumps(
+        obj, **kwargs
+    )
     return env

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
-from app_framework import App, json, jsonify, request
+from app_framework import App, json, jsonify, render_template_string, request
 from app_framework.json.provider import DefaultJSONProvider
 from app_framework.testing import TestClient
 
@@ -169,3 +169,25 @@ async def test_module_helpers_and_the_base_provider(app: App) -> None:
     gc.collect()  # the app holds reference cycles
     with pytest.raises(RuntimeError, match="is gone"):
         orphan.app  # noqa: B018
+
+
+async def test_tojson_filter(app: App) -> None:
+    # The tojson filter is tested in Jinja; this confirms that it uses
+    # app.json's dumps (Flask's conversions), kept safe inside <script>.
+    async with app.test_request_context("/"):
+        rv = await render_template_string(
+            "const data = {{ data|tojson }};",
+            data={"name": "</script>", "time": datetime.datetime(2021, 2, 1, 7, 15)},
+        )
+    assert rv == (
+        'const data = {"name": "\\u003c/script\\u003e",'
+        ' "time": "Mon, 01 Feb 2021 07:15:00 GMT"};'
+    )
+
+
+async def test_tojson_uses_a_provider_set_after_the_first_render(app: App) -> None:
+    async with app.app_context():
+        assert await render_template_string("{{ 1|tojson }}") == "1"
+        app.json = MoneyProvider(app)
+        rv = await render_template_string("{{ price|tojson }}", price=Money(1250))
+    assert rv == '"12.50 EUR"'
