@@ -71,6 +71,8 @@ class App(Scaffold):
     """The class views' return values become (replaceable)."""
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     """The class of :attr:`json`, made for each app."""
+    config_class: type[Config] = Config
+    """The class of :attr:`config`, made for each app."""
     app_ctx_globals_class: type[AppGlobals] = AppGlobals
     """The class of ``g``."""
     session_interface: SessionInterface = SecureCookieSessionInterface()
@@ -102,7 +104,7 @@ class App(Scaffold):
         self.instance_path = instance_path or find_instance_path(import_name, self.name)
         """The instance folder, for files that are not part of the code."""
         root = self.instance_path if instance_relative_config else self.root_path
-        self.config = Config(root, default_config())
+        self.config = self.config_class(root, default_config())
         self.json: JSONProvider = self.json_provider_class(self)
         """The JSON provider: ``app.json.dumps``, ``loads``, ``response``."""
         self.router = Router(self.config)

@@ -7,7 +7,7 @@ import importlib
 import json
 import os
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import IO, Any
 
@@ -97,10 +97,15 @@ class Config(dict[str, Any]):
         return os.path.join(self.root_path, os.fspath(filename))
 
     def from_mapping(
-        self, mapping: Mapping[str, Any] | None = None, **kwargs: Any
+        self,
+        mapping: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        **kwargs: Any,
     ) -> bool:
-        """Load the upper-case keys of ``mapping`` and ``kwargs``; returns True."""
-        for key, value in {**(mapping or {}), **kwargs}.items():
+        """Load the upper-case keys of ``mapping`` (a mapping or key/value
+        pairs) and ``kwargs``; returns True."""
+        items: dict[str, Any] = dict(mapping or ())
+        items.update(kwargs)
+        for key, value in items.items():
             if key.isupper():
                 self[key] = value
         return True

@@ -180,3 +180,60 @@ def test_debug_starts_from_the_environment_as_flask_debug_does(
         assert not App("quiet").debug
     monkeypatch.delenv("APP_FRAMEWORK_DEBUG")
     assert not App("quiet").debug
+
+
+# -- Flask's test_config_from_mapping and test_custom_config_class -------------
+
+
+def common_object_test(app: App) -> None:
+    assert app.secret_key == "config"
+    assert app.config["TEST_KEY"] == "foo"
+    assert "FlaskTestSettings" not in app.config
+
+
+def test_config_from_mapping() -> None:
+    app = App(__name__)
+    app.config.from_mapping({"SECRET_KEY": "config", "TEST_KEY": "foo"})
+    common_object_test(app)
+
+    app = App(__name__)
+    app.config.from_mapping([("SECRET_KEY", "config"), ("TEST_KEY", "foo")])
+    common_object_test(app)
+
+    app = App(__name__)
+    app.config.from_mapping(SECRET_KEY="config", TEST_KEY="foo")
+    common_object_test(app)
+
+    app = App(__name__)
+    app.config.from_mapping(SECRET_KEY="config", TEST_KEY="foo", skip_key="skip")
+    common_object_test(app)
+    assert "skip_key" not in app.config
+
+    app = App(__name__)
+    with pytest.raises(TypeError):
+        app.config.from_mapping({}, {})  # type: ignore[call-arg]
+
+
+def test_from_mapping_takes_pairs_from_any_iterable() -> None:
+    config = Config()
+    config.from_mapping((key, len(key)) for key in ["ONE", "three"])
+    assert config == {"ONE": 3}
+
+
+class FlaskTestSettings:
+    TEST_KEY = "foo"
+    SECRET_KEY = "config"
+
+
+def test_custom_config_class() -> None:
+    class MyConfig(Config):
+        pass
+
+    class MyApp(App):
+        config_class = MyConfig
+
+    app = MyApp(__name__)
+    assert isinstance(app.config, MyConfig)
+    app.config.from_object(FlaskTestSettings)
+    common_object_test(app)
+    assert app.config.root_path == app.root_path  # made as App makes its Config
