@@ -82,7 +82,10 @@ class AppGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        return f"<g of {_cv_app.get(None)!r}>"
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return object.__repr__(self)
+        return f"<app_framework.g of {ctx.app.name!r}>"
 
 
 async def run_teardown(

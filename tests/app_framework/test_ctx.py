@@ -146,7 +146,33 @@ async def test_repr(app: App) -> None:
     assert repr(app.app_context()) == "<AppContext of 'test_app'>"
     assert repr(app.test_request_context("/x")) == "<RequestContext GET '/x'>"
     async with app.app_context():
-        assert repr(g).startswith("<g of <AppContext")
+        assert repr(g) == "<app_framework.g of 'test_app'>"
+        namespace = g._get_current_object()
+    assert repr(namespace).startswith("<app_framework.ctx.AppGlobals object at ")
+
+
+async def test_app_ctx_globals_methods(app: App) -> None:
+    async with app.app_context():
+        # get
+        assert g.get("foo") is None
+        assert g.get("foo", "bar") == "bar"
+        # __contains__
+        assert "foo" not in g
+        g.foo = "bar"
+        assert "foo" in g
+        # setdefault
+        g.setdefault("bar", "the cake is a lie")
+        g.setdefault("bar", "hello world")
+        assert g.bar == "the cake is a lie"
+        # pop
+        assert g.pop("bar") == "the cake is a lie"
+        with pytest.raises(KeyError):
+            g.pop("bar")
+        assert g.pop("bar", "more cake") == "more cake"
+        # __iter__
+        assert list(g) == ["foo"]
+        # __repr__
+        assert repr(g) == "<app_framework.g of 'test_app'>"
 
 
 async def test_g_reports_missing_names(app: App) -> None:
