@@ -18,7 +18,6 @@ from . import _urls, signals
 from ._concurrency import AsyncFunc, as_async, as_async_view
 from ._hooks import HookChain, resolve
 from ._json_provider import DefaultJSONProvider, JSONProvider
-from ._logging import create_logger
 from ._paths import find_instance_path
 from ._slow_receivers import watch_slow_receivers
 from .background import BackgroundTasks
@@ -29,6 +28,7 @@ from .exceptions import Aborter
 from .globals import _cv_request
 from .helpers import make_redirect
 from .lifespan import lifespan, shutdown, startup
+from .logging import create_logger
 from .pipeline import Pipeline, trap_http_exception
 from .routing import BuildError, Router, RuleOptions, UrlMap
 from .scaffold import Scaffold
@@ -206,7 +206,7 @@ class App(Scaffold):
 
     @cached_property
     def logger(self) -> logging.Logger:
-        """The app's logger (see ``_logging``: a default handler when none
+        """The app's logger (see :mod:`.logging`: a default handler when none
         would show its records)."""
         return create_logger(self)
 

@@ -1,5 +1,15 @@
-"""``app.logger``: the app's logger, with a default handler when the
-application has configured none, as Flask's ``default_handler``."""
+"""``app.logger``'s set-up, as ``flask.logging``: the app's logger, with
+:data:`default_handler` added when nothing else would show its records.
+
+Flask's ``wsgi_errors_stream`` has no counterpart: ASGI has no per-request
+error stream (``environ["wsgi.errors"]``), so the default handler writes to
+``sys.stderr`` (the one a process manager or ``uvicorn`` collects).
+To take the handler off (after configuring logging yourself)::
+
+    from app_framework.logging import default_handler
+
+    app.logger.removeHandler(default_handler)
+"""
 
 from __future__ import annotations
 
