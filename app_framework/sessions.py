@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ._json_tag import TaggedJSONSerializer
 
@@ -351,7 +351,7 @@ class SecureCookieSessionInterface(SessionInterface):
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data = serializer.loads(cookie, max_age=max_age)
-        except BadSignature:
+        except BadData:  # a bad signature, or a payload that does not load
             return Session()
         return Session(data) if isinstance(data, dict) else Session()
 

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 import pytest
 import redis as sync_redis
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 
 from app_framework import App, session
@@ -297,3 +298,19 @@ async def test_plain_json_stored_in_redis_before_the_tags_still_loads() -> None:
                     assert session == OLD_DATA
         finally:
             store.close()
+
+
+async def test_a_signed_cookie_whose_tags_do_not_convert_back_opens_empty() -> None:
+    app = App("odd")
+    app.config["SECRET_KEY"] = "k" * 32
+
+    @app.route("/read")
+    async def read() -> str:
+        return repr(dict(session))
+
+    # Signed as the app signs, but plain JSON that looks like a bad UUID tag.
+    signer = URLSafeTimedSerializer("k" * 32, salt="app_framework.session")
+    async with app.test_client() as client:
+        client.cookies.set("session", signer.dumps({"id": {" u": "not-hex"}}))
+        response = await client.get("/read")
+    assert (response.status_code, response.text) == (200, "{}")

@@ -317,6 +317,7 @@ UNREADABLE: dict[str, bytes] = {
     "nested past the recursion limit": b"[" * 100_000,
     "a JSON list": b'["s3cr3t"]',
     "a JSON string": b'"s3cr3t"',
+    "a tag that does not convert back": b'{"user": {" u": "s3cr3t"}}',
 }
 
 
