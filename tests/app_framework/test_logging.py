@@ -65,76 +65,97 @@ async def test_errors_and_the_weak_key_warning_are_logged_formatted(
     )
 
 
-# -- Flask's tests/test_logging.py ---------------------------------------------
+# -- how the app's logger is set up (flask.logging's behaviour) ---------------
 
 
 @pytest.fixture
-def reset_logging(app: App) -> Iterator[logging.Logger]:
-    """The app's logger as new, put back after; :func:`no_root_handlers`
-    takes pytest's handlers off the root in the test itself (pytest adds
-    them after the fixtures run)."""
+def pristine_logger(app: App) -> Iterator[logging.Logger]:
+    """The logger ``app.logger`` will be, with no handler or level of its
+    own, and as it was again after the test (other tests log through it)."""
     logger = logging.getLogger(app.name)
-    logger.handlers = []
+    saved = (logger.handlers[:], logger.level)
+    del logger.handlers[:]
     logger.setLevel(logging.NOTSET)
     yield logger
-    logger.handlers = []
-    logger.setLevel(logging.NOTSET)
+    logger.handlers[:] = saved[0]
+    logger.setLevel(saved[1])  # setLevel, not =, to reset logging's caches
 
 
-def no_root_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As under uvicorn with logging not configured: no handler anywhere."""
-    monkeypatch.setattr(logging.root, "handlers", [])
+def without_root_handlers(monkeypatch: pytest.MonkeyPatch) -> list[logging.Handler]:
+    """Leave the root logger bare, as a server that does not configure
+    logging does. Called inside the test: pytest puts its capture handlers
+    on the root after the fixtures have run."""
+    bare: list[logging.Handler] = []
+    monkeypatch.setattr(logging.getLogger(), "handlers", bare)
+    return bare
 
 
-def test_logger(
-    app: App, reset_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("debug", [False, True], ids=["normal", "debug"])
+def test_an_unconfigured_process_gets_the_default_handler(
+    app: App,
+    pristine_logger: logging.Logger,
+    monkeypatch: pytest.MonkeyPatch,
+    debug: bool,
 ) -> None:
-    no_root_handlers(monkeypatch)
-    assert app.logger.name == "test_app"
-    assert app.logger.level == logging.NOTSET
-    assert app.logger.handlers == [default_handler]
+    without_root_handlers(monkeypatch)
+    app.debug = debug
+    logger = app.logger
+    assert logger is pristine_logger and logger.name == "test_app"
+    assert logger.handlers == [default_handler]
+    # Debug mode lowers the app's own level; otherwise it is left to inherit.
+    assert logger.level == (logging.DEBUG if debug else logging.NOTSET)
 
 
-def test_logger_debug(
-    app: App, reset_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
+def test_debug_keeps_a_level_set_before(
+    app: App, pristine_logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    no_root_handlers(monkeypatch)
+    without_root_handlers(monkeypatch)
+    pristine_logger.setLevel(logging.ERROR)
     app.debug = True
-    assert app.logger.level == logging.DEBUG
-    assert app.logger.handlers == [default_handler]
+    assert app.logger.level == logging.ERROR
 
 
-def test_existing_handler(
-    app: App, reset_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
+def test_a_configured_root_means_no_default_handler(
+    app: App, pristine_logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    no_root_handlers(monkeypatch)
-    logging.root.addHandler(logging.StreamHandler())
+    root_handlers = without_root_handlers(monkeypatch)
+    root_handlers.append(logging.NullHandler())
+    assert app.logger.handlers == []
     assert app.logger.level == logging.NOTSET
-    assert not app.logger.handlers
 
 
-def test_has_level_handler(
-    reset_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
+def test_has_level_handler_follows_propagation_and_levels(
+    pristine_logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    no_root_handlers(monkeypatch)
-    logger = logging.getLogger("app_framework.app")
-    assert not has_level_handler(logger)
+    root_handlers = without_root_handlers(monkeypatch)
+    child = logging.getLogger("test_app.jobs")
+    assert child.getEffectiveLevel() == logging.WARNING  # the root's default
+    assert has_level_handler(child) is False
 
-    handler = logging.StreamHandler()
-    logging.root.addHandler(handler)
-    assert has_level_handler(logger)
+    on_root = logging.NullHandler()
+    root_handlers.append(on_root)
+    assert has_level_handler(child) is True  # found by walking up
 
-    monkeypatch.setattr(logger, "propagate", False)
-    assert not has_level_handler(logger)
-    monkeypatch.setattr(logger, "propagate", True)
+    monkeypatch.setattr(child, "propagate", False)
+    assert has_level_handler(child) is False  # the walk stops at the child
+    own = logging.NullHandler()
+    monkeypatch.setattr(child, "handlers", [own])
+    assert has_level_handler(child) is True  # its own handler still counts
+    monkeypatch.setattr(child, "handlers", [])
+    monkeypatch.setattr(child, "propagate", True)
 
-    handler.setLevel(logging.ERROR)
-    assert not has_level_handler(logger)
+    # A handler that drops WARNING records does not count ...
+    on_root.setLevel(logging.CRITICAL)
+    assert has_level_handler(child) is False
+    # ... until the logger's own level is one the handler shows.
+    monkeypatch.setattr(child, "level", logging.CRITICAL)
+    assert has_level_handler(child) is True
 
 
-def test_create_logger_is_the_apps_logger(
-    app: App, reset_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
+def test_create_logger_returns_the_same_logger_without_doubling_handlers(
+    app: App, pristine_logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    no_root_handlers(monkeypatch)
-    assert create_logger(app) is app.logger is reset_logging
-    assert reset_logging.handlers == [default_handler]  # added once
+    without_root_handlers(monkeypatch)
+    first = create_logger(app)
+    assert create_logger(app) is first is app.logger is pristine_logger
+    assert pristine_logger.handlers.count(default_handler) == 1

@@ -1,7 +1,8 @@
-"""``app.url_map`` and the URL surface of Flask 3.1, ported from Flask's
-tests (test_basic.py, test_helpers.py, test_blueprints.py): URL processors
-with ``is_endpoint_expecting``, ``inject_url_defaults``,
-``handle_url_build_error``, ``_scheme``, custom converters, subdomains."""
+"""``app.url_map`` and building URLs as in Flask 3.1: URL value
+preprocessors and defaults (with ``is_endpoint_expecting``),
+``inject_url_defaults``, what happens when a URL cannot be built
+(``url_build_error_handlers``, ``handle_url_build_error``), ``_scheme``,
+converters of one's own, and subdomains (set late, and nested blueprints)."""
 
 from __future__ import annotations
 
@@ -15,33 +16,37 @@ from app_framework import App, Blueprint, BuildError, g, url_for
 from app_framework.testing import TestClient
 
 
-async def test_url_processors(app: App, client: TestClient) -> None:
-    @app.url_defaults
-    def add_language_code(endpoint: str, values: dict[str, Any]) -> None:
-        if g.lang_code is not None and app.url_map.is_endpoint_expecting(
-            endpoint, "lang_code"
-        ):
-            values.setdefault("lang_code", g.lang_code)
-
+async def test_a_region_prefix_pulled_from_the_path_and_put_back(
+    app: App, client: TestClient
+) -> None:
+    # The common pattern: a preprocessor takes the region out of the view's
+    # arguments into g, and a defaults hook puts it back into every URL
+    # whose rule has a place for it.
     @app.url_value_preprocessor
-    def pull_lang_code(endpoint: str | None, values: dict[str, Any]) -> None:
-        g.lang_code = values.pop("lang_code", None)
+    def take_region(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        g.region = (values or {}).pop("region", None)
 
-    @app.route("/<lang_code>/")
-    async def index() -> str:
-        return url_for("about")
+    @app.url_defaults
+    def keep_region(endpoint: str, values: dict[str, Any]) -> None:
+        expects = app.url_map.is_endpoint_expecting(endpoint, "region")
+        if expects and g.region is not None:
+            values.setdefault("region", g.region)
 
-    @app.route("/<lang_code>/about")
-    async def about() -> str:
-        return url_for("something_else")
+    @app.route("/<region>/shop")
+    async def shop() -> str:
+        return url_for("basket")
 
-    @app.route("/foo")
-    async def something_else() -> str:
-        return url_for("about", lang_code="en")
+    @app.route("/<region>/basket")
+    async def basket() -> str:
+        return url_for("help_page") + " " + url_for("shop", region="nz")
 
-    assert (await client.get("/de/")).text == "/de/about"
-    assert (await client.get("/de/about")).text == "/foo"
-    assert (await client.get("/foo")).text == "/en/about"
+    @app.route("/help")
+    async def help_page() -> str:
+        return url_for("basket", region="uk") + " " + str(g.region)
+
+    assert (await client.get("/fr/shop")).text == "/fr/basket"
+    assert (await client.get("/fr/basket")).text == "/help /nz/shop"
+    assert (await client.get("/help")).text == "/uk/basket None"
 
 
 def test_is_endpoint_expecting(app: App) -> None:
@@ -78,28 +83,30 @@ def test_iter_rules_are_werkzeug_shaped(app: App) -> None:
     assert [r.endpoint for r in app.url_map] == [r.endpoint for r in rules.values()]
 
 
-async def test_inject_blueprint_url_defaults(app: App) -> None:
-    bp = Blueprint("foo", __name__, template_folder="template")
+async def test_inject_url_defaults_runs_the_blueprints_own_hooks(app: App) -> None:
+    docs = Blueprint("docs", __name__)
 
-    @bp.url_defaults
-    def bp_defaults(endpoint: str, values: dict[str, Any]) -> None:
-        values["page"] = "login"
+    @docs.url_defaults
+    def default_topic(endpoint: str, values: dict[str, Any]) -> None:
+        values.setdefault("topic", "intro")
 
-    @bp.route("/<page>")
-    async def view(page: str) -> None:
-        pass
+    @docs.route("/docs/<topic>")
+    async def article(topic: str) -> str:
+        return topic
 
-    app.register_blueprint(bp)
+    app.add_url_rule("/<topic>", "outside", lambda topic: topic)
+    app.register_blueprint(docs)
 
-    values: dict[str, Any] = {}
-    app.inject_url_defaults("foo.view", values)
-    expected = {"page": "login"}
-    assert values == expected
+    filled: dict[str, Any] = {}
+    app.inject_url_defaults("docs.article", filled)
+    assert filled == {"topic": "intro"}
+    untouched: dict[str, Any] = {}
+    app.inject_url_defaults("outside", untouched)  # not the blueprint's endpoint
+    assert untouched == {}
 
-    async with app.test_request_context("/somepage"):
-        url = url_for("foo.view")
-    expected_url = "/login"
-    assert url == expected_url
+    async with app.test_request_context("/docs/setup"):
+        assert url_for("docs.article") == "/docs/intro"
+        assert url_for("docs.article", topic="faq") == "/docs/faq"
 
 
 async def test_app_url_defaults_from_a_blueprint_and_overriding_injection(
@@ -127,47 +134,70 @@ async def test_app_url_defaults_from_a_blueprint_and_overriding_injection(
         assert url_for("index") == "/fr/"
 
 
-async def test_build_error_handler(app: App) -> None:
-    # Test base case, a URL which results in a BuildError.
-    async with app.test_request_context():
-        pytest.raises(BuildError, url_for, "spam")
+async def test_url_build_error_handlers_are_asked_in_turn(app: App) -> None:
+    asked: list[tuple[str, str]] = []
 
-    # Verify the error is re-raised if not the current exception.
+    def declines(error: BuildError, endpoint: str, values: dict[str, Any]) -> None:
+        asked.append(("declines", endpoint))
+
+    def refuses(error: BuildError, endpoint: str, values: dict[str, Any]) -> str:
+        asked.append(("refuses", endpoint))
+        raise error
+
+    def answers(error: BuildError, endpoint: str, values: dict[str, Any]) -> str:
+        asked.append(("answers", endpoint))
+        return f"/legacy/{endpoint}"
+
+    async with app.test_request_context():
+        with pytest.raises(BuildError):
+            url_for("archive")
+
+    # A handler that returns None or raises BuildError is passed over.
+    app.url_build_error_handlers.extend([declines, refuses, answers])
+    async with app.test_request_context():
+        assert url_for("archive") == "/legacy/archive"
+    assert asked == [
+        ("declines", "archive"),
+        ("refuses", "archive"),
+        ("answers", "archive"),
+    ]
+
+
+async def test_handle_url_build_error_raises_the_given_error(app: App) -> None:
+    async with app.test_request_context():
+        with pytest.raises(BuildError) as first:
+            url_for("archive")
+    saved = first.value
+
+    # Called while some other exception is being handled, it must raise the
+    # BuildError it was given, not re-raise the exception in flight.
     try:
-        async with app.test_request_context():
-            url_for("spam")
-    except BuildError as err:
-        error = err
-    try:
-        raise RuntimeError("Test case where BuildError is not current.")
-    except RuntimeError:
-        pytest.raises(BuildError, app.handle_url_build_error, error, "spam", {})
+        int("not a number")
+    except ValueError:
+        with pytest.raises(BuildError) as second:
+            app.handle_url_build_error(saved, "archive", {})
+    assert second.value is saved
 
-    # Test a custom handler.
-    def handler(error: BuildError, endpoint: str, values: dict[str, Any]) -> str:
-        # Just a test.
-        return "/test_handler/"
 
-    app.url_build_error_handlers.append(handler)
+async def test_build_error_handlers_see_the_underscore_arguments(app: App) -> None:
+    received: list[dict[str, Any]] = []
+
+    def record(error: BuildError, endpoint: str, values: dict[str, Any]) -> str:
+        received.append(dict(values))
+        return "/recorded"
+
+    app.url_build_error_handlers.append(record)
     async with app.test_request_context():
-        assert url_for("spam") == "/test_handler/"
-
-
-async def test_url_for_passes_special_values_to_build_error_handler(
-    app: App,
-) -> None:
-    @app.url_build_error_handlers.append
-    def handler(error: BuildError, endpoint: str, values: dict[str, Any]) -> str:
-        assert values == {
-            "_external": False,
-            "_anchor": None,
-            "_method": None,
-            "_scheme": None,
-        }
-        return "handled"
-
-    async with app.test_request_context():
-        assert url_for("/") == "handled"
+        assert url_for("ghost", page=2) == "/recorded"
+        url_for("ghost", _anchor="top", _method="POST")
+    assert received[0] == {
+        "page": 2,
+        "_external": False,
+        "_anchor": None,
+        "_method": None,
+        "_scheme": None,
+    }
+    assert (received[1]["_anchor"], received[1]["_method"]) == ("top", "POST")
 
 
 async def test_a_build_error_is_werkzeugs_and_handled_by_an_override(
@@ -186,38 +216,45 @@ async def test_a_build_error_is_werkzeugs_and_handled_by_an_override(
         assert url_for("nowhere") == "/missing/nowhere"
 
 
-async def test_url_for_with_scheme_not_external(app: App) -> None:
-    app.add_url_rule("/", endpoint="index")
+async def test_a_scheme_makes_the_url_absolute(app: App) -> None:
+    @app.route("/pay")
+    async def checkout() -> str:
+        return ""
 
     async with app.test_request_context():
-        # Implicit external with scheme.
-        url = url_for("index", _scheme="https")
-        assert url == "https://localhost/"
+        assert url_for("checkout") == "/pay"
+        assert url_for("checkout", _scheme="https") == "https://localhost/pay"
+        assert url_for("checkout", _scheme="wss", _external=True).startswith("wss://")
+        # Asking for a scheme on a relative URL is a contradiction.
+        with pytest.raises(ValueError, match="_external"):
+            url_for("checkout", _external=False, _scheme="https")
 
-        # Error when external=False with scheme
-        with pytest.raises(ValueError):
-            url_for("index", _scheme="https", _external=False)
+
+class PairConverter(BaseConverter):
+    """``a+b`` in the path, a tuple in the view."""
+
+    regex = r"[^/+]+\+[^/+]+"
+
+    def to_python(self, value: str) -> tuple[str, str]:
+        left, right = value.split("+")
+        return left, right
+
+    def to_url(self, value: Any) -> str:
+        return "+".join(BaseConverter.to_url(self, part) for part in value)
 
 
-async def test_custom_converters(app: App, client: TestClient) -> None:
-    class ListConverter(BaseConverter):
-        def to_python(self, value: str) -> list[str]:
-            return value.split(",")
+async def test_a_converter_of_ones_own_both_ways(app: App, client: TestClient) -> None:
+    app.url_map.converters["pair"] = PairConverter
 
-        def to_url(self, value: Any) -> str:
-            base_to_url = super().to_url
-            return ",".join(base_to_url(x) for x in value)
+    @app.route("/compare/<pair:items>")
+    async def compare(items: tuple[str, str]) -> str:
+        return f"{items[0]} vs {items[1]}"
 
-    app.url_map.converters["list"] = ListConverter
-
-    @app.route("/<list:args>")
-    async def index(args: list[str]) -> str:
-        return "|".join(args)
-
-    assert (await client.get("/1,2,3")).text == "1|2|3"
-
+    assert (await client.get("/compare/tea+coffee")).text == "tea vs coffee"
+    assert (await client.get("/compare/tea")).status_code == 404
     async with app.test_request_context():
-        assert url_for("index", args=[4, 5, 6]) == "/4,5,6"
+        # to_url quotes each part.
+        assert url_for("compare", items=("a b", "c")) == "/compare/a%20b+c"
 
 
 async def test_converters_with_arguments_and_their_own_regex(
@@ -232,9 +269,10 @@ async def test_converters_with_arguments_and_their_own_regex(
         regex = r"\d+"
 
         def to_python(self, value: str) -> int:
-            if int(value) % 2:
+            number = int(value)
+            if number % 2:
                 raise ValidationError()
-            return int(value)
+            return number
 
     app.url_map.converters["regex"] = RegexConverter
     app.url_map.converters["even"] = EvenConverter
@@ -277,41 +315,42 @@ def test_an_unknown_converter_says_how_to_add_one(app: App) -> None:
         app.add_url_rule("/<list:args>", "index", lambda args: "")
 
 
-async def test_subdomain_matching_set_after_the_app_is_made() -> None:
-    app = App(__name__)
-    app.subdomain_matching = True
-    app.config.update(SERVER_NAME="localhost.localdomain:3000", TESTING=True)
+async def test_subdomain_matching_can_be_turned_on_after_construction() -> None:
+    shop = App("shop")
+    assert not shop.subdomain_matching
+    shop.subdomain_matching = True
+    shop.config.from_mapping(TESTING=True, SERVER_NAME="shop.test:8080")
 
-    @app.route("/", subdomain="<user>")
-    async def index(user: str) -> str:
-        return f"index for {user}"
+    @shop.route("/", subdomain="<tenant>")
+    async def storefront(tenant: str) -> str:
+        return f"storefront of {tenant}"
 
-    async with app.test_client() as subclient:
-        rv = await subclient.get("http://mitsuhiko.localhost.localdomain:3000/")
-        assert rv.text == "index for mitsuhiko"
-        assert (await subclient.get("http://127.0.0.1:3000/")).status_code == 404
+    async with shop.test_client() as browser:
+        front = await browser.get("http://acme.shop.test:8080/")
+        assert front.text == "storefront of acme"
+        # A host that is not under SERVER_NAME matches no rule.
+        assert (await browser.get("http://10.0.0.7:8080/")).status_code == 404
 
 
-async def test_child_and_parent_subdomain() -> None:
-    app = App(__name__)
-    app.subdomain_matching = True
-    app.config["SERVER_NAME"] = "example.test"
+async def test_a_nested_blueprints_subdomain_goes_before_its_parents() -> None:
+    site = App("site")
+    site.subdomain_matching = True
+    site.config["SERVER_NAME"] = "corp.test"
 
-    parent = Blueprint("parent", __name__)
-    child = Blueprint("child", __name__, subdomain="api")
+    outer = Blueprint("outer", __name__)
+    inner = Blueprint("inner", __name__, subdomain="status")
 
-    @child.route("/")
-    async def index() -> str:
-        return "child"
+    @inner.route("/")
+    async def health() -> str:
+        return "all good"
 
-    parent.register_blueprint(child)
-    app.register_blueprint(parent, subdomain="parent")
+    outer.register_blueprint(inner)
+    site.register_blueprint(outer, subdomain="eu")
 
-    async with app.test_client() as client:
-        response = await client.get("http://api.parent.example.test/")
-        assert response.status_code == 200
-
-        response = await client.get("http://parent.example.test/")
-        assert response.status_code == 404
-    async with app.app_context():
-        assert url_for("parent.child.index") == "http://api.parent.example.test/"
+    async with site.test_client() as browser:
+        nested = await browser.get("http://status.eu.corp.test/")
+        assert (nested.status_code, nested.text) == (200, "all good")
+        assert (await browser.get("http://eu.corp.test/")).status_code == 404
+        assert (await browser.get("http://status.corp.test/")).status_code == 404
+    async with site.app_context():
+        assert url_for("outer.inner.health") == "http://status.eu.corp.test/"
