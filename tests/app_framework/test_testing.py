@@ -4,21 +4,38 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import AsyncIterator
+from importlib.metadata import version
 from typing import Any
 
+import click
 import httpx
 import pytest
 
 from app_framework import (
     App,
+    Blueprint,
+    Response,
+    current_app,
     g,
+    has_app_context,
     has_request_context,
+    jsonify,
     redirect,
     request,
     session,
     signals,
+    stream_with_context,
+    url_for,
 )
-from app_framework.testing import TestClient, TestResponse
+from app_framework._contextvars import _cv_request
+from app_framework.cli import ScriptInfo
+from app_framework.testing import (
+    AppCliRunner,
+    EnvironBuilder,
+    TestClient,
+    TestResponse,
+)
 
 
 @dataclasses.dataclass
@@ -212,14 +229,10 @@ async def test_responses_without_json(app: App, client: TestClient) -> None:
 
     @app.route("/bad-json")
     async def bad_json() -> Any:
-        from app_framework import Response
-
         return Response("{nope", mimetype="application/json")
 
     @app.route("/empty")
     async def empty() -> Any:
-        from app_framework import Response
-
         return Response(b"", headers={"content-type": ""})
 
     html_response = await client.get("/html")
@@ -228,14 +241,14 @@ async def test_responses_without_json(app: App, client: TestClient) -> None:
     assert not html_response.get_json(force=True, silent=True)
     assert html_response.content_type == "text/html; charset=utf-8"
     bad = await client.get("/bad-json")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Expecting property name"):
         bad.get_json()
     assert not bad.get_json(silent=True)
     empty_response = await client.get("/empty")
     assert empty_response.mimetype is None
 
 
-# -- Flask's client, round 3: addressing, environ_base, cookies, reuse -------
+# -- Flask's client: addressing, environ_base, cookies, reuse ----------------
 
 
 async def test_get_without_a_path_requests_the_root(
@@ -246,58 +259,49 @@ async def test_get_without_a_path_requests_the_root(
     assert (await client.open()).data == b"/"
 
 
+def where_am_i() -> str:
+    """A view telling how its request was addressed."""
+    return f"{request.url} {request.root_path} {request.path}"
+
+
 async def test_server_name_and_application_root_are_the_defaults(
     app: App, client: TestClient
 ) -> None:
-    app.config["SERVER_NAME"] = "example.com:1234"
-    app.config["APPLICATION_ROOT"] = "/foo"
-
-    @app.route("/")
-    def index() -> str:
-        return f"{request.url} {request.root_path} {request.path}"
-
-    ctx = app.test_request_context()
-    assert ctx.request.url == "http://example.com:1234/foo/"
-    rv = await client.get("/")
-    assert rv.data == b"http://example.com:1234/foo/ /foo /"
+    app.config.update(SERVER_NAME="intranet.test:8080", APPLICATION_ROOT="/hr")
+    app.add_url_rule("/", "where", where_am_i)
+    made = app.test_request_context()
+    assert made.request.url == "http://intranet.test:8080/hr/"
+    answer = await client.get("/")
+    assert answer.text == "http://intranet.test:8080/hr/ /hr /"
 
 
 async def test_base_url_and_url_scheme_per_request(
     app: App, client: TestClient
 ) -> None:
-    @app.route("/")
-    def index() -> str:
-        return f"{request.url} {request.root_path} {request.path}"
-
-    rv = await client.get("/", base_url="https://example.com/app/")
-    assert rv.data == b"https://example.com/app/ /app /"
-    rv = await client.get("/", url_scheme="https")
-    assert rv.data == b"https://localhost/  /"
+    app.add_url_rule("/", "where", where_am_i)
+    mounted = await client.get("/", base_url="https://tools.test/ops/")
+    assert mounted.text == "https://tools.test/ops/ /ops /"
+    secure = await client.get("/", url_scheme="https")
+    assert secure.text == "https://localhost/  /"
     async with app.test_request_context(url_scheme="https"):
         assert request.url == "https://localhost/"
     with pytest.raises(TypeError, match="base_url= alone"):
-        await client.get("/", base_url="https://example.com/", url_scheme="http")
+        await client.get("/", base_url="https://tools.test/", url_scheme="http")
 
 
-async def test_subdomain_with_server_name() -> None:
-    from app_framework import Blueprint
-
-    app = App(__name__, subdomain_matching=True)
-    app.config["SERVER_NAME"] = "example.com:1234"
-    client = app.test_client()
-    bp = Blueprint("company", __name__, subdomain="xxx")
-
-    @bp.route("/")
-    def index() -> str:
-        return request.url
-
-    app.register_blueprint(bp)
-    ctx = app.test_request_context("/", subdomain="xxx")
-    assert ctx.request.url == "http://xxx.example.com:1234/"
-    async with ctx:
-        assert ctx.request.blueprint == bp.name
-    rv = await client.get("/", subdomain="xxx")
-    assert rv.data == b"http://xxx.example.com:1234/"
+async def test_a_blueprint_subdomain_under_server_name_and_root() -> None:
+    site = App(__name__, subdomain_matching=True)
+    site.config.update(SERVER_NAME="intranet.test:8080", APPLICATION_ROOT="/hr")
+    payroll = Blueprint("payroll", __name__, subdomain="pay")
+    payroll.add_url_rule("/", "where", lambda: request.url)
+    site.register_blueprint(payroll)
+    expected = "http://pay.intranet.test:8080/hr/"
+    made = site.test_request_context("/", subdomain="pay")
+    assert made.request.url == expected
+    async with made:
+        assert request.blueprint == "payroll"
+    answer = await site.test_client().get("/", subdomain="pay")
+    assert answer.text == expected
 
 
 async def test_environ_base(app: App, client: TestClient) -> None:
@@ -305,37 +309,31 @@ async def test_environ_base(app: App, client: TestClient) -> None:
     def index() -> str:
         return f"{request.remote_addr} {request.user_agent.string}"
 
-    from importlib.metadata import version
-
-    rv = await client.get("/")
-    assert rv.text == f"127.0.0.1 Werkzeug/{version('werkzeug')}"
-    client.environ_base["REMOTE_ADDR"] = "192.168.0.22"
-    client.environ_base["HTTP_USER_AGENT"] = "Foo"
-    assert (await client.get("/")).text == "192.168.0.22 Foo"
-    rv = await client.get("/", environ_base={"REMOTE_ADDR": "10.0.0.1"})
-    assert rv.text == "10.0.0.1 Foo"
-    rv = await client.get("/", headers={"User-Agent": "Bar"})
-    assert rv.text == "192.168.0.22 Bar"  # a header beats environ_base
+    first = await client.get("/")
+    assert first.text == f"127.0.0.1 Werkzeug/{version('werkzeug')}"
+    client.environ_base.update(REMOTE_ADDR="10.9.8.7", HTTP_USER_AGENT="probe/2")
+    assert (await client.get("/")).text == "10.9.8.7 probe/2"
+    one_off = await client.get("/", environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert one_off.text == "10.0.0.1 probe/2"
+    by_header = await client.get("/", headers={"User-Agent": "curl/8"})
+    assert by_header.text == "10.9.8.7 curl/8"  # a header beats environ_base
     with pytest.raises(ValueError, match="has no meaning for an ASGI request"):
         await client.get("/", environ_base={"wsgi.bogus": 1})
 
 
 async def test_open_sends_an_environ_builder(app: App, client: TestClient) -> None:
-    from app_framework.testing import EnvironBuilder
-
     @app.route("/index", methods=["POST"])
     async def index() -> str:
         form = await request.form
         return f"{request.remote_addr} {request.url} {form['a']}"
 
     builder = EnvironBuilder(app, "/index?q=1", method="POST", data={"a": "b"})
-    rv = await client.open(builder)
-    assert rv.text == "127.0.0.1 http://localhost/index?q=1 b"
-    environ = builder.get_environ()
-    client.environ_base["REMOTE_ADDR"] = "127.0.0.2"
-    rv = await client.open(environ)
-    assert rv.text == "127.0.0.2 http://localhost/index?q=1 b"
-    assert EnvironBuilder(app, "https://example.com/").host == "example.com"
+    from_builder = await client.open(builder)
+    assert from_builder.text == "127.0.0.1 http://localhost/index?q=1 b"
+    wsgi_environ = builder.get_environ()
+    client.environ_base["REMOTE_ADDR"] = "10.4.4.4"
+    from_environ = await client.open(wsgi_environ)
+    assert from_environ.text == "10.4.4.4 http://localhost/index?q=1 b"
 
 
 async def test_use_cookies_false_keeps_no_cookie(app: App) -> None:
@@ -354,38 +352,34 @@ async def test_use_cookies_false_keeps_no_cookie(app: App) -> None:
 
 async def test_allow_is_a_header_set(app: App, client: TestClient) -> None:
     app.add_url_rule("/", "index", lambda: "ok", methods=["GET", "POST"])
-    rv = await client.put("/")
-    assert rv.status_code == 405
-    assert "get" in rv.allow and "POST" in rv.allow and "PUT" not in rv.allow
+    refused = await client.put("/")
+    assert refused.status_code == 405
+    assert "get" in refused.allow and "POST" in refused.allow
+    assert "PUT" not in refused.allow
 
 
 def test_test_client_class_and_cli_runner_class(app: App) -> None:
-    from app_framework.testing import AppCliRunner
-
-    class SubClient(TestClient):
+    class MyClient(TestClient):
         pass
 
-    class SubRunner(AppCliRunner):
+    class MyRunner(AppCliRunner):
         pass
 
-    app.test_client_class = SubClient
-    app.test_cli_runner_class = SubRunner
-    assert isinstance(app.test_client(), SubClient)
-    assert isinstance(app.test_cli_runner(), SubRunner)
+    app.test_client_class, app.test_cli_runner_class = MyClient, MyRunner
+    assert isinstance(app.test_client(), MyClient)
+    assert isinstance(app.test_cli_runner(), MyRunner)
 
 
 async def test_client_is_reusable_across_blocks(app: App) -> None:
     started: list[str] = []
     app.before_serving(lambda: started.append("start"))
     app.add_url_rule("/", "index", lambda: "ok")
-    client = app.test_client()
-    async with client:
-        assert (await client.get("/")).text == "ok"
-        assert request.path == "/"
-    async with client:
-        assert (await client.get("/")).text == "ok"
-        assert request.path == "/"
-    assert (await client.get("/")).text == "ok"  # after the blocks too
+    reused = app.test_client()
+    for _ in range(2):
+        async with reused:
+            assert (await reused.get("/")).text == "ok"
+            assert request.path == "/"
+    assert (await reused.get("/")).text == "ok"  # after the blocks too
     assert not has_request_context()
     assert started == ["start", "start"]
 
@@ -393,11 +387,11 @@ async def test_client_is_reusable_across_blocks(app: App) -> None:
 async def test_session_transaction_keeps_the_current_context(
     app: App, client: TestClient
 ) -> None:
-    app.add_url_rule("/", "index", lambda: str(session.get("foo")))
+    app.add_url_rule("/", "index", lambda: str(session.get("answer")))
     async with app.test_request_context("/before"):
-        async with client.session_transaction() as sess:
+        async with client.session_transaction() as stored:
             assert request.path == "/before"  # no context of its own pushed
-            sess["foo"] = 42
+            stored["answer"] = 42
         assert request.path == "/before"
     assert not has_request_context()
     assert (await client.get("/")).text == "42"
@@ -406,24 +400,215 @@ async def test_session_transaction_keeps_the_current_context(
 async def test_session_transaction_under_server_name_and_root(
     app: App, client: TestClient
 ) -> None:
-    app.config["SERVER_NAME"] = "example.com"
-    app.config["APPLICATION_ROOT"] = "/app"
-    app.add_url_rule("/", "index", lambda: str(session.get("foo")))
-    async with client.session_transaction() as sess:
-        sess["foo"] = "bar"
-    assert (await client.get("/")).text == "bar"
+    app.config.update(SERVER_NAME="intranet.test", APPLICATION_ROOT="/hr")
+    app.add_url_rule("/", "index", lambda: str(session.get("team")))
+    async with client.session_transaction() as stored:
+        stored["team"] = "blue"
+    assert (await client.get("/")).text == "blue"
 
 
 async def test_session_transaction_without_a_session(app: App) -> None:
     app.config["SECRET_KEY"] = None
     async with app.test_client() as client:
+        opening = client.session_transaction()
         with pytest.raises(RuntimeError, match="did not open a session"):
-            async with client.session_transaction():
+            async with opening:
                 raise AssertionError("never entered")
 
 
 async def test_close_is_sync(app: App, client: TestClient) -> None:
     app.add_url_rule("/", "index", lambda: "ok")
-    rv = await client.get("/")
-    rv.close()  # werkzeug's spelling: the body is read already
-    assert rv.is_closed and rv.data == b"ok"
+    answer = await client.get("/")
+    answer.close()  # werkzeug's spelling: the body is read already
+    assert answer.is_closed and answer.data == b"ok"
+
+
+# -- Flask's client: redirects, errors, full URLs, JSON, the CLI runner -----
+
+
+async def test_requests_default_to_plain_http_on_localhost(
+    app: App, client: TestClient
+) -> None:
+    app.add_url_rule("/where", "where", lambda: request.url)
+    async with app.test_request_context("/where"):
+        assert request.url == "http://localhost/where"
+    async with app.app_context():  # Flask's app_ctx fixture, under the block
+        async with client:
+            assert (await client.get("/where")).text == "http://localhost/where"
+            assert request.host == "localhost" and request.scheme == "http"
+        assert has_app_context() and not has_request_context()
+
+
+def test_environ_builder_reads_a_full_url_and_encodes_with_app_json(
+    app: App,
+) -> None:
+    built = EnvironBuilder(app, "https://docs.example.org/guide?page=2")
+    assert (built.url_scheme, built.host) == ("https", "docs.example.org")
+    assert (built.script_root, built.path) == ("", "/guide")
+    assert built.query_string == "page=2"
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    body = EnvironBuilder(app, json={"price": "5 €"}).get_environ()["wsgi.input"]
+    assert "5 €" in body.read().decode()
+
+
+async def test_a_followed_redirect_carries_the_session_along(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/checkout")
+    async def checkout() -> Any:
+        session["cart_id"] = 7
+        return redirect("/receipt")
+
+    @app.route("/receipt")
+    async def receipt() -> str:
+        session["paid"] = True
+        return "thanks"
+
+    async with client:
+        response = await client.get("/checkout", follow_redirects=True)
+        assert response.text == "thanks" and request.path == "/receipt"
+        assert dict(session) == {"cart_id": 7, "paid": True}
+
+
+async def test_session_transaction_opens_what_the_next_request_sees(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/visit")
+    async def visit() -> str:
+        session["visits"] = session.get("visits", 0) + 1
+        return f"{session['lang']} {session['visits']}"
+
+    async with client.session_transaction() as fresh:
+        assert dict(fresh) == {}
+        fresh["lang"] = "eo"
+    assert (await client.get("/visit")).text == "eo 1"
+    async with client.session_transaction() as again:
+        assert dict(again) == {"lang": "eo", "visits": 1}
+        again["visits"] = 10
+    assert (await client.get("/visit")).text == "eo 11"
+
+
+async def test_an_error_answered_with_500_keeps_that_requests_context(
+    app: App, client: TestClient
+) -> None:
+    app.testing = False
+
+    @app.route("/fine")
+    async def fine() -> str:
+        g.mark = "set by /fine"
+        return "fine"
+
+    @app.route("/broken")
+    async def broken() -> str:
+        raise LookupError("no such shelf")
+
+    async with client:
+        assert (await client.get("/fine")).text == "fine"
+        assert g.mark == "set by /fine"
+    async with client:
+        failed = await client.get("/broken")
+        assert failed.status_code == 500 and "Internal Server Error" in failed.text
+        assert request.path == "/broken" and "mark" not in g
+    with pytest.raises(RuntimeError, match="outside of application context"):
+        g.get("mark")
+
+
+async def test_a_full_url_goes_to_its_host(app: App, client: TestClient) -> None:
+    @app.route("/orders", methods=["POST"])
+    async def orders() -> str:
+        form = await request.form
+        return f"{request.host} {request.args['ref']} {form['qty']}"
+
+    async with client:
+        response = await client.post(
+            "http://api.example.net/orders?ref=abc", data={"qty": "3"}
+        )
+        assert response.text == "api.example.net abc 3"
+        assert (await request.form)["qty"] == "3" and request.args["ref"] == "abc"
+
+
+async def test_a_json_request_is_readable_after_it_in_the_block(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/mirror", methods=["POST"])
+    async def mirror() -> Any:
+        return jsonify(await request.get_json())
+
+    order = {"lines": [{"sku": "k9", "qty": 2}], "gift": False}
+    async with client:
+        response = await client.post("/mirror", json=order)
+        assert request.is_json and await request.get_json() == order
+    assert response.is_json and response.get_json() == order
+
+
+async def test_a_json_request_pushes_only_the_requests_app_context(
+    app: App, client: TestClient
+) -> None:
+    popped: list[str] = []
+
+    def on_popped(sender: App, **kwargs: Any) -> None:
+        popped.append(sender.name)
+
+    @app.route("/greet", methods=["POST"])
+    async def greet() -> str:
+        return f"hi {(await request.get_json())['who']}"
+
+    with signals.appcontext_popped.connected_to(on_popped, app):
+        response = await client.post("/greet", json={"who": "Zia"})
+    assert response.text == "hi Zia"
+    assert popped == [app.name]
+
+
+async def test_urls_from_url_for_are_requestable_with_and_without_subdomain() -> None:
+    app = App(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "shop.test"
+
+    @app.route("/", subdomain="<tenant>")
+    async def tenant_home(tenant: str) -> str:
+        return f"home of {tenant}"
+
+    @app.route("/items/<sku>")
+    async def item(sku: str) -> str:
+        return f"item {sku}"
+
+    async with app.test_request_context():
+        home = url_for("tenant_home", tenant="acme")
+        one_item = url_for("item", sku="k9")
+    assert (home, one_item) == ("http://acme.shop.test/", "/items/k9")
+    async with app.test_client() as client:
+        assert (await client.get(home)).text == "home of acme"
+        assert (await client.get(one_item)).text == "item k9"
+
+
+def test_cli_runner_finds_commands_and_honours_a_given_script_info(
+    app: App,
+) -> None:
+    @app.cli.command("whoami")
+    def whoami() -> None:
+        click.echo(f"in {current_app.name}")
+
+    runner = app.test_cli_runner()
+    assert type(runner) is AppCliRunner
+    assert runner.invoke(args=["whoami"]).output == "in test_app\n"
+    assert runner.invoke(whoami).output == "in test_app\n"
+    elsewhere = ScriptInfo(create_app=lambda: App("elsewhere"))
+    assert runner.invoke(whoami, obj=elsewhere).output == "in elsewhere\n"
+
+
+async def test_a_block_hands_back_the_context_that_was_pushed_before_it(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/stream")
+    async def stream() -> Any:
+        async def chunks() -> AsyncIterator[str]:
+            yield f"streamed from {request.path}"
+
+        return stream_with_context(chunks())
+
+    async with app.test_request_context("/outer") as outer:
+        async with client:
+            streamed = await client.get("/stream")
+            assert request.path == "/stream"
+        streamed.close()
+        assert streamed.text == "streamed from /stream"
+        assert _cv_request.get(None) is outer and request.path == "/outer"
