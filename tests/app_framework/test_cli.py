@@ -11,8 +11,7 @@ import ssl
 import subprocess
 import sys
 import types
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -246,147 +245,166 @@ def test_command_name_clashes_name_both_sides(app: App) -> None:
         app.register_blueprint(bp)
 
 
-# -- Flask's command-line behaviours (its tests/test_cli.py, ported) ----------
+# -- finding the app: prepare_import, find_best_app, locate_app, ScriptInfo ---
 
-test_path = Path(__file__).resolve().parent / "cli_apps"
-cwd = Path.cwd()
+TARGETS = Path(__file__).resolve().parent / "cli_targets"
 
+# A one-route app a test writes into a temporary folder of its own.
+GREETER = """\
+from app_framework import App
 
-@pytest.fixture
-def test_apps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.syspath_prepend(str(test_path))
-    original_modules = set(sys.modules)
-    yield
-    # Forget what was imported: "import app" must not work in the next test.
-    for key in sys.modules.keys() - original_modules:
-        sys.modules.pop(key)
+app = App("greeter")
+app.add_url_rule("/", "greet", lambda: "hi")
+"""
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+def targets_on_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """cli_targets importable; what the test imported is forgotten after."""
+    monkeypatch.setattr(sys, "path", [str(TARGETS), *sys.path])
+    imported_before = dict(sys.modules)
+    yield TARGETS
+    for name in [name for name in sys.modules if name not in imported_before]:
+        del sys.modules[name]
 
 
 @pytest.fixture
 def no_cli_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """None of the command line's variables set (and all restored after)."""
-    for name in (APP_ENV, DEBUG_ENV, "FLASK_APP", "FLASK_DEBUG"):
+    _forget(monkeypatch, APP_ENV, DEBUG_ENV, "FLASK_APP", "FLASK_DEBUG")
+
+
+def _forget(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    for name in names:  # recorded as unset, so removed after the test
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
 
 
-def test_find_best_app() -> None:
-    def module(**attributes: Any) -> types.ModuleType:
-        made = types.ModuleType("mod")
-        vars(made).update(attributes)
-        return made
-
-    app = App("appname")
-    assert find_best_app(module(app=app)) is app
-    assert find_best_app(module(application=app)) is app
-    assert find_best_app(module(myapp=app)) is app
-    assert find_best_app(module(create_app=lambda: App("made"))).name == "made"
-
-    def create_app(**kwargs: Any) -> App:
-        return App("made")
-
-    def make_app() -> App:
-        return App("made2")
-
-    assert find_best_app(module(create_app=create_app)).name == "made"
-    assert find_best_app(module(make_app=make_app)).name == "made2"
-    assert find_best_app(module(myapp=app, create_app=create_app)) is app
-    with pytest.raises(NoAppException, match="no app found in 'mod'"):
-        find_best_app(module())
-    with pytest.raises(NoAppException, match="multiple apps in module 'mod'"):
-        find_best_app(module(myapp1=App("a"), myapp2=App("b")))
-
-    def wants_args(foo: str, bar: str) -> App:
-        return App("x")
-
-    with pytest.raises(NoAppException, match="'mod:create_app\\(args\\)'"):
-        find_best_app(module(create_app=wants_args))
-
-    def bad_factory() -> App:
-        raise TypeError("bad bad factory!")
-
-    with pytest.raises(TypeError, match="bad bad factory"):
-        find_best_app(module(create_app=bad_factory))
+def _module(**attributes: Any) -> types.ModuleType:
+    module = types.ModuleType("shop")
+    module.__dict__.update(attributes)
+    return module
 
 
-@pytest.mark.parametrize(
-    ("value", "path", "result"),
-    [
-        ("test", cwd, "test"),
-        ("test.py", cwd, "test"),
-        ("a/test", cwd / "a", "test"),
-        ("test/__init__.py", cwd, "test"),
-        ("test/__init__", cwd, "test"),
-        (test_path / "cliapp" / "inner1" / "__init__", test_path, "cliapp.inner1"),
-        (test_path / "cliapp" / "inner1" / "inner2", test_path, "cliapp.inner1.inner2"),
-        ("test.a.b", cwd, "test.a.b"),
-        (test_path / "cliapp.app", test_path, "cliapp.app"),
-        (test_path / "cliapp" / "message.txt", test_path, "cliapp.message.txt"),
-    ],
-)
-def test_prepare_import(
-    monkeypatch: pytest.MonkeyPatch, value: str | Path, path: Path, result: str
-) -> None:
-    monkeypatch.setattr(sys, "path", sys.path[:])
-    assert prepare_import(str(value)) == result
-    assert sys.path[0] == str(path)
+def test_find_best_app_prefers_apps_by_name_then_the_only_one() -> None:
+    counter = App("counter")
+    spare = App("spare")  # a second App: the names decide, not the count
+    for name in ("app", "application"):
+        assert find_best_app(_module(**{name: counter, "spare": spare})) is counter
+    # Any single App, whatever its name, and ahead of a factory.
+    till = _module(till=counter, create_app=lambda: App("unused"))
+    assert find_best_app(till) is counter
+
+
+@pytest.mark.parametrize("factory_name", ["create_app", "make_app"])
+def test_find_best_app_calls_a_factory_without_arguments(factory_name: str) -> None:
+    def factory(**options: Any) -> App:
+        return App(f"from_{factory_name}", **options)
+
+    found = find_best_app(_module(**{factory_name: factory}))
+    assert found.name == f"from_{factory_name}"
+
+
+def test_find_best_app_explains_what_it_could_not_decide() -> None:
+    with pytest.raises(NoAppException, match="no app found in 'shop'"):
+        find_best_app(_module(price=3))
+    with pytest.raises(NoAppException, match="multiple apps in module 'shop'"):
+        find_best_app(_module(front=App("front"), back=App("back")))
+
+    def needs_a_region(region: str) -> App:
+        return App(region)
+
+    hint = re.escape("'shop:create_app(args)'")
+    with pytest.raises(NoAppException, match=hint):
+        find_best_app(_module(create_app=needs_a_region))
+
+
+def test_a_type_error_inside_the_factory_is_not_hidden() -> None:
+    def faulty() -> App:
+        return App(len(7))  # type: ignore[arg-type]
+
+    with pytest.raises(TypeError, match="has no len"):
+        find_best_app(_module(make_app=faulty))
 
 
 @pytest.mark.parametrize(
-    ("iname", "aname", "result"),
+    ("given", "folder", "module"),
     [
-        ("cliapp.app", None, "testapp"),
-        ("cliapp.app", "testapp", "testapp"),
-        ("cliapp.factory", None, "app"),
-        ("cliapp.factory", "create_app", "app"),
-        ("cliapp.factory", "create_app()", "app"),
-        ("cliapp.factory", 'create_app2("foo", "bar")', "app2_foo_bar"),
-        ("cliapp.factory", 'create_app2("foo", "bar", )', "app2_foo_bar"),
-        ("cliapp.factory", " create_app () ", "app"),
-        ("cliapp.inner1", None, "inner1"),
-        ("cliapp.inner1.inner2.flask", None, "inner2"),
+        ("jobs", ".", "jobs"),
+        ("jobs.py", ".", "jobs"),
+        ("batch/jobs.py", "batch", "jobs"),
+        ("jobs/__init__", ".", "jobs"),
+        ("jobs/__init__.py", ".", "jobs"),
+        ("jobs.nightly.purge", ".", "jobs.nightly.purge"),
+        # Inside packages: the name grows until a folder without __init__.py.
+        ("{t}/orchard/branch/twig", "{t}", "orchard.branch.twig"),
+        ("{t}/orchard/branch/__init__.py", "{t}", "orchard.branch"),
+        ("{t}/orchard/label.txt", "{t}", "orchard.label.txt"),
+        ("{t}/orchard.app", "{t}", "orchard.app"),
     ],
 )
-def test_locate_app(
-    test_apps: None, iname: str, aname: str | None, result: str
+def test_prepare_import_names_the_module_and_puts_its_folder_first(
+    monkeypatch: pytest.MonkeyPatch, given: str, folder: str, module: str
 ) -> None:
-    assert locate_app(iname, aname).name == result
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    assert prepare_import(given.format(t=TARGETS)) == module
+    expected_folder = Path(folder.format(t=TARGETS)).resolve()
+    assert Path(sys.path[0]) == expected_folder
 
 
 @pytest.mark.parametrize(
-    ("iname", "aname", "message"),
+    ("module", "app_name", "expected"),
     [
-        ("notanapp.py", None, "cannot import 'notanapp.py'"),
-        ("cliapp/app", None, "cannot import 'cliapp/app'"),
-        ("cliapp.app", "notanapp", "has no attribute 'notanapp'"),
-        ("cliapp.factory", 'create_app2("foo")', "Could not call the factory"),
-        ("cliapp.factory", "create_app(", "is not a name or a call"),
-        ("cliapp.factory", "no_app", "is a NoneType, not an App"),
-        ("cliapp.importerrorapp", None, "an ImportError was raised"),
-        ("cliapp.message.txt", None, "cannot import 'cliapp.message.txt'"),
-        ("cliapp.multiapp", None, "multiple apps"),
+        ("orchard.app", None, "grove"),
+        ("orchard.app", "grove", "grove"),
+        ("orchard.factories", None, "planted"),
+        ("orchard.factories", "create_app", "planted"),
+        ("orchard.factories", "  create_app ( ) ", "planted"),
+        ("orchard.factories", "graft('apple')", "apple_wild"),
+        ("orchard.factories", "graft('apple', scion='pear',)", "apple_pear"),
+        ("orchard.branch", None, "branch"),
+        ("orchard.branch.twig.app_framework", None, "twig"),
     ],
 )
-def test_locate_app_raises(
-    test_apps: None, iname: str, aname: str | None, message: str
+def test_locate_app_finds(
+    targets_on_path: Path, module: str, app_name: str | None, expected: str
 ) -> None:
-    with pytest.raises(NoAppException, match=re.escape(message)):
-        locate_app(iname, aname)
+    found = locate_app(module, app_name)
+    assert (found.name, type(found)) == (expected, App)
 
 
-def test_locate_app_suppress_raise(test_apps: None) -> None:
-    assert locate_app("notanapp.py", None, raise_if_not_found=False) is None
-    # Only the module's own absence is suppressed.
-    with pytest.raises(NoAppException):
-        locate_app("cliapp.importerrorapp", None, raise_if_not_found=False)
+@pytest.mark.parametrize(
+    ("module", "app_name", "expected_message"),
+    [
+        ("orchard.nowhere", None, "cannot import 'orchard.nowhere'"),
+        ("orchard/app", None, "cannot import 'orchard/app'"),
+        ("orchard.label.txt", None, "cannot import 'orchard.label.txt'"),
+        ("orchard.app", "oak", "module 'orchard.app' has no attribute 'oak'"),
+        ("orchard.factories", "graft()", "Could not call the factory 'graft'"),
+        ("orchard.factories", "graft(", "'graft(' is not a name or a call"),
+        ("orchard.factories", "barren", "is a NoneType, not an App"),
+        ("orchard.fails_inside", None, "an ImportError was raised"),
+        ("orchard.pair", None, "Detected multiple apps in module 'orchard.pair'"),
+    ],
+)
+def test_locate_app_refuses(
+    targets_on_path: Path, module: str, app_name: str | None, expected_message: str
+) -> None:
+    with pytest.raises(NoAppException) as refused:
+        locate_app(module, app_name)
+    assert expected_message in refused.value.format_message()
 
 
-def test_a_missing_module_says_what_to_do(test_apps: None) -> None:
+def test_locate_app_may_return_none_for_a_module_that_is_not_there(
+    targets_on_path: Path,
+) -> None:
+    assert locate_app("orchard.nowhere", None, raise_if_not_found=False) is None
+    # A module that exists but fails to import is still an error.
+    with pytest.raises(NoAppException, match="ImportError"):
+        locate_app("orchard.fails_inside", None, raise_if_not_found=False)
+
+
+def test_a_missing_module_says_what_to_do(targets_on_path: Path) -> None:
     with pytest.raises(NoAppException) as caught:
         locate_app("hellox", "app")
     message = caught.value.format_message()
@@ -399,265 +417,299 @@ def test_get_version(capsys: pytest.CaptureFixture[str]) -> None:
     ctx = click.Context(click.Command("app-framework"))
     with pytest.raises(click.exceptions.Exit):
         get_version(ctx, None, True)
-    out = capsys.readouterr().out
-    assert f"Python {platform.python_version()}" in out
-    assert f"app_framework {importlib.metadata.version('app-framework')}" in out
-    assert f"Werkzeug {importlib.metadata.version('werkzeug')}" in out
-    assert f"Starlette {importlib.metadata.version('starlette')}" in out
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "Python " + platform.python_version()
+    for label, distribution in {
+        "app_framework": "app-framework",
+        "Starlette": "starlette",
+        "Werkzeug": "werkzeug",
+        "uvicorn": "uvicorn",
+    }.items():
+        assert f"{label} {importlib.metadata.version(distribution)}" in printed
     assert invoke("--version").output.splitlines()[1].startswith("app_framework ")
 
 
-def test_scriptinfo(
-    test_apps: None, no_cli_env: None, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "import_path",
+    [
+        "orchard.app:grove",
+        "orchard.app",
+        "{t}/orchard/app.py",
+        "{t}/orchard/app.py:grove",
+    ],
+)
+def test_script_info_loads_the_app_once(
+    targets_on_path: Path, no_cli_env: None, import_path: str
 ) -> None:
-    obj = ScriptInfo(app_import_path="cliapp.app:testapp")
-    app = obj.load_app()
-    assert app.name == "testapp"
-    assert obj.load_app() is app
+    info = ScriptInfo(app_import_path=import_path.format(t=TARGETS))
+    first = info.load_app()
+    assert first.name == "grove"
+    assert info.load_app() is first
 
-    # The module given by its file path.
-    cli_app_path = str(test_path / "cliapp" / "app.py")
-    assert ScriptInfo(app_import_path=cli_app_path).load_app().name == "testapp"
-    obj = ScriptInfo(app_import_path=f"{cli_app_path}:testapp")
-    assert obj.load_app().name == "testapp"
 
-    obj = ScriptInfo(create_app=lambda: App("createapp"))
-    app = obj.load_app()
-    assert app.name == "createapp"
-    assert obj.load_app() is app
+def test_script_info_calls_create_app_once(no_cli_env: None) -> None:
+    made: list[App] = []
 
+    def create_app() -> App:
+        made.append(App(f"made_{len(made)}"))
+        return made[-1]
+
+    info = ScriptInfo(create_app=create_app)
+    assert info.load_app().name == "made_0"
+    assert info.load_app() is made[0] and len(made) == 1
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"), [("front_door", "via_wsgi"), ("orchard", "grove")]
+)
+def test_script_info_looks_for_wsgi_py_then_app_py_here(
+    targets_on_path: Path,
+    no_cli_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    folder: str,
+    expected: str,
+) -> None:
+    monkeypatch.chdir(TARGETS / folder)
+    assert ScriptInfo().load_app().name == expected
+
+
+def test_script_info_with_nothing_to_load_says_so(
+    tmp_path: Path, no_cli_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(NoAppException, match="Could not locate"):
         ScriptInfo().load_app()
 
-    # wsgi.py, then app.py, in the current folder.
-    monkeypatch.chdir(test_path / "helloworld")
-    assert ScriptInfo().load_app().name == "hello"
-    monkeypatch.chdir(test_path / "cliapp")
-    assert ScriptInfo().load_app().name == "testapp"
+
+# -- groups: with_appcontext, AppGroup, FrameworkGroup ------------------------
 
 
-def test_with_appcontext(runner: CliRunner) -> None:
+def _shop(name: str = "shop") -> App:
+    made = App(name)
+    made.config["CURRENCY"] = "EUR"
+    return made
+
+
+def test_with_appcontext_takes_the_app_from_the_script_info() -> None:
     @click.command()
     @with_appcontext
-    def testcmd() -> None:
-        click.echo(current_app.name)
+    def currency() -> None:
+        click.echo(f"{current_app.name} prices in {current_app.config['CURRENCY']}")
 
-    obj = ScriptInfo(create_app=lambda: App("testapp"))
-    result = runner.invoke(testcmd, obj=obj)
-    assert result.exit_code == 0
-    assert result.output == "testapp\n"
+    result = CliRunner().invoke(currency, obj=ScriptInfo(create_app=_shop))
+    assert (result.exit_code, result.output) == (0, "shop prices in EUR\n")
 
 
-def test_appgroup_app_context(runner: CliRunner) -> None:
-    @click.group(cls=AppGroup)
-    def cli() -> None:
-        pass
-
-    @cli.command()
-    def test() -> None:
-        click.echo(current_app.name)
-
-    @cli.group()
-    def subgroup() -> None:
-        pass
-
-    @subgroup.command()
-    def test2() -> None:
-        click.echo(current_app.name)
-
-    obj = ScriptInfo(create_app=lambda: App("testappgroup"))
-    result = runner.invoke(cli, ["test"], obj=obj)
-    assert result.exit_code == 0
-    assert result.output == "testappgroup\n"
-    result = runner.invoke(cli, ["subgroup", "test2"], obj=obj)
-    assert result.exit_code == 0
-    assert result.output == "testappgroup\n"
-
-
-def test_flaskgroup_app_context(runner: CliRunner) -> None:
-    def create_app() -> App:
-        return App("flaskgroup")
-
-    @click.group(cls=FlaskGroup, create_app=create_app)
-    def cli(**params: Any) -> None:
-        pass
-
-    @cli.command()
-    def test() -> None:
-        click.echo(current_app.name)
-
-    result = runner.invoke(cli, ["test"])
-    assert result.exit_code == 0
-    assert result.output == "flaskgroup\n"
-
-
-@pytest.mark.parametrize("set_debug_flag", [True, False])
-def test_flaskgroup_debug(
-    runner: CliRunner, no_cli_env: None, set_debug_flag: bool
+@pytest.mark.parametrize("path", [["stock"], ["reports", "daily"]])
+def test_app_group_runs_its_commands_and_subgroups_in_the_app(
+    path: list[str],
 ) -> None:
+    @click.group(cls=AppGroup)
+    def tools() -> None:
+        """A group of the user's own."""
+
+    @tools.command("stock")
+    def stock() -> None:
+        click.echo(f"stock of {current_app.name}")
+
+    @tools.group("reports")
+    def reports() -> None:
+        """A nested group: its commands also get the app context."""
+
+    @reports.command("daily")
+    def daily() -> None:
+        click.echo(f"daily of {current_app.name}")
+
+    result = CliRunner().invoke(tools, path, obj=ScriptInfo(create_app=_shop))
+    assert result.output == f"{path[-1]} of shop\n", result.output
+
+
+@pytest.mark.parametrize(
+    ("set_debug_flag", "expected"), [(True, "debug=False"), (False, "debug=True")]
+)
+def test_framework_group_as_a_decorator_class(
+    no_cli_env: None, set_debug_flag: bool, expected: str
+) -> None:
+    """``set_debug_flag`` lets APP_FRAMEWORK_DEBUG (unset here) decide
+    app.debug; without it, what the factory chose stays."""
+
     def create_app() -> App:
-        app = App("flaskgroup")
-        app.debug = True
-        return app
+        made = _shop("decorated")
+        made.debug = True
+        return made
 
     @click.group(
         cls=FrameworkGroup, create_app=create_app, set_debug_flag=set_debug_flag
     )
-    def cli(**params: Any) -> None:
-        pass
+    def manage(**options: Any) -> None:
+        """A script of the user's own."""
 
-    @cli.command()
-    def test() -> None:
-        click.echo(str(current_app.debug))
+    @manage.command("status")
+    def status() -> None:
+        click.echo(f"{current_app.name} debug={current_app.debug}")
 
-    result = runner.invoke(cli, ["test"])
-    assert result.exit_code == 0
-    assert result.output == f"{not set_debug_flag}\n"
-
-
-def test_flaskgroup_nested(app: App, runner: CliRunner) -> None:
-    cli = click.Group("cli")
-    flask_group = FlaskGroup(name="flask", create_app=lambda: app)
-    cli.add_command(flask_group)
-
-    @flask_group.command()
-    def show() -> None:
-        click.echo(current_app.name)
-
-    result = runner.invoke(cli, ["flask", "show"])
-    assert result.output == "test_app\n"
+    result = CliRunner().invoke(manage, ["status"])
+    assert result.output == f"decorated {expected}\n", result.output
 
 
-def test_no_command_echo_loading_error(no_cli_env: None) -> None:
-    result = CliRunner().invoke(cli, ["missing"])
-    assert result.exit_code == 2
-    assert APP_ENV in result.stderr
-    assert "Usage:" in result.stderr
+def test_framework_group_inside_a_plain_click_group(app: App) -> None:
+    tools = click.Group("tools")
+    web = FrameworkGroup(name="web", create_app=lambda: app)
+    tools.add_command(web)
+
+    @web.command("whoami")
+    def whoami() -> None:
+        click.echo(f"I am {current_app.name}")
+
+    assert CliRunner().invoke(tools, ["web", "whoami"]).output == "I am test_app\n"
 
 
-def test_help_echo_loading_error(no_cli_env: None) -> None:
-    result = CliRunner().invoke(cli, ["--help"])
-    assert result.exit_code == 0
-    assert APP_ENV in result.stderr
-    assert "Usage:" in result.stdout
+def test_loading_problems_are_reported_on_stderr(no_cli_env: None) -> None:
+    unknown = CliRunner().invoke(cli, ["frobnicate"])
+    assert unknown.exit_code == 2
+    assert APP_ENV in unknown.stderr and "Usage:" in unknown.stderr
+
+    # --help still helps: the usage on stdout, why no app on stderr.
+    helped = CliRunner().invoke(cli, ["--help"])
+    assert helped.exit_code == 0
+    assert "Usage:" in helped.stdout and APP_ENV in helped.stderr
 
 
-def test_help_echo_exception() -> None:
+def test_help_shows_the_traceback_of_a_failing_factory() -> None:
     def create_app() -> App:
-        raise Exception("oh no")
+        raise RuntimeError("the database is down")
 
     result = CliRunner().invoke(FlaskGroup(create_app=create_app), ["--help"])
-    assert result.exit_code == 0
-    assert "Exception: oh no" in result.stderr
-    assert "Usage:" in result.stdout
+    assert result.exit_code == 0 and "Usage:" in result.stdout
+    assert "RuntimeError: the database is down" in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
 
 
-class TestRoutes:
-    @pytest.fixture
-    def app(self) -> App:
-        app = App(__name__)
-        app.add_url_rule(
-            "/get_post/<int:x>/<int:y>",
-            methods=["GET", "POST"],
-            endpoint="yyy_get_post",
-        )
-        app.add_url_rule("/zzz_post", methods=["POST"], endpoint="aaa_post")
-        return app
-
-    @pytest.fixture
-    def invoke(self, app: App, runner: CliRunner) -> Callable[[list[str]], Any]:
-        return partial(runner.invoke, FlaskGroup(create_app=lambda: app))
-
-    def test_sort(self, invoke: Callable[[list[str]], Any]) -> None:
-        def endpoints(output: str) -> list[str]:
-            return [line.split()[-1] for line in output.splitlines()[2:]]
-
-        assert endpoints(invoke(["routes", "-s", "endpoint"]).output) == [
-            "aaa_post",
-            "static",
-            "yyy_get_post",
-        ]
-        assert endpoints(invoke(["routes"]).output) == [  # ours: by rule
-            "yyy_get_post",
-            "static",
-            "aaa_post",
-        ]
-
-    def test_all_methods(self, invoke: Callable[[list[str]], Any]) -> None:
-        assert "GET, HEAD, OPTIONS, POST" not in invoke(["routes"]).output
-        output = invoke(["routes", "--all-methods"]).output
-        assert "GET, HEAD, OPTIONS, POST" in output
-
-    def test_no_routes(self, runner: CliRunner) -> None:
-        app = App(__name__, static_folder=None)
-        result = runner.invoke(FlaskGroup(create_app=lambda: app), ["routes"])
-        assert result.exit_code == 0
-        assert "No routes were registered." in result.output
+# -- routes -------------------------------------------------------------------
 
 
-def _forget(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
-    for name in names:  # recorded as unset, so removed after the test
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
+def _routes(app: App, *options: str) -> list[list[str]]:
+    group = FlaskGroup(create_app=lambda: app)
+    output = CliRunner().invoke(group, ["routes", *options]).output
+    # Columns are at least two spaces apart; "GET, PUT" has single ones.
+    return [re.split(r"\s{2,}", line) for line in output.splitlines()[2:]]
 
 
-def test_load_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
-    _forget(monkeypatch, "FOO", "BAR", "SPAM", "HAM")
-    monkeypatch.setenv("EGGS", "3")
-    monkeypatch.chdir(test_path)
-    assert load_dotenv()
-    assert Path.cwd() == test_path
-    assert os.environ["FOO"] == "env"  # .env wins over .flaskenv
-    assert os.environ["BAR"] == "bar"  # only in .flaskenv
-    assert os.environ["SPAM"] == "1"  # only in .env
-    assert os.environ["EGGS"] == "3"  # set already: the files do not change it
-    assert os.environ["HAM"] == "火腿"  # UTF-8
-    assert not load_dotenv("non-existent-file", load_defaults=False)
+@pytest.fixture
+def catalogue() -> App:
+    made = App("catalogue")
+    made.add_url_rule("/archive", "zz_archive", methods=["POST"])
+    made.add_url_rule("/items/<int:item_id>", "item", methods=["GET", "PUT"])
+    return made
 
 
-def test_dotenv_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    _forget(monkeypatch, "FOO", "BAR", "EGGS")
-    load_dotenv(test_path / ".flaskenv")
-    assert Path.cwd() == cwd
-    assert os.environ["FOO"] == "flaskenv"
+def test_routes_sorted_by_rule_or_endpoint(catalogue: App) -> None:
+    by_rule = [row[0] for row in _routes(catalogue)]
+    assert by_rule == ["/archive", "/items/<int:item_id>", "/static/<path:filename>"]
+    by_endpoint = [row[-1] for row in _routes(catalogue, "--sort", "endpoint")]
+    assert by_endpoint == ["item", "static", "zz_archive"]
 
 
-def test_dotenv_optional(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_routes_hide_head_and_options_unless_asked(catalogue: App) -> None:
+    assert _routes(catalogue)[1] == ["/items/<int:item_id>", "GET, PUT", "item"]
+    everything = _routes(catalogue, "--all-methods")[1]
+    assert everything[1] == "GET, HEAD, OPTIONS, PUT"
+
+
+def test_routes_of_an_app_without_any() -> None:
+    bare = App("bare", static_folder=None)
+    result = CliRunner().invoke(FlaskGroup(create_app=lambda: bare), ["routes"])
+    assert (result.exit_code, result.output.strip()) == (
+        0,
+        "No routes were registered.",
+    )
+
+
+# -- .env and .flaskenv -------------------------------------------------------
+
+FLASKENV = "CLI_T_SHARED=flaskenv\nCLI_T_FLASKENV_ONLY=yes\nCLI_T_PRESET=flaskenv\n"
+DOTENV = "CLI_T_SHARED=env\nCLI_T_ENV_ONLY=7\nCLI_T_PRESET=env\nCLI_T_TEXT=čaj ☕\n"
+DOTENV_NAMES = (
+    "CLI_T_SHARED",
+    "CLI_T_FLASKENV_ONLY",
+    "CLI_T_ENV_ONLY",
+    "CLI_T_PRESET",
+    "CLI_T_TEXT",
+)
+
+
+@pytest.fixture
+def env_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder with both files, none of their variables set yet."""
+    (tmp_path / ".flaskenv").write_text(FLASKENV, encoding="utf-8")
+    (tmp_path / ".env").write_text(DOTENV, encoding="utf-8")
+    _forget(monkeypatch, *DOTENV_NAMES)
+    return tmp_path
+
+
+def test_load_dotenv_reads_both_files_without_overriding(
+    env_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "dotenv", None)  # not installed
-    monkeypatch.chdir(test_path)
-    assert not load_dotenv()
-    assert "FOO" not in os.environ
+    monkeypatch.setenv("CLI_T_PRESET", "from the shell")
+    monkeypatch.chdir(env_folder)
+    assert load_dotenv() is True
+    assert {name: os.environ[name] for name in DOTENV_NAMES} == {
+        "CLI_T_SHARED": "env",  # .env over .flaskenv
+        "CLI_T_FLASKENV_ONLY": "yes",
+        "CLI_T_ENV_ONLY": "7",
+        "CLI_T_PRESET": "from the shell",  # the environment over both
+        "CLI_T_TEXT": "čaj ☕",  # read as UTF-8
+    }
+    assert Path.cwd() == env_folder  # the folder is not changed
+    assert load_dotenv(env_folder / "absent.env", load_defaults=False) is False
+
+
+def test_load_dotenv_of_a_named_file_only(
+    env_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = env_folder / "deploy"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the defaults are found from here upwards
+    assert load_dotenv(env_folder / ".flaskenv", load_defaults=False)
+    assert os.environ["CLI_T_SHARED"] == "flaskenv"
+    assert "CLI_T_ENV_ONLY" not in os.environ
+
+
+def test_without_python_dotenv_the_files_are_ignored_with_a_tip(
+    env_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setitem(sys.modules, "dotenv", None)  # an import fails
+    monkeypatch.chdir(env_folder)
+    assert load_dotenv() is False
+    assert "CLI_T_SHARED" not in os.environ
     assert "Install python-dotenv" in capsys.readouterr().err
 
 
-def test_disable_dotenv_from_env(
-    monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+def test_skip_dotenv_variable_turns_the_files_off(
+    env_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _forget(monkeypatch, "FOO", "BAR", "SPAM", "HAM", "EGGS")
-    monkeypatch.chdir(test_path)
-    monkeypatch.setenv("APP_FRAMEWORK_SKIP_DOTENV", "1")
-    runner.invoke(FlaskGroup())
-    assert "FOO" not in os.environ
-    monkeypatch.delenv("APP_FRAMEWORK_SKIP_DOTENV")
-    runner.invoke(FlaskGroup())
-    assert os.environ["FOO"] == "env"
+    monkeypatch.chdir(env_folder)
+    monkeypatch.setenv("APP_FRAMEWORK_SKIP_DOTENV", "yes")
+    CliRunner().invoke(FrameworkGroup())
+    assert "CLI_T_SHARED" not in os.environ
+    monkeypatch.setenv("APP_FRAMEWORK_SKIP_DOTENV", "0")  # off again
+    CliRunner().invoke(FrameworkGroup())
+    assert os.environ["CLI_T_SHARED"] == "env"
 
 
 def test_a_flaskenv_names_the_app(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_cli_env: None
 ) -> None:
-    (tmp_path / "hello.py").write_text(
-        (test_path / "helloworld" / "hello.py").read_text()
-    )
-    (tmp_path / ".flaskenv").write_text("FLASK_APP=hello:app\nFLASK_DEBUG=1\n")
+    (tmp_path / "greeter.py").write_text(GREETER)
+    (tmp_path / ".flaskenv").write_text("FLASK_APP=greeter:app\nFLASK_DEBUG=1\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", sys.path[:])
-    monkeypatch.delitem(sys.modules, "hello", raising=False)
+    monkeypatch.delitem(sys.modules, "greeter", raising=False)
     result = CliRunner().invoke(cli, ["routes"])
     assert result.exit_code == 0, result.output
-    assert ["/", "GET", "hello"] in [
+    assert ["/", "GET", "greet"] in [
         line.split() for line in result.stdout.splitlines()
     ]
     assert result.stderr == (
@@ -667,37 +719,75 @@ def test_a_flaskenv_names_the_app(
     assert os.environ[DEBUG_ENV] == "1"
 
 
-def test_run_cert_path() -> None:
-    with pytest.raises(click.BadParameter):  # no key
-        run_command.make_context("run", ["--cert", __file__])
-    with pytest.raises(click.BadParameter):  # no cert
-        run_command.make_context("run", ["--key", __file__])
-    ctx = run_command.make_context("run", ["--cert", __file__, "--key", __file__])
-    assert ctx.params["cert"] == (__file__, __file__)
-    ctx = run_command.make_context("run", ["--key", __file__, "--cert", __file__])
-    assert ctx.params["cert"] == (__file__, __file__)
+# -- run's options ------------------------------------------------------------
 
 
-def test_run_cert_adhoc(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "cryptography", None)
+@pytest.fixture
+def pem_pair(tmp_path: Path) -> tuple[str, str]:
+    """Two files standing for a certificate and its key (only checked to
+    exist: nothing is served)."""
+    crt, key = tmp_path / "site.crt", tmp_path / "site.key"
+    crt.write_text("certificate")
+    key.write_text("key")
+    return str(crt.resolve()), str(key.resolve())
+
+
+def _run_params(*args: str) -> dict[str, Any]:
+    return run_command.make_context("run", list(args)).params
+
+
+@pytest.mark.parametrize("key_first", [False, True])
+def test_run_pairs_cert_and_key(pem_pair: tuple[str, str], key_first: bool) -> None:
+    crt, key = pem_pair
+    args = ["--cert", crt, "--key", key]
+    if key_first:
+        args = args[2:] + args[:2]
+    assert _run_params(*args)["cert"] == (crt, key)
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--cert", "{crt}"], "Required when using"),
+        (["--key", "{key}"], "must also be specified"),
+    ],
+)
+def test_run_refuses_half_a_pair(
+    pem_pair: tuple[str, str], args: list[str], complaint: str
+) -> None:
+    crt, key = pem_pair
+    with pytest.raises(click.BadParameter, match=complaint):
+        _run_params(*(arg.format(crt=crt, key=key) for arg in args))
+
+
+def test_run_adhoc_cert_needs_cryptography(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cryptography", None)  # not installed
     with pytest.raises(click.BadParameter, match="requires the cryptography"):
-        run_command.make_context("run", ["--cert", "adhoc"])
-    monkeypatch.setitem(sys.modules, "cryptography", types.ModuleType("cryptography"))
-    ctx = run_command.make_context("run", ["--cert", "adhoc"])
-    assert ctx.params["cert"] == "adhoc"
-    with pytest.raises(click.BadParameter):  # no key with adhoc
-        run_command.make_context("run", ["--cert", "adhoc", "--key", __file__])
+        _run_params("--cert", "adhoc")
+    monkeypatch.setitem(sys.modules, "cryptography", types.ModuleType("stand_in"))
+    assert _run_params("--cert", "ADHOC")["cert"] == "adhoc"
+    with pytest.raises(click.BadParameter, match='"--key" is not used'):
+        _run_params("--cert", "adhoc", "--key", __file__)
 
 
 def test_run_cert_import_is_refused_saying_what_to_give() -> None:
     # Flask imports an ssl.SSLContext; uvicorn builds its own from files.
     with pytest.raises(click.BadParameter, match="--cert FILE --key FILE"):
-        run_command.make_context("run", ["--cert", "ssl_context"])
+        _run_params("--cert", "ssl_context")
 
 
-def test_run_exclude_patterns() -> None:
-    ctx = run_command.make_context("run", ["--exclude-patterns", __file__])
-    assert ctx.params["exclude_patterns"] == [__file__]
+def test_run_splits_path_lists_on_the_path_separator(tmp_path: Path) -> None:
+    watched = [tmp_path / "a.toml", tmp_path / "b.toml"]
+    for path in watched:
+        path.write_text("")
+    params = _run_params(
+        "--extra-files",
+        os.pathsep.join(map(str, watched)),
+        "--exclude-patterns",
+        os.pathsep.join(["*.log", "dist/*"]),
+    )
+    assert params["extra_files"] == [str(path) for path in watched]
+    assert params["exclude_patterns"] == ["*.log", "dist/*"]
 
 
 def test_run_passes_tls_and_reload_options_to_uvicorn(
@@ -736,61 +826,48 @@ def test_run_passes_tls_and_reload_options_to_uvicorn(
     assert calls.pop()[1]["reload"] is False  # even in debug mode
 
 
-def test_run_with_reload_needs_an_importable_app(app: App, runner: CliRunner) -> None:
-    result = runner.invoke(FlaskGroup(create_app=lambda: app), ["run", "--reload"])
+def test_run_with_reload_needs_an_importable_app(app: App) -> None:
+    group = FlaskGroup(create_app=lambda: app)
+    result = CliRunner().invoke(group, ["run", "--reload"])
     assert result.exit_code == 2
     assert "give --app module:app" in result.output
 
 
-def test_cli_blueprints(app: App) -> None:
-    """Blueprint commands: under the blueprint's name, its cli_group, the
-    cli_group given to register_blueprint, or at the top (None)."""
-    custom = Blueprint("custom", __name__, cli_group="customized")
-    nested = Blueprint("nested", __name__)
-    merged = Blueprint("merged", __name__, cli_group=None)
-    late = Blueprint("late", __name__)
-    late_top = Blueprint("late_top", __name__)
-
-    @custom.cli.command("custom")
-    def custom_command() -> None:
-        click.echo("custom_result")
-
-    @nested.cli.command("nested")
-    def nested_command() -> None:
-        click.echo("nested_result")
-
-    @merged.cli.command("merged")
-    def merged_command() -> None:
-        click.echo("merged_result")
-
-    @late.cli.command("late")
-    def late_command() -> None:
-        click.echo("late_result")
-
-    @late_top.cli.command("late-top")
-    def late_top_command() -> None:
-        click.echo("late_top_result")
-
-    app.register_blueprint(custom)
-    app.register_blueprint(nested)
-    app.register_blueprint(merged)
-    app.register_blueprint(late, cli_group="late_registration")
-    app.register_blueprint(late_top, cli_group=None)
-
-    app_runner = app.test_cli_runner()
-    assert "custom_result" in app_runner.invoke(args=["customized", "custom"]).output
-    assert "nested_result" in app_runner.invoke(args=["nested", "nested"]).output
-    assert "merged_result" in app_runner.invoke(args=["merged"]).output
-    result = app_runner.invoke(args=["late_registration", "late"])
-    assert "late_result" in result.output
-    assert "late_top_result" in app_runner.invoke(args=["late-top"]).output
+# -- blueprints' commands -----------------------------------------------------
 
 
-def test_cli_empty(app: App) -> None:
-    """A blueprint's empty command group is not registered."""
-    app.register_blueprint(Blueprint("blue", __name__, cli_group="blue"))
-    result = app.test_cli_runner().invoke(args=["blue", "--help"])
-    assert result.exit_code == 2, f"Unexpected success:\n\n{result.output}"
+@pytest.mark.parametrize(
+    ("made_with", "registered_with", "path"),
+    [
+        ({}, {}, ["parts", "tally"]),  # under the blueprint's name
+        ({"cli_group": "stock"}, {}, ["stock", "tally"]),
+        ({"cli_group": None}, {}, ["tally"]),  # among the app's own
+        ({}, {"cli_group": "later"}, ["later", "tally"]),
+        ({"cli_group": "stock"}, {"cli_group": None}, ["tally"]),
+    ],
+)
+def test_blueprint_commands_sit_where_cli_group_says(
+    app: App,
+    made_with: dict[str, Any],
+    registered_with: dict[str, Any],
+    path: list[str],
+) -> None:
+    parts = Blueprint("parts", __name__, **made_with)
+
+    @parts.cli.command("tally")
+    def tally() -> None:
+        click.echo(f"tally in {current_app.name}")
+
+    app.register_blueprint(parts, **registered_with)
+    result = app.test_cli_runner().invoke(args=path)
+    assert result.output == "tally in test_app\n", result.output
+
+
+def test_a_blueprint_without_commands_adds_no_group(app: App) -> None:
+    app.register_blueprint(Blueprint("idle", __name__, cli_group="idle"))
+    result = app.test_cli_runner().invoke(args=["idle", "--help"])
+    assert result.exit_code == 2
+    assert "No such command 'idle'" in result.output
 
 
 def test_installed_packages_add_commands_through_entry_points(
@@ -837,16 +914,14 @@ def test_the_console_script_finds_a_module_in_the_current_folder(
     tmp_path: Path,
 ) -> None:
     """A console script does not have the working folder on sys.path (an
-    editable install or 'python -m' hide that): --app hello:app must work."""
-    (tmp_path / "hello.py").write_text(
-        (test_path / "helloworld" / "hello.py").read_text()
-    )
+    editable install or 'python -m' hide that): --app greeter:app must work."""
+    (tmp_path / "greeter.py").write_text(GREETER)
     script = Path(sys.executable).with_name("app-framework")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for name in (APP_ENV, DEBUG_ENV, "FLASK_APP", "FLASK_DEBUG"):
         env.pop(name, None)
     result = subprocess.run(
-        [str(script), "--app", "hello:app", "routes"],
+        [str(script), "--app", "greeter:app", "routes"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -854,7 +929,7 @@ def test_the_console_script_finds_a_module_in_the_current_folder(
         env=env,
     )
     assert result.returncode == 0, result.stderr
-    assert ["/", "GET", "hello"] in [
+    assert ["/", "GET", "greet"] in [
         line.split() for line in result.stdout.splitlines()
     ]
     result = subprocess.run(

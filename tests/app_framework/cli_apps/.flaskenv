@@ -1,3 +1,0 @@
-FOO=flaskenv
-BAR=bar
-EGGS=0

@@ -1,3 +1,0 @@
-from app_framework import App
-
-testapp = App("testapp")

@@ -1,5 +1,0 @@
-from app_framework import App
-
-raise ImportError()
-
-testapp = App("testapp")

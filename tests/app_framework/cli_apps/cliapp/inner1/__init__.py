@@ -1,3 +1,0 @@
-from app_framework import App
-
-application = App("inner1")

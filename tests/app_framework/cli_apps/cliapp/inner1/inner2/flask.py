@@ -1,3 +1,0 @@
-from app_framework import App
-
-app = App("inner2")

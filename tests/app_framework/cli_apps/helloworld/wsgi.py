@@ -1,1 +1,0 @@
-from hello import app  # type: ignore[import-not-found]  # noqa: F401

@@ -1,0 +1,1 @@
+"""A package of apps for the command-line tests to find."""
