@@ -32,6 +32,7 @@ __all__ = [
     "find_best_app",
     "load_dotenv",
     "locate_app",
+    "pass_script_info",
     "prepare_import",
 ]
 
@@ -333,3 +334,7 @@ class ScriptInfo:
             if app is not None:
                 return app
         return None
+
+
+pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
+"""Pass the :class:`ScriptInfo` to a command as its first argument."""
