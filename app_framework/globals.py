@@ -23,6 +23,7 @@ __all__ = [
     "_cv_app",
     "_cv_request",
     "app_context",
+    "app_ctx",
     "current_app",
     "g",
     "has_app_context",
@@ -30,6 +31,7 @@ __all__ = [
     "has_websocket_context",
     "request",
     "request_context",
+    "request_ctx",
     "session",
     "websocket",
 ]
@@ -160,6 +162,14 @@ def _websocket() -> Websocket:
 def _session() -> Session:
     return request_context().session
 
+
+app_ctx: AppContext = cast("AppContext", _Proxy(app_context))
+"""The current application context (``app_ctx.app``, ``app_ctx.g``), as
+Flask's ``flask.globals.app_ctx``; mostly for extensions."""
+
+request_ctx: RequestContext = cast("RequestContext", _Proxy(request_context))
+"""The current request (or websocket) context (``request_ctx.request``,
+``request_ctx.session``), as Flask's ``flask.globals.request_ctx``."""
 
 current_app: App = cast("App", _Proxy(_current_app))
 """The application handling the current request or app context."""

@@ -16,6 +16,8 @@ from app_framework import (
     session,
     signals,
 )
+from app_framework.globals import app_ctx, request_ctx
+from app_framework.testing import TestClient
 
 
 async def test_app_context_makes_current_app_and_g_available(app: App) -> None:
@@ -196,3 +198,35 @@ async def test_a_failing_session_interface_leaves_nothing_pushed(app: App) -> No
         async with app.test_request_context("/"):
             raise AssertionError("never entered")
     assert not has_request_context() and not has_app_context()
+
+
+async def test_request_ctx_and_app_ctx_name_the_pushed_contexts(
+    app: App, client: TestClient
+) -> None:
+    assert not request_ctx and not app_ctx
+    with pytest.raises(RuntimeError, match=r"^Working outside of request context\."):
+        request_ctx.session  # noqa: B018
+    with pytest.raises(RuntimeError, match=r"^Working outside of application context"):
+        app_ctx.g  # noqa: B018
+
+    async with app.app_context() as outer:
+        assert app_ctx == outer and app_ctx.app is app
+        app_ctx.g.marker = "set through app_ctx"
+        assert g.marker == "set through app_ctx"
+        assert not request_ctx
+
+    async with app.test_request_context("/orders?page=3") as ctx:
+        assert request_ctx == ctx
+        assert request_ctx.request.args["page"] == "3"
+        request_ctx.session["cart"] = [1]
+        assert session["cart"] == [1]
+        assert app_ctx.app is app
+
+    @app.get("/who")
+    async def who() -> str:
+        request_ctx.session["seen"] = True
+        return f"{request_ctx.request.path} on {app_ctx.app.name}"
+
+    response = await client.get("/who")
+    assert response.text == "/who on test_app"
+    assert "session" in response.headers["set-cookie"]
