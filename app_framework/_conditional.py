@@ -38,6 +38,20 @@ class FileChunks:
         """The same file, ``length`` bytes from ``offset``."""
         return FileChunks(self.file, offset, length)
 
+    def read(self) -> bytes:
+        """All its bytes at once, read in this thread, and the file closed:
+        for ``response.data`` of a file response, which Flask reads too."""
+        try:
+            if self.offset:
+                self.file.seek(self.offset)
+            return self.file.read(-1 if self.length is None else self.length)
+        finally:
+            self.file.close()
+
+    def close(self) -> None:
+        """Close the file (``response.close()``), whether sent or not."""
+        self.file.close()
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
         file, left = self.file, self.length
         try:

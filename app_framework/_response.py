@@ -53,12 +53,18 @@ class Response(HeaderProperties, StarletteResponse):
     ``set_data``, ``json``/``get_json()``, ``status``/``status_code``,
     ``mimetype``, ``content_type``, ``headers``, ``vary``,
     ``cache_control``, ``location``, ``content_length``, ``last_modified``,
-    ``expires``, ``set_etag``, ``set_cookie``, ``delete_cookie``.
+    ``expires``, ``set_etag``, ``set_cookie``, ``delete_cookie``,
+    ``direct_passthrough``, ``call_on_close``, ``close``.
     """
 
     default_mimetype: str | None = "text/html"
     """The mimetype when none is given."""
     charset = "utf-8"
+    direct_passthrough = False
+    """Whether the body is sent as it is and never read into memory by
+    ``data`` or ``get_data()`` (which raise instead), as in Flask:
+    ``send_file`` sets it. Set it to ``False`` to read a file's bytes."""
+    _on_close: list[Callable[[], Any]] | None = None
     _stream: AsyncIterable[Any] | Iterable[Any] | None = None
     background: BackgroundTask | None = None
     _pending: Callable[[], Awaitable[None]] | None = None
@@ -73,6 +79,7 @@ class Response(HeaderProperties, StarletteResponse):
         headers: Any = None,
         mimetype: str | None = None,
         content_type: str | None = None,
+        direct_passthrough: bool = False,
         *,
         status_code: int | None = None,
         media_type: str | None = None,
@@ -85,6 +92,8 @@ class Response(HeaderProperties, StarletteResponse):
         self.status_code = 200 if chosen is None else status_code_of(chosen)
         if background is not None:
             self.background = background
+        if direct_passthrough:
+            self.direct_passthrough = True
         self.raw_headers = raw_headers(headers)
         self._set_body(response)
         if b"content-type" not in (key for key, _ in self.raw_headers):
@@ -148,9 +157,11 @@ class Response(HeaderProperties, StarletteResponse):
         self._set_body(value)
 
     def get_data(self, as_text: bool = False) -> Any:
-        """The body as bytes (``as_text``: str). For a streamed body, ``await
-        response.get_data()`` collects it (and the response keeps it)."""
-        if self._stream is None:
+        """The body as bytes (``as_text``: str). An opened file body
+        (``send_file``, ``direct_passthrough`` set to ``False``) is read;
+        any other streamed body is collected by ``await
+        response.get_data()`` (and the response keeps it)."""
+        if self._stream is None or self._read_file():
             body = bytes(self.body)
             return ready(body.decode(self.charset) if as_text else body)
 
@@ -161,25 +172,42 @@ class Response(HeaderProperties, StarletteResponse):
             self._set_body(b"".join(chunks))
             return self.get_data(as_text)
 
-        return Pending(
-            collect,
-            "the response body is streamed: write 'await response.get_data()' "
-            "to collect it",
-        )
+        return Pending(collect, self._unread_message())
 
     @property
     def data(self) -> bytes:
-        """The body bytes (settable). A streamed body must be collected with
-        ``await response.get_data()`` first."""
-        if self._stream is not None:
-            raise NotLoadedError(
-                "the response body is streamed: write 'await response.get_data()'"
-            )
+        """The body bytes (settable). An opened file body is read (unless
+        ``direct_passthrough``); any other streamed body must be collected
+        with ``await response.get_data()`` first."""
+        if self._stream is not None and not self._read_file():
+            raise NotLoadedError(self._unread_message())
         return bytes(self.body)
 
     @data.setter
     def data(self, value: str | bytes) -> None:
         self.set_data(value)
+
+    def _read_file(self) -> bool:
+        """Read an opened file body into memory, as Flask's ``data`` does
+        (a local file, read whole), unless in direct passthrough mode.
+        False for any other streamed body: it needs ``await``."""
+        from ._conditional import FileChunks
+
+        stream = self._stream
+        if self.direct_passthrough or not isinstance(stream, FileChunks):
+            return False
+        self._set_body(stream.read())
+        return True
+
+    def _unread_message(self) -> str:
+        if self.direct_passthrough:
+            return (
+                "the response is in direct passthrough mode (send_file sets it): "
+                "its body is sent, not read into memory. Set "
+                "'response.direct_passthrough = False' to read it, or write "
+                "'await response.get_data()'"
+            )
+        return "the response body is streamed: write 'await response.get_data()'"
 
     @property
     def is_json(self) -> bool:
@@ -238,6 +266,33 @@ class Response(HeaderProperties, StarletteResponse):
         from ._conditional import make_conditional
 
         return make_conditional(self, request, accept_ranges, complete_length)
+
+    # -- closing -------------------------------------------------------------
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        """Call ``func()`` (a plain function) once the response has been
+        sent, however the sending ended (the client may have left), or when
+        :meth:`close` is called first; each runs once. Usable as a decorator."""
+        if self._on_close is None:
+            self._on_close = []
+        self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        """Close the body (a file, or an iterator with ``close()``) and call
+        the :meth:`call_on_close` functions, as Flask's does. Sending closes
+        the body by itself: this is for a response that is not sent. An
+        async iterator is closed where it is iterated (it needs ``await``)."""
+        self._pending = None  # a send_file path not opened yet stays so
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+        self._closed()
+
+    def _closed(self) -> None:
+        funcs, self._on_close = self._on_close, None
+        for func in funcs or ():
+            func()
 
     def __await__(self) -> Generator[Any, None, Response]:
         """``await make_response(...)`` and ``await send_file(...)``
@@ -298,9 +353,30 @@ class Response(HeaderProperties, StarletteResponse):
                 await send({"type": "http.response.body", "body": self.body})
             finally:
                 show_contexts(hidden)
+                if self._on_close is not None:
+                    self._closed()
             if self.background is not None:
                 await self.background()
             return
+        try:
+            await self._send_streamed(receive, send)
+        except ClientDisconnected:
+            await self._finish()  # the clean-up is still due
+            raise
+        except BaseException:
+            self._closed()
+            raise
+        await self._finish()
+
+    async def _finish(self) -> None:
+        """After sending: the ``call_on_close`` functions, then the
+        background task."""
+        if self._on_close is not None:
+            self._closed()
+        if self.background is not None:
+            await self.background()
+
+    async def _send_streamed(self, receive: Receive, send: Send) -> None:
         if self._pending is not None:  # a file nobody awaited (the pipeline does)
             await self
         await send(
@@ -310,20 +386,13 @@ class Response(HeaderProperties, StarletteResponse):
                 "headers": self.raw_headers,
             }
         )
-        try:
-            # Watching for the client to leave (see _streaming).
-            await send_body_chunks(self._iterate(), receive, send)
-        except ClientDisconnected:
-            if self.background is not None:  # its clean-up is still due
-                await self.background()
-            raise
+        # Watching for the client to leave (see _streaming).
+        await send_body_chunks(self._iterate(), receive, send)
         hidden = hide_contexts()  # the last send (see hide_contexts)
         try:
             await send({"type": "http.response.body", "body": b""})
         finally:
             show_contexts(hidden)
-        if self.background is not None:
-            await self.background()
 
     def __repr__(self) -> str:
         kind = "streamed" if self._stream is not None else f"{len(self.body)} bytes"

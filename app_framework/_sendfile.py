@@ -177,6 +177,7 @@ def _file_response(options: _Options) -> Response:
         mimetype, encoding = mimetypes.guess_type(download_name)
         mimetype = mimetype or "application/octet-stream"
     response: Response = app.response_class(None, mimetype=mimetype)
+    response.direct_passthrough = True  # as Flask's: data raises, not reads
     response.headers.remove("content-length")
     if encoding is not None and not options.as_attachment:
         response.headers["Content-Encoding"] = encoding

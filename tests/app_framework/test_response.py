@@ -435,3 +435,61 @@ async def test_a_header_with_a_line_break_is_the_apps_500(
     [record] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert record.exc_info is not None
     assert "'X-Tag'" in str(record.exc_info[1])
+
+
+def test_direct_passthrough_is_kept_and_close_closes_the_body() -> None:
+    rv = Response(b"raw bytes", 200, None, "text/plain", None, True)
+    assert rv.direct_passthrough and rv.data == b"raw bytes"
+    assert not Response("x").direct_passthrough
+
+    finished: list[str] = []
+
+    def rows() -> Iterator[str]:
+        try:
+            yield "id,total\n"
+            yield "1,30\n"
+        finally:
+            finished.append("rows")
+
+    body = rows()
+    assert next(body) == "id,total\n"  # started: its finally is pending
+    rv = Response(body, mimetype="text/csv")
+    rv.call_on_close(lambda: finished.append("callback"))
+    rv.close()
+    assert finished == ["rows", "callback"]
+    rv.close()  # each callback runs once
+    assert finished == ["rows", "callback"]
+
+
+async def test_call_on_close_runs_after_the_response_is_sent(
+    app: App, client: TestClient
+) -> None:
+    log: list[str] = []
+
+    @app.route("/greeting")
+    async def greeting() -> Response:
+        rv = Response("Hello")
+        rv.call_on_close(lambda: log.append("greeting closed"))
+        return rv
+
+    @app.route("/feed")
+    async def feed() -> Response:
+        async def items() -> AsyncIterator[str]:
+            try:
+                yield "a"
+                yield "b"
+            finally:
+                log.append("feed ended")
+
+        rv = Response(items())
+
+        @rv.call_on_close
+        def closed() -> None:
+            log.append("feed closed")
+
+        return rv
+
+    assert (await client.get("/greeting")).data == b"Hello"
+    assert log == ["greeting closed"]
+    assert (await client.get("/feed")).data == b"ab"
+    assert log[1:] == ["feed ended", "feed closed"]

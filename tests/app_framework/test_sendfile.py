@@ -353,3 +353,28 @@ async def test_what_the_view_sets_on_the_response_is_kept(
     assert response.text == "plain notes" and response.headers["x-extra"] == "1"
     assert response.headers["etag"] == '"mine"'
     assert seen == [str(len("plain notes"))]  # complete before the hooks
+
+
+async def test_file_response_data_once_direct_passthrough_is_off(files: App) -> None:
+    async with files.test_request_context("/"):
+        rv = await send_file("notes.txt")
+        assert rv.direct_passthrough and rv.mimetype == "text/plain"
+        with pytest.raises(RuntimeError, match="direct passthrough"):
+            rv.data  # noqa: B018
+        rv.direct_passthrough = False
+        assert rv.data == b"plain notes"
+        assert rv.get_data(as_text=True) == "plain notes"
+        assert rv.content_length == len(b"plain notes")
+        rv.close()
+
+        upload = io.BytesIO(b"in memory")
+        rv = send_file(upload, mimetype="application/octet-stream")
+        rv.close()
+        assert upload.closed
+
+
+async def test_file_response_data_is_the_requested_range(files: App) -> None:
+    async with files.test_request_context("/", headers={"Range": "bytes=6-10"}):
+        rv = await send_file("notes.txt")
+        rv.direct_passthrough = False
+        assert rv.status_code == 206 and rv.data == b"notes"
