@@ -318,9 +318,8 @@ class Response(HeaderProperties, StarletteResponse):
                 async for chunk in iterator:
                     yield _encode(chunk)
             finally:
-                close = getattr(iterator, "aclose", None)
-                if close is not None:
-                    await close()
+                for aclose in _closers(stream, iterator, "aclose"):
+                    await aclose()
         elif stream is not None:
             # Each chunk is made in a worker thread (the iterable may block);
             # close() as a WSGI server calls it, also in a thread.
@@ -329,8 +328,7 @@ class Response(HeaderProperties, StarletteResponse):
                 async for chunk in iterate_in_threadpool(sync_iterator):
                     yield _encode(chunk)
             finally:
-                close = getattr(sync_iterator, "close", None)
-                if close is not None:
+                for close in _closers(stream, sync_iterator, "close"):
                     await anyio.to_thread.run_sync(close)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -397,6 +395,16 @@ class Response(HeaderProperties, StarletteResponse):
     def __repr__(self) -> str:
         kind = "streamed" if self._stream is not None else f"{len(self.body)} bytes"
         return f"<{type(self).__name__} [{self.status}] {kind}>"
+
+
+def _closers(iterable: Any, iterator: Any, name: str) -> list[Callable[[], Any]]:
+    """The ``close`` (or ``aclose``) methods to call once a body is sent:
+    its iterator's (a generator's ``finally``), then the iterable's own
+    when that is another object, as a WSGI server calls it (PEP 3333)."""
+    owners = (iterator,) if iterator is iterable else (iterator, iterable)
+    return [
+        close for close in (getattr(o, name, None) for o in owners) if close is not None
+    ]
 
 
 def _encode(chunk: Any) -> bytes:

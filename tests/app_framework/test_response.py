@@ -11,7 +11,7 @@ import pytest
 from starlette.responses import PlainTextResponse
 from werkzeug.datastructures import Headers
 
-from app_framework import App, Response, jsonify, make_response
+from app_framework import App, Response, jsonify, make_response, request
 from app_framework.testing import TestClient
 from app_framework.wrappers import NotLoadedError
 
@@ -183,6 +183,58 @@ async def test_generators_stream(app: App, client: TestClient) -> None:
 
     assert (await client.get("/async")).content == b"ab"
     assert (await client.get("/sync")).content == b"cd"
+
+
+async def test_an_iterable_body_is_closed_in_the_request_once_sent(
+    app: App, client: TestClient
+) -> None:
+    closed: list[tuple[str, str]] = []
+
+    class Ledger:
+        """Iterable, not an iterator: each iteration is a new generator."""
+
+        def __iter__(self) -> Iterator[str]:
+            yield "debit\n"
+            yield "credit\n"
+
+        def close(self) -> None:
+            closed.append(("ledger", request.path))
+
+    class Cursor:
+        """Its own iterator: closed once, not twice."""
+
+        def __init__(self) -> None:
+            self.rows = iter(["r1 ", "r2"])
+
+        def __iter__(self) -> Cursor:
+            return self
+
+        def __next__(self) -> str:
+            return next(self.rows)
+
+        def close(self) -> None:
+            closed.append(("cursor", request.path))
+
+    @app.route("/ledger")
+    def ledger() -> Response:
+        return Response(Ledger(), mimetype="text/plain")
+
+    @app.route("/cursor")
+    def cursor() -> Response:
+        return Response(Cursor())
+
+    @app.teardown_request
+    def done(exc: BaseException | None) -> None:
+        closed.append(("teardown", request.path))
+
+    assert (await client.get("/ledger")).text == "debit\ncredit\n"
+    assert (await client.get("/cursor")).text == "r1 r2"
+    assert closed == [
+        ("ledger", "/ledger"),
+        ("teardown", "/ledger"),
+        ("cursor", "/cursor"),
+        ("teardown", "/cursor"),
+    ]
 
 
 async def test_an_after_request_hook_changes_what_is_sent(

@@ -66,6 +66,18 @@ async def test_a_stream_that_never_awaits_does_not_freeze_the_worker(
     assert busy == [["busy closed"], ["teardown", "/busy", "ClientDisconnected"]]
 
 
+async def test_a_sync_stream_with_context_whose_client_left_is_closed(
+    server: Server,
+) -> None:
+    await read_some_then_leave(server, "/report?prefix=line", at_least=200_000)
+    events = await events_after_teardown(server)
+    # Its finally ran in the request (request.path still works there).
+    assert events == [
+        ["report closed", "/report"],
+        ["teardown", "/report", "ClientDisconnected"],
+    ]
+
+
 async def test_sigterm_after_a_client_left_a_stream_stops_the_server(
     server: Server,
 ) -> None:

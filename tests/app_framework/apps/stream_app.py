@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from app_framework import App, request
+from app_framework import App, request, stream_with_context
 
 app = App(__name__)
 events: list[list[str]] = []
@@ -46,6 +46,23 @@ async def busy() -> Any:
             events.append(["busy closed"])
 
     return app.response_class(stream(), mimetype="application/octet-stream")
+
+
+@app.route("/report")
+def report() -> Any:
+    """Flask's spelling: a sync view and a sync generator."""
+
+    @stream_with_context
+    def lines() -> Iterator[str]:
+        row = 0
+        try:
+            while True:
+                row += 1
+                yield f"{request.args.get('prefix', 'row')} {row:08d}\n" * 64
+        finally:
+            events.append(["report closed", request.path])
+
+    return lines()
 
 
 @app.route("/health")
