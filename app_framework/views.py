@@ -62,11 +62,18 @@ class View:
         cls, name: str, *class_args: Any, **class_kwargs: Any
     ) -> Callable[..., Any]:
         """A view function (an async one) for ``add_url_rule``; ``class_args``
-        and ``class_kwargs`` go to the class's constructor."""
+        and ``class_kwargs`` go to the class's constructor.
+
+        With ``init_every_request`` (the default) each request makes its
+        instance from the returned function's ``view_class``, so a test
+        may replace that attribute with a subclass (as in Flask); otherwise
+        the one instance is made here, from ``cls``."""
+        made: Any  # the returned function, decorated: its view_class is read
+
         if cls.init_every_request:
 
             async def view(**kwargs: Any) -> Any:
-                instance = cls(*class_args, **class_kwargs)
+                instance = made.view_class(*class_args, **class_kwargs)
                 return await _call(instance.dispatch_request, kwargs)
 
         else:
@@ -75,20 +82,20 @@ class View:
             async def view(**kwargs: Any) -> Any:
                 return await _call(shared.dispatch_request, kwargs)
 
-        result: Any = view
-        result.__name__ = name
-        result.__qualname__ = name
-        result.__module__ = cls.__module__
+        made = view
+        made.__name__ = name
+        made.__qualname__ = name
+        made.__module__ = cls.__module__
         for decorator in cls.decorators:
-            result = decorator(result)
-        result.view_class = cls
-        result.__name__ = name
-        result.__doc__ = cls.__doc__
-        result.__module__ = cls.__module__
-        result.methods = cls.methods
-        result.provide_automatic_options = cls.provide_automatic_options
-        made: Callable[..., Any] = result
-        return made
+            made = decorator(made)
+        made.view_class = cls
+        made.__name__ = name
+        made.__doc__ = cls.__doc__
+        made.__module__ = cls.__module__
+        made.methods = cls.methods
+        made.provide_automatic_options = cls.provide_automatic_options
+        returned: Callable[..., Any] = made
+        return returned
 
 
 class MethodView(View):

@@ -106,3 +106,47 @@ async def test_a_view_without_its_method_is_a_clear_error(
         await client.put("/partial")
     with pytest.raises(NotImplementedError, match="Empty must define dispatch_request"):
         await client.get("/empty")
+
+
+async def test_replacing_view_class_changes_what_each_request_makes(
+    app: App, client: TestClient
+) -> None:
+    def bracketed(view: Callable[..., Any]) -> Callable[..., Any]:
+        async def wrapper(**kwargs: Any) -> str:
+            return f"[{await view(**kwargs)}]"
+
+        return wrapper
+
+    class Inventory(View):
+        decorators = [bracketed]
+
+        def __init__(self, store: str) -> None:
+            self.store = store
+
+        async def dispatch_request(self, sku: str) -> str:
+            return f"{self.store}: {sku} from the database"
+
+    class FakeInventory(Inventory):
+        async def dispatch_request(self, sku: str) -> str:
+            return f"{self.store}: {sku} from a fake"
+
+    class Counter(View):
+        init_every_request = False
+
+        def dispatch_request(self) -> str:
+            return type(self).__name__
+
+    class OtherCounter(Counter):
+        pass
+
+    inventory = Inventory.as_view("inventory", "north")
+    counter = Counter.as_view("counter")
+    app.add_url_rule("/stock/<sku>", view_func=inventory)
+    app.add_url_rule("/count", view_func=counter)
+
+    assert (await client.get("/stock/a1")).text == "[north: a1 from the database]"
+    inventory.view_class = FakeInventory  # type: ignore[attr-defined]
+    assert (await client.get("/stock/a1")).text == "[north: a1 from a fake]"
+    # One instance, made by as_view: replacing the class changes nothing.
+    counter.view_class = OtherCounter  # type: ignore[attr-defined]
+    assert (await client.get("/count")).text == "Counter"
