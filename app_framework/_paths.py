@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
+from importlib.machinery import ModuleSpec
+from pathlib import PurePath
 
 __all__ = ["find_instance_path", "module_folder"]
 
@@ -16,18 +19,67 @@ def module_folder(import_name: str) -> str:
 
 
 def find_instance_path(import_name: str, name: str) -> str:
-    """Flask's default instance folder: ``instance`` beside the package (or
-    beside the module, for a one-module app), or ``<prefix>/var/<name>-instance``
-    for an installed package."""
-    top = import_name.split(".")[0]
+    """Flask's default instance folder: ``instance`` in the folder the app's
+    top-level package (or module) is imported from, or
+    ``<prefix>/var/<name>-instance`` for a package installed under a prefix
+    (``sys.prefix``, or a virtualenv's ``site-packages``)."""
+    entry = _import_entry(import_name)
+    prefix = _install_prefix(entry)
+    if prefix is None:
+        return os.path.join(entry, "instance")
+    return os.path.join(prefix, "var", f"{name}-instance")
+
+
+def _import_entry(import_name: str) -> str:
+    """The folder (a ``sys.path`` entry) that ``import_name``'s top-level
+    package or module is imported from; the working directory if unknown."""
+    top = import_name.partition(".")[0]
     module = sys.modules.get(top)
-    path = getattr(module, "__file__", None)
-    if not path:
-        return os.path.join(os.getcwd(), "instance")
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.basename(path).startswith("__init__."):
-        folder = os.path.dirname(folder)  # the folder the package is in
-    parts = folder.split(os.sep)
-    if "site-packages" in parts or "dist-packages" in parts:
-        return os.path.join(sys.prefix, "var", f"{name}-instance")
-    return os.path.join(folder, "instance")
+    spec = _spec(top) if module is None else module.__spec__
+    if spec is None:  # a script run as __main__ has no spec, but a file
+        path = getattr(module, "__file__", None)
+        return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+    portions = spec.submodule_search_locations
+    if portions is None:  # a module
+        return os.path.dirname(os.path.abspath(spec.origin or ""))
+    if spec.origin is not None and spec.origin != "namespace":  # __init__.py
+        return os.path.dirname(os.path.dirname(os.path.abspath(spec.origin)))
+    return os.path.dirname(_portion_of(import_name, list(portions)))
+
+
+def _spec(name: str) -> ModuleSpec | None:
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError):  # not importable, or __main__
+        return None
+
+
+def _portion_of(import_name: str, portions: list[str]) -> str:
+    """The folder of a namespace package (one of its ``portions``) that
+    holds the app's own package or module; the first when none does."""
+    spec = _spec(import_name) if "." in import_name else None
+    if spec is not None:
+        found = list(spec.submodule_search_locations or [spec.origin or ""])
+        for portion in portions:
+            if all(_inside(path, portion) for path in found):
+                return portion
+    return portions[0]
+
+
+def _inside(path: str, folder: str) -> bool:
+    return PurePath(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+
+
+def _install_prefix(entry: str) -> str | None:
+    """The prefix (the folder holding ``lib``, ``bin``...) a package imported
+    from ``entry`` is installed under, or None when it is not installed."""
+    if _inside(entry, sys.prefix):
+        return os.path.abspath(sys.prefix)
+    parts = PurePath(entry).parts
+    if not parts or parts[-1].lower() != "site-packages":
+        return None
+    # <prefix>/Lib/site-packages (Windows), <prefix>/lib/pythonX.Y/site-packages
+    for depth in (2, 3):
+        if len(parts) > depth and parts[-depth].lower() == "lib":
+            return str(PurePath(*parts[:-depth]))
+    return str(PurePath(*parts[:-1]))  # <prefix>/site-packages

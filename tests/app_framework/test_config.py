@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 import tomllib
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -162,6 +165,62 @@ def test_the_default_instance_folder() -> None:
 
     installed = find_instance_path(click.__name__, "demo")
     assert installed.endswith(str(Path("var") / "demo-instance"))
+
+
+@pytest.fixture
+def importable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str, str], None]]:
+    """Writes a module below tmp_path, puts its sys.path entry first, and
+    forgets the modules imported from there afterwards."""
+    names: list[str] = []
+
+    def make(entry: str, module: str) -> None:
+        path = tmp_path / entry / module
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+        monkeypatch.syspath_prepend(str(tmp_path / entry))
+        names.append(Path(module).parts[0].removesuffix(".py"))
+
+    yield make
+    for name in list(sys.modules):
+        if name.partition(".")[0] in names:
+            del sys.modules[name]
+
+
+def test_instance_folder_of_a_namespace_package(
+    tmp_path: Path, importable: Callable[[str, str], None]
+) -> None:
+    # corp/ has no __init__.py: a namespace package with two portions
+    importable("src", "corp/billing/__init__.py")
+    importable("plugins", "corp/reports.py")
+    importlib.import_module("corp.billing")
+    importlib.import_module("corp.reports")
+
+    assert App("corp.billing").instance_path == str(tmp_path / "src" / "instance")
+    assert App("corp.reports").instance_path == str(tmp_path / "plugins" / "instance")
+
+
+def test_instance_folder_of_an_installed_package(
+    tmp_path: Path,
+    importable: Callable[[str, str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    importable("env/lib/python3.12/site-packages", "storefront/__init__.py")
+    importable("opt/tools", "ledger.py")
+    importlib.import_module("storefront")
+    importlib.import_module("ledger")
+
+    # a virtualenv's site-packages: <venv>/var/<name>-instance
+    storefront = App("storefront")
+    assert storefront.instance_path == str(
+        tmp_path / "env" / "var" / "storefront-instance"
+    )
+    # anything below sys.prefix: <sys.prefix>/var/<name>-instance
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "opt"))
+    assert App("ledger").instance_path == str(
+        tmp_path / "opt" / "var" / "ledger-instance"
+    )
 
 
 def test_debug_starts_from_the_environment_as_flask_debug_does(
