@@ -11,7 +11,7 @@ copy, which runs the teardown functions a second time).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -101,5 +101,11 @@ def stream_with_context(generator_or_function: T) -> T:
     """Flask's helper to keep the request context in a streamed body. Here
     every streamed body already runs with the request's contexts pushed, so
     this returns its argument unchanged (a generator, or a function making
-    one); it is kept so Flask code runs as it is."""
+    one); it is kept so Flask code runs as it is.
+
+    :raises RuntimeError: given a generator (or any iterable) outside a
+        request, as Flask's does: no request is there to stream it in.
+    """
+    if isinstance(generator_or_function, Iterable | AsyncIterable):
+        request_context()
     return generator_or_function

@@ -144,6 +144,25 @@ async def test_stream_with_context_is_kept_for_flask_code(
     assert stream_with_context(index) is index
 
 
+async def test_stream_with_context_needs_a_request_for_a_generator(
+    app: App,
+) -> None:
+    def countdown() -> Iterator[str]:
+        yield from ("3", "2", "1")
+
+    outside = countdown()
+    with pytest.raises(RuntimeError, match=r"^Working outside of request context\."):
+        stream_with_context(outside)
+    async with app.app_context():
+        with pytest.raises(RuntimeError, match="outside of request context"):
+            stream_with_context(countdown())
+    # As a decorator it is applied at import time, outside any request.
+    assert stream_with_context(countdown) is countdown
+    async with app.test_request_context("/"):
+        inside = countdown()
+        assert stream_with_context(inside) is inside
+
+
 async def test_a_flash_not_awaited_is_stored_and_sent(
     app: App, client: TestClient
 ) -> None:
