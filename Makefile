@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run run-scaled test e2e lint typecheck pytest bench load soak chaos relay-load clean
+.PHONY: help install run run-scaled test e2e lint typecheck pytest bench flask-port load soak chaos relay-load clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +57,9 @@ bench: $(STAMP) ## in-process benchmarks, side by side with the peers
 	$(BIN)/python bench/bench_requests.py
 	$(BIN)/python bench/bench_websockets.py
 	$(BIN)/python bench/bench_import.py
+
+flask-port: $(STAMP) ## Flask's tutorial and test files ported by renames + await, run
+	$(BIN)/python bench/flask_port.py
 
 load: $(STAMP) ## throughput under uvicorn with wrk
 	$(BIN)/python bench/load.py
