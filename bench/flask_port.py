@@ -83,6 +83,22 @@ NOT_APPLICABLE: dict[str, str] = {
     "test_templating::test_templates_auto_reload_debug_run": (
         "patches werkzeug.serving.run_simple to stub app.run (werkzeug's dev server)"
     ),
+    "test_basic::test_werkzeug_passthrough_errors": (
+        "patches werkzeug.serving.run_simple to check the options app.run gives"
+        " werkzeug's dev server (app.run here gives uvicorn its own)"
+    ),
+    "test_basic::test_run_defaults": (
+        "patches werkzeug.serving.run_simple (werkzeug's dev server)"
+    ),
+    "test_basic::test_run_server_port": (
+        "patches werkzeug.serving.run_simple (werkzeug's dev server)"
+    ),
+    "test_basic::test_run_from_config": (
+        "patches werkzeug.serving.run_simple (werkzeug's dev server)"
+    ),
+    "test_basic::test_session_using_application_root": (
+        "wraps app.wsgi_app in a WSGI middleware that sets environ['SCRIPT_NAME']"
+    ),
 }
 
 # --- renames
