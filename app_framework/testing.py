@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from copy import copy
+from http.cookiejar import CookieJar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -37,6 +38,7 @@ from starlette.types import Receive, Scope, Send
 from werkzeug.datastructures import HeaderSet
 from werkzeug.http import parse_options_header, parse_set_header
 
+from ._test_cookies import cookie_to_delete, cookie_to_set, find_cookie, store_cookie
 from ._test_requests import (
     EnvironBuilder,
     Target,
@@ -456,10 +458,7 @@ class TestClient(httpx.AsyncClient):
         :raises TypeError: the client was made with ``use_cookies=False``.
         :raises RuntimeError: the app cannot keep a session (no ``SECRET_KEY``).
         """
-        if not self.use_cookies:
-            raise TypeError(
-                "Cookies are disabled. Create a client with 'use_cookies=True'."
-            )
+        self._require_cookies()
         app = self.app
         ctx = app.test_request_context(*args, **kwargs)
         url = self._add_cookies(ctx.request.scope)
@@ -493,6 +492,64 @@ class TestClient(httpx.AsyncClient):
         if "cookie" in probe.headers:
             headers.append((b"cookie", probe.headers["cookie"].encode("latin-1")))
         return url
+
+    @property
+    def cookie_jar(self) -> CookieJar | None:
+        """The jar the cookies are kept in (Quart's attribute: iterating gives
+        ``http.cookiejar.Cookie`` objects); None with ``use_cookies=False``."""
+        return self.cookies.jar if self.use_cookies else None
+
+    def _cookie_host(self) -> str:
+        """The host a cookie set without one is for: where requests go."""
+        if self._httpx_base:
+            return str(self.base_url.host)
+        return str(self.app.config["SERVER_NAME"] or "localhost")
+
+    def _require_cookies(self) -> None:
+        if not self.use_cookies:
+            raise TypeError(
+                "Cookies are disabled. Create a client with 'use_cookies=True'."
+            )
+
+    def set_cookie(self, *args: Any, **kwargs: Any) -> None:
+        """Put a cookie in the jar, for the next requests to send. Quart's
+        ``set_cookie(server_name, key, value="", max_age=None, expires=None,
+        path="/", domain=None, secure=False, httponly=False, samesite=None)``
+        and Flask's ``set_cookie(key, value="", *, domain=..., origin_only=True,
+        path="/", **dump_cookie_options)`` both work; a ``server_name`` or
+        ``domain`` of None means the host requests go to. Two positional
+        arguments are Quart's ``(server_name, key)`` when the first is plainly
+        a host (``localhost``, a dotted name); Flask's ``(key, value)`` is
+        refused with what to write instead.
+
+        :raises TypeError: the client was made with ``use_cookies=False``, or
+            the arguments fit neither spelling.
+        """
+        self._require_cookies()
+        store_cookie(self.cookies, cookie_to_set(args, kwargs, self._cookie_host()))
+
+    def delete_cookie(self, *args: Any, **kwargs: Any) -> None:
+        """Remove a cookie from the jar: Quart's ``delete_cookie(server_name,
+        key, path="/", domain=None)`` or Flask's ``delete_cookie(key, *,
+        domain=..., path="/")``.
+
+        :raises TypeError: the client was made with ``use_cookies=False``, or
+            the arguments fit neither spelling.
+        """
+        self._require_cookies()
+        store_cookie(self.cookies, cookie_to_delete(args, kwargs, self._cookie_host()))
+
+    def get_cookie(
+        self, key: str, domain: str | None = None, path: str = "/"
+    ) -> werkzeug.test.Cookie | None:
+        """The cookie ``key`` the jar holds for ``domain`` (default: the host
+        requests go to) and ``path``, as Flask's ``client.get_cookie`` gives
+        it (``.value``, ``.expires``, ``.secure``...); None if there is none.
+
+        :raises TypeError: the client was made with ``use_cookies=False``.
+        """
+        self._require_cookies()
+        return find_cookie(self.cookies, key, domain or self._cookie_host(), path)
 
     def websocket(
         self,

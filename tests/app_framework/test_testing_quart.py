@@ -1,0 +1,145 @@
+"""The test client as Quart users and Quart extension authors drive it:
+``client.cookie_jar``, ``set_cookie(server_name, ...)`` beside Flask's
+``set_cookie(key, ...)``, one cookie rule for requests, websockets and
+session transactions, repeated headers, ``app.test_app()``, ``scope_base=``
+and ``sentinel``."""
+
+from __future__ import annotations
+
+import pytest
+
+from app_framework import App, Response, request
+
+
+@pytest.fixture
+def shop() -> App:
+    """An app that shows the cookies each request brought, and hands some out."""
+    app = App(__name__)
+    app.config["SECRET_KEY"] = "a test key long enough to sign cookies with"
+
+    @app.route("/", defaults={"rest": ""})
+    @app.route("/<path:rest>")
+    async def show(rest: str) -> dict[str, str]:
+        return dict(request.cookies)
+
+    @app.route("/basket/fill")
+    async def fill() -> Response:
+        response = Response("filled")
+        response.set_cookie("basket", "three-pears")
+        return response
+
+    @app.route("/basket/keep")
+    async def keep() -> Response:
+        response = Response("kept")
+        response.set_cookie("basket", "three-pears", max_age=600)
+        return response
+
+    return app
+
+
+# -- 1. the jar, and cookies set by hand -------------------------------------
+
+
+async def test_cookie_jar_iterates_the_cookies_the_app_set(shop: App) -> None:
+    client = shop.test_client()
+    await client.get("/basket/fill")
+    kept = list(client.cookie_jar or ())
+    assert [(c.name, c.value) for c in kept] == [("basket", "three-pears")]
+    assert kept[0].expires is None  # a session cookie
+    await client.get("/basket/keep")
+    assert next(iter(client.cookie_jar or ())).expires is not None
+
+
+async def test_cookie_jar_is_none_without_cookies(shop: App) -> None:
+    client = shop.test_client(use_cookies=False)
+    assert client.cookie_jar is None
+    with pytest.raises(TypeError, match="use_cookies=True"):
+        client.set_cookie("localhost", "basket", "two-figs")
+
+
+async def test_quart_set_cookie_then_delete_cookie(shop: App) -> None:
+    client = shop.test_client()
+    client.set_cookie("localhost", "basket", "two-figs", path="/shop")
+    assert (await client.get("/shop/till")).json() == {"basket": "two-figs"}
+    assert (await client.get("/elsewhere")).json() == {}  # outside its path
+    client.delete_cookie("localhost", "basket", path="/shop")
+    assert (await client.get("/shop/till")).json() == {}
+
+
+async def test_quart_server_name_none_means_the_host_requests_go_to() -> None:
+    # quart-auth's authenticated_client passes its cookie domain, None by
+    # default, as the server name.
+    app = App(__name__)
+    app.config["SERVER_NAME"] = "market.test"
+
+    @app.route("/")
+    async def show() -> dict[str, str]:
+        return dict(request.cookies)
+
+    client = app.test_client()
+    client.set_cookie(None, "stall", "nine", domain=None, httponly=True)
+    assert (await client.get("/")).json() == {"stall": "nine"}
+    client.delete_cookie(None, "stall", domain=None)
+    assert (await client.get("/")).json() == {}
+
+
+async def test_quart_set_cookie_all_positional(shop: App) -> None:
+    client = shop.test_client()
+    client.set_cookie("localhost", "basket", "plums", 60, None, "/")
+    cookie = client.get_cookie("basket")
+    assert cookie is not None
+    assert (cookie.value, cookie.path) == ("plums", "/")
+    assert cookie.expires is not None
+
+
+async def test_flask_set_get_and_delete_cookie(shop: App) -> None:
+    client = shop.test_client()
+    client.set_cookie("basket", value="four-limes", httponly=True, samesite="Lax")
+    assert (await client.get("/")).json() == {"basket": "four-limes"}
+    cookie = client.get_cookie("basket")
+    assert cookie is not None
+    assert (cookie.decoded_value, cookie.http_only, cookie.same_site) == (
+        "four-limes",
+        True,
+        "Lax",
+    )
+    assert client.get_cookie("basket", path="/other") is None
+    client.delete_cookie("basket")
+    assert client.get_cookie("basket") is None
+    assert (await client.get("/")).json() == {}
+
+
+async def test_flask_key_only_sets_an_empty_cookie(shop: App) -> None:
+    client = shop.test_client()
+    client.set_cookie("seen")
+    assert (await client.get("/")).json() == {"seen": ""}
+
+
+async def test_get_cookie_reads_what_the_app_set(shop: App) -> None:
+    client = shop.test_client()
+    await client.get("/basket/fill")
+    cookie = client.get_cookie("basket")
+    assert cookie is not None and cookie.value == "three-pears"
+
+
+async def test_two_positional_arguments_are_quarts_server_name_and_key(
+    shop: App,
+) -> None:
+    client = shop.test_client()
+    client.set_cookie("localhost", "seen")
+    assert (await client.get("/")).json() == {"seen": ""}
+
+
+async def test_flask_key_and_value_positionally_is_refused_with_the_fix(
+    shop: App,
+) -> None:
+    client = shop.test_client()
+    with pytest.raises(TypeError, match=r"set_cookie\('basket', value='figs'\)"):
+        client.set_cookie("basket", "figs")
+    assert list(client.cookie_jar or ()) == []
+
+
+async def test_set_cookie_arguments_fitting_neither_spelling(shop: App) -> None:
+    client = shop.test_client()
+    with pytest.raises(TypeError, match="server_name, key"):
+        client.set_cookie("basket", colour="red")
