@@ -1,5 +1,14 @@
-"""The test client's cookie jar, and setting cookies by hand in Quart's and
-Flask's spellings.
+"""The test client's cookie jar, the one rule for which cookies go with a
+request, websocket or session transaction, and setting cookies by hand in
+Quart's and Flask's spellings.
+
+The rule is the browsers' (http.cookiejar's default policy: domain, path,
+expiry, Secure), except that a Secure cookie also goes over plain ``http``
+and ``ws`` to a loopback host (``localhost``, ``*.localhost``, 127.0.0.0/8,
+``::1``), as browsers treat those as secure contexts. So an app setting
+Secure cookies is testable on ``http://localhost``, as with Quart's client
+(which sends every cookie), and a Secure cookie still stays off plain HTTP
+to any other host.
 
 The jar is httpx's (an ``http.cookiejar.CookieJar`` underneath, which is
 Quart's ``client.cookie_jar``). ``client.set_cookie`` takes Quart's
@@ -11,11 +20,15 @@ arguments given tell which one is meant (see :func:`cookie_to_set`).
 from __future__ import annotations
 
 import inspect
+import ipaddress
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.cookiejar import Cookie as JarCookie
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import werkzeug.test
@@ -23,11 +36,72 @@ from werkzeug.http import dump_cookie, parse_cookie
 
 __all__ = [
     "CookieToSet",
+    "LoopbackSecurePolicy",
+    "apply_cookie_rule",
+    "cookie_header",
     "cookie_to_delete",
     "cookie_to_set",
     "find_cookie",
     "store_cookie",
 ]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (no port) names this machine."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class LoopbackSecurePolicy(DefaultCookiePolicy):
+    """http.cookiejar's default policy, letting Secure cookies go to a
+    loopback host over plain ``http``/``ws`` too (see the module docstring)."""
+
+    def return_ok_secure(
+        self, cookie: JarCookie, request: urllib.request.Request
+    ) -> bool:
+        """Whether a Secure ``cookie`` may go with ``request``."""
+        if super().return_ok_secure(cookie, request):
+            return True
+        return is_loopback(urlsplit(request.get_full_url()).hostname or "")
+
+
+def cookie_header(cookies: httpx.Cookies, url: str) -> str | None:
+    """The ``Cookie`` header the jar gives a request to ``url`` (``http``,
+    ``https``, ``ws`` or ``wss``) by its policy; None when no cookie goes."""
+    probe = httpx.Request("GET", url)
+    cookies.set_cookie_header(probe)
+    value: str | None = probe.headers.get("cookie")
+    return value
+
+
+def apply_cookie_rule(cookies: httpx.Cookies, request: httpx.Request) -> None:
+    """Give ``request`` the ``Cookie`` header the jar's policy allows.
+
+    httpx copies the jar for each request (and each redirect) without its
+    policy, so a Secure cookie is held back from plain HTTP to localhost;
+    its header is replaced here, where every request passes. A header it
+    did not make (one given by hand) is left alone.
+    """
+    url = request.url
+    if url.scheme in ("https", "wss") or not is_loopback(url.host):
+        return  # the default policy and ours agree
+    if not any(stored.secure for stored in cookies.jar):
+        return
+    by_default = CookieJar()  # DefaultCookiePolicy: what httpx's copy used
+    for stored in cookies.jar:
+        by_default.set_cookie(stored)
+    if request.headers.get("cookie") != cookie_header(
+        httpx.Cookies(by_default), str(url)
+    ):
+        return
+    ours = cookie_header(cookies, str(url))
+    if ours is not None:
+        request.headers["cookie"] = ours
 
 
 @dataclass

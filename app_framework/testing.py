@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from copy import copy
@@ -38,7 +38,15 @@ from starlette.types import Receive, Scope, Send
 from werkzeug.datastructures import HeaderSet
 from werkzeug.http import parse_options_header, parse_set_header
 
-from ._test_cookies import cookie_to_delete, cookie_to_set, find_cookie, store_cookie
+from ._test_cookies import (
+    LoopbackSecurePolicy,
+    apply_cookie_rule,
+    cookie_header,
+    cookie_to_delete,
+    cookie_to_set,
+    find_cookie,
+    store_cookie,
+)
 from ._test_requests import (
     EnvironBuilder,
     Target,
@@ -187,11 +195,13 @@ _SCOPE_EXTENSION = "app_framework.scope"
 
 class _Transport(httpx.ASGITransport):
     """httpx's in-process transport, answering with :class:`TestResponse`,
-    and putting each request's mount point and client address in its scope."""
+    putting each request's mount point and client address in its scope, and
+    the cookies the client's rule allows in its headers."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, jar: Callable[[], httpx.Cookies]) -> None:
         super().__init__(app=self._call)
         self.target = app
+        self.jar = jar
 
     async def _call(self, scope: Scope, receive: Receive, send: Send) -> None:
         extras = _scope_extras.get()
@@ -200,6 +210,7 @@ class _Transport(httpx.ASGITransport):
         await self.target(scope, receive, send)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        apply_cookie_rule(self.jar(), request)
         token = _scope_extras.set(request.extensions.get(_SCOPE_EXTENSION))
         try:
             response = await super().handle_async_request(request)
@@ -255,12 +266,14 @@ class TestClient(httpx.AsyncClient):
     def __init__(self, app: App, use_cookies: bool = True, **kwargs: Any) -> None:
         self._httpx_base = "base_url" in kwargs
         kwargs.setdefault("base_url", "http://localhost")
-        super().__init__(transport=_Transport(app), **kwargs)
+        super().__init__(transport=_Transport(app, lambda: self.cookies), **kwargs)
         if "user-agent" not in httpx.Headers(kwargs.get("headers")):
             del self.headers["user-agent"]  # environ_base's goes instead
         self.use_cookies = use_cookies
         if not use_cookies:
             self._cookies = _NoCookies()  # httpx's jar, read through .cookies
+        # One cookie rule for requests, websockets and session transactions.
+        self.cookies.jar.set_policy(LoopbackSecurePolicy())
         self.app = app
         self.environ_base: dict[str, Any] = default_environ_base()
         """Under every request's ``environ_base=`` (Flask's attribute)."""
@@ -487,10 +500,9 @@ class TestClient(httpx.AsyncClient):
             f"{scope['scheme']}://{host}{quote(scope['path'])}",
             query=scope["query_string"],
         )
-        probe = httpx.Request("GET", url)
-        self.cookies.set_cookie_header(probe)
-        if "cookie" in probe.headers:
-            headers.append((b"cookie", probe.headers["cookie"].encode("latin-1")))
+        cookie = cookie_header(self.cookies, str(url))
+        if cookie is not None:
+            headers.append((b"cookie", cookie.encode("latin-1")))
         return url
 
     @property
@@ -559,15 +571,17 @@ class TestClient(httpx.AsyncClient):
         subprotocols: Sequence[str] | None = None,
     ) -> AbstractAsyncContextManager[TestWebsocketConnection]:
         """Connect to a websocket route in-process (Quart's spelling):
-        ``async with client.websocket("/ws/room") as ws:``. The client's
-        cookies go with it.
+        ``async with client.websocket("/ws/room") as ws:``, to the host
+        requests go to. The cookies a request to that URL would send go
+        with it (the same rule: domain, path, Secure).
 
         :raises WebsocketResponseError: the app refused with an HTTP response.
         :raises WebsocketRejected: the app refused by closing.
         """
-        all_headers = dict(headers or {})
-        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        if cookie:
+        all_headers = {k.lower(): v for k, v in (headers or {}).items()}
+        host = all_headers.setdefault("host", self._cookie_host())
+        cookie = cookie_header(self.cookies, f"ws://{host}{path}")
+        if cookie is not None:
             all_headers.setdefault("cookie", cookie)
         return connect(self.app, path, all_headers, subprotocols)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_framework import App, Response, request
+from app_framework import App, Response, redirect, request, session, websocket
 
 
 @pytest.fixture
@@ -143,3 +143,86 @@ async def test_set_cookie_arguments_fitting_neither_spelling(shop: App) -> None:
     client = shop.test_client()
     with pytest.raises(TypeError, match="server_name, key"):
         client.set_cookie("basket", colour="red")
+
+
+# -- 2. one cookie rule: requests, websockets, session transactions ----------
+
+
+@pytest.fixture
+def locker() -> App:
+    """An app whose session cookie is Secure, with a websocket that reports
+    the cookies and session it was opened with."""
+    app = App(__name__)
+    app.config["SECRET_KEY"] = "a test key long enough to sign cookies with"
+    app.config["SESSION_COOKIE_SECURE"] = True
+
+    @app.route("/open/<code>")
+    async def open_locker(code: str) -> str:
+        session["code"] = code
+        return "opened"
+
+    @app.route("/open/<code>/then-check")
+    async def open_then_check(code: str) -> Response:
+        session["code"] = code
+        return redirect("/code")
+
+    @app.route("/code")
+    async def code() -> str:
+        return str(session.get("code"))
+
+    @app.websocket("/lockers/live")
+    async def live() -> None:
+        await websocket.accept()
+        await websocket.send_json(
+            {"cookies": sorted(websocket.cookies), "code": session.get("code")}
+        )
+
+    return app
+
+
+async def test_secure_cookie_goes_over_http_to_localhost(locker: App) -> None:
+    client = locker.test_client()
+    await client.get("/open/4411")
+    assert (await client.get("/code")).text == "4411"
+
+
+async def test_secure_cookie_goes_with_a_followed_redirect(locker: App) -> None:
+    client = locker.test_client()
+    response = await client.get("/open/12/then-check", follow_redirects=True)
+    assert response.text == "12"
+
+
+async def test_secure_cookie_stays_off_plain_http_to_another_host(
+    locker: App,
+) -> None:
+    locker.config["SERVER_NAME"] = "lockers.example"
+    client = locker.test_client()
+    await client.get("/open/4411")
+    assert (await client.get("/code")).text == "None"
+    assert (await client.get("https://lockers.example/code")).text == "4411"
+
+
+async def test_websocket_gets_the_secure_session_over_ws_localhost(
+    locker: App,
+) -> None:
+    client = locker.test_client()
+    await client.get("/open/90")
+    async with client.websocket("/lockers/live") as ws:
+        assert await ws.receive_json() == {"cookies": ["session"], "code": "90"}
+
+
+async def test_websocket_honours_cookie_paths(locker: App) -> None:
+    client = locker.test_client()
+    client.set_cookie("localhost", "staff", "yes", path="/staff")
+    client.set_cookie("localhost", "visitor", "yes", path="/lockers")
+    async with client.websocket("/lockers/live") as ws:
+        assert (await ws.receive_json())["cookies"] == ["visitor"]
+
+
+async def test_session_transaction_reads_the_secure_session(locker: App) -> None:
+    client = locker.test_client()
+    await client.get("/open/77")
+    async with client.session_transaction() as sess:
+        assert sess["code"] == "77"
+        sess["code"] = "78"
+    assert (await client.get("/code")).text == "78"
