@@ -92,7 +92,15 @@ WebsocketSession = TestWebsocketConnection
 
 
 class _TestHeaders(httpx.Headers):
-    """httpx's headers plus werkzeug's ``getlist``."""
+    """httpx's headers read as werkzeug's (Flask's and Quart's responses):
+    ``headers[key]`` and ``get(key)`` give the first of repeated values, not
+    httpx's comma-joined line; ``getlist``/``get_list`` give them all."""
+
+    def __getitem__(self, key: str) -> str:
+        values = self.get_list(key)
+        if not values:
+            raise KeyError(key)
+        return values[0]
 
     def getlist(self, key: str) -> list[str]:
         """Every value of ``key`` (werkzeug's name for ``get_list``)."""

@@ -226,3 +226,27 @@ async def test_session_transaction_reads_the_secure_session(locker: App) -> None
         assert sess["code"] == "77"
         sess["code"] = "78"
     assert (await client.get("/code")).text == "78"
+
+
+# -- 3. repeated response headers --------------------------------------------
+
+
+async def test_repeated_header_reads_as_its_first_value() -> None:
+    # Two limits each add their own Retry-After, as quart-rate-limiter's
+    # stacked decorators do; the test reads the first, as in Quart.
+    app = App(__name__)
+
+    @app.route("/busy")
+    async def busy() -> Response:
+        response = Response("slow down", status=429)
+        response.headers.add("Retry-After", "5")
+        response.headers.add("Retry-After", "60")
+        return response
+
+    rv = await app.test_client().get("/busy")
+    assert rv.headers["Retry-After"] == "5"
+    assert rv.headers.get("retry-after") == "5"
+    assert rv.headers.getlist("Retry-After") == ["5", "60"]
+    assert rv.headers.get("X-Absent", "none") == "none"
+    with pytest.raises(KeyError):
+        rv.headers["X-Absent"]
