@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from asignals.relay import Relay
 
-    from .testing import AppCliRunner, TestClient
+    from .testing import AppCliRunner, TestApp, TestClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -418,6 +418,12 @@ class App(Scaffold):
 
         client_class = self.test_client_class or TestClient
         return client_class(self, use_cookies=use_cookies, **kwargs)
+
+    def test_app(self) -> TestApp:
+        """``async with app.test_app():`` serves the app around a test (Quart's)."""
+        from .testing import TestApp
+
+        return TestApp(self)
 
     def test_cli_runner(self, **kwargs: Any) -> AppCliRunner:
         """A click runner (a :attr:`test_cli_runner_class`) that invokes this

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import anyio
 import httpx
 import werkzeug.test
 from click.testing import CliRunner, Result
@@ -77,6 +79,7 @@ __all__ = [
     "AppCliRunner",
     "EnvironBuilder",
     "TestClient",
+    "TestApp",
     "TestResponse",
     "TestWebsocketConnection",
     "WebsocketDisconnectError",
@@ -299,7 +302,8 @@ class TestClient(httpx.AsyncClient):
         if not self._blocks:
             # A client already used without a block runs no lifespan around
             # one: the app was serving without its start-up before.
-            self._lifespan = not self._used_outside
+            # Inside 'async with app.test_app():' the app is serving already.
+            self._lifespan = not self._used_outside and self.app not in _serving
             if self._lifespan:
                 await self.app.startup()
         self._blocks.append(_current_task())
@@ -598,6 +602,62 @@ class TestClient(httpx.AsyncClient):
     ) -> AbstractAsyncContextManager[TestWebsocketConnection]:
         """:meth:`websocket` (the name this client had first)."""
         return self.websocket(path, headers=headers)
+
+
+# The apps inside an 'async with app.test_app():' block: they are serving,
+# so a test client's block must not start them again.
+_serving: weakref.WeakSet[App] = weakref.WeakSet()
+
+
+class TestApp:
+    """The app serving for the length of a test, as Quart's ``TestApp``:
+    ``async with app.test_app() as test_app:`` runs the start-up
+    (``before_serving`` hooks, ``serving_started``) on entry and the
+    shutdown (``after_serving``...) on exit, even when the block fails; a
+    failing hook's exception is raised as it is. Clients made inside the
+    block (``test_app.test_client()`` or ``app.test_client()``) run no
+    lifespan of their own.
+
+    :param startup_timeout: seconds the start-up may take (TimeoutError).
+    :param shutdown_timeout: seconds the shutdown may take (TimeoutError).
+    """
+
+    __test__ = False
+
+    def __init__(
+        self, app: App, startup_timeout: float = 6, shutdown_timeout: float = 6
+    ) -> None:
+        self.app = app
+        self.startup_timeout = startup_timeout
+        self.shutdown_timeout = shutdown_timeout
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClient:
+        """The app's test client (``app.test_client()``)."""
+        return self.app.test_client(use_cookies=use_cookies, **kwargs)
+
+    async def startup(self) -> None:
+        """Start the app serving, as a server's lifespan start-up does."""
+        with anyio.fail_after(self.startup_timeout):
+            await self.app.startup()
+        _serving.add(self.app)
+
+    async def shutdown(self) -> None:
+        """Stop the app serving, as a server's lifespan shutdown does."""
+        _serving.discard(self.app)
+        with anyio.fail_after(self.shutdown_timeout):
+            await self.app.shutdown()
+
+    async def __aenter__(self) -> TestApp:
+        await self.startup()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> None:
+        await self.shutdown()
 
 
 class AppCliRunner(CliRunner):

@@ -6,9 +6,13 @@ and ``sentinel``."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import anyio
 import pytest
 
 from app_framework import App, Response, redirect, request, session, websocket
+from app_framework.testing import TestApp
 
 
 @pytest.fixture
@@ -250,3 +254,90 @@ async def test_repeated_header_reads_as_its_first_value() -> None:
     assert rv.headers.get("X-Absent", "none") == "none"
     with pytest.raises(KeyError):
         rv.headers["X-Absent"]
+
+
+# -- 4. app.test_app(): the app serving around a test ------------------------
+
+
+def _kitchen() -> tuple[App, list[str]]:
+    """An app whose serving hooks write to a log, and whose one route needs
+    the oven the start-up lit."""
+    app = App(__name__)
+    log: list[str] = []
+    oven: dict[str, bool] = {}
+
+    @app.before_serving
+    async def light() -> None:
+        oven["lit"] = True
+        log.append("lit")
+
+    @app.after_serving
+    async def douse() -> None:
+        oven.clear()
+        log.append("doused")
+
+    @app.route("/bake")
+    async def bake() -> str:
+        return "bread" if oven.get("lit") else "dough"
+
+    return app, log
+
+
+async def test_test_app_serves_around_the_block() -> None:
+    app, log = _kitchen()
+    async with app.test_app() as test_app:
+        assert log == ["lit"]
+        client = test_app.test_client()
+        assert (await client.get("/bake")).text == "bread"
+    assert log == ["lit", "doused"]
+    assert (await app.test_client().get("/bake")).text == "dough"
+
+
+@pytest.fixture
+async def serving_kitchen() -> AsyncIterator[tuple[App, list[str]]]:
+    # The fixture shape quart-rate-limiter's tests use.
+    app, log = _kitchen()
+    async with app.test_app():
+        yield app, log
+
+
+async def test_clients_inside_test_app_do_not_start_it_again(
+    serving_kitchen: tuple[App, list[str]],
+) -> None:
+    app, log = serving_kitchen
+    async with app.test_client() as client:
+        assert (await client.get("/bake")).text == "bread"
+    assert log == ["lit"]  # neither lit again nor doused by the client
+
+
+async def test_test_app_raises_the_failing_start_up_hook() -> None:
+    app = App(__name__)
+
+    @app.before_serving
+    async def broken() -> None:
+        raise LookupError("no gas")
+
+    with pytest.raises(LookupError, match="no gas"):
+        async with app.test_app():
+            pass
+
+
+async def test_test_app_shuts_down_when_the_block_fails() -> None:
+    app, log = _kitchen()
+    with pytest.raises(ZeroDivisionError):
+        async with app.test_app():
+            1 / 0  # noqa: B018
+    assert log == ["lit", "doused"]
+
+
+async def test_test_app_start_up_timeout() -> None:
+    app = App(__name__)
+    never = anyio.Event()
+
+    @app.before_serving
+    async def stuck() -> None:
+        await never.wait()
+
+    with pytest.raises(TimeoutError):
+        async with TestApp(app, startup_timeout=0.05):
+            pass
