@@ -3,7 +3,8 @@
 One builder serves the test client and ``app.test_request_context``:
 ``data=`` (a dict is form-encoded; file values make it multipart), Quart's
 ``form=`` and ``files=``, ``json=`` (through ``app.json``),
-``query_string=``, ``content_type=`` and ``headers=``.
+``query_string=``, ``content_type=`` and ``headers=``; ``scope_base=``
+(Quart's) is merged into the ASGI scope last.
 
 Where a request goes is Flask's ``EnvironBuilder``'s answer: the host is
 ``SERVER_NAME`` (else ``localhost``, with ``subdomain=`` in front), the
@@ -41,7 +42,20 @@ __all__ = [
     "make_scope",
     "query_bytes",
     "resolve_target",
+    "sentinel",
 ]
+
+
+class _Sentinel:
+    """The type of :data:`sentinel`."""
+
+    def __repr__(self) -> str:
+        return "sentinel"
+
+
+sentinel: Any = _Sentinel()
+"""Quart's marker for "no ``json=`` given", which a test client subclass may
+pass on (``json=None`` also sends no JSON body, as with Flask)."""
 
 
 class EnvironBuilder(werkzeug.test.EnvironBuilder):
@@ -105,6 +119,8 @@ class Target:
     root_path: str = ""
     client: tuple[str, int] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    scope: dict[str, Any] = field(default_factory=dict)
+    """Merged into the ASGI scope last (Quart's ``scope_base``)."""
 
 
 def default_environ_base() -> dict[str, Any]:
@@ -280,6 +296,8 @@ def build_body(
 
     :raises TypeError: more than one of ``data`` (raw), ``json`` and a form.
     """
+    if json is sentinel:
+        json = None
     fields: list[tuple[str, str]] = []
     uploads: list[tuple[str, tuple[str | None, Any, str | None]]] = []
     raw: bytes | None = None
@@ -373,6 +391,7 @@ def make_request(
     form: Any = None,
     files: Any = None,
     content_type: str | None = None,
+    scope_base: Mapping[str, Any] | None = None,
 ) -> Request:
     """A request object for ``app.test_request_context``, addressed as the
     test client addresses it (see the module docstring)."""
@@ -402,6 +421,7 @@ def make_request(
     scope["root_path"] = target.root_path
     if target.client is not None:
         scope["client"] = target.client
+    scope.update(scope_base or {})
     sent = False
 
     async def receive() -> Message:

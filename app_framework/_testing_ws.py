@@ -193,13 +193,15 @@ async def connect(
     path: str,
     headers: Mapping[str, str],
     subprotocols: Sequence[str] | None,
+    scope_base: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[TestWebsocketConnection]:
     """Connect to a websocket route of ``app`` in-process (see the module
-    docstring)."""
+    docstring); ``scope_base`` is merged into the scope last."""
     path, _, query = path.partition("?")
     scope = make_scope("websocket", path, query, {"host": "localhost", **headers})
     scope["subprotocols"] = list(subprotocols or ())
     scope["extensions"] = {"websocket.http.response": {}}
+    scope.update(scope_base or {})
     to_app, app_inbox = anyio.create_memory_object_stream[Message](100)
     app_outbox, from_app = anyio.create_memory_object_stream[Message](100)
     try:

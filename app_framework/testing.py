@@ -59,6 +59,7 @@ from ._test_requests import (
     make_scope,
     query_bytes,
     resolve_target,
+    sentinel,
 )
 from ._testing_ws import (
     TestWebsocketConnection,
@@ -88,6 +89,7 @@ __all__ = [
     "WebsocketSession",
     "make_request",
     "make_scope",
+    "sentinel",
 ]
 
 WebsocketSession = TestWebsocketConnection
@@ -361,12 +363,15 @@ class TestClient(httpx.AsyncClient):
         subdomain: str | None = None,
         url_scheme: str | None = None,
         environ_base: Mapping[str, Any] | None = None,
+        scope_base: Mapping[str, Any] | None = None,
         buffered: bool = False,
         **kwargs: Any,
     ) -> TestResponse:
         """Make a request; Flask's, Quart's and httpx's arguments all work
-        (see the module docstring). ``buffered`` is accepted for Flask's
-        sake: the body is always read whole."""
+        (see the module docstring). ``scope_base`` (Quart's) is merged into
+        the ASGI scope last, e.g. ``{"client": ("10.0.0.7", 5000)}``.
+        ``buffered`` is accepted for Flask's sake: the body is always read
+        whole."""
         body = build_body(
             self.app,
             data=data,
@@ -393,6 +398,7 @@ class TestClient(httpx.AsyncClient):
                 query_string=query_string,
                 environ_base=environ,
             )
+        target.scope.update(scope_base or {})
         return await self._send_to(method, target, body.headers, headers, **kwargs)
 
     async def _send_to(
@@ -411,6 +417,7 @@ class TestClient(httpx.AsyncClient):
         extras: dict[str, Any] = {"root_path": target.root_path}
         if target.client is not None:
             extras["client"] = target.client
+        extras.update(target.scope)
         extensions = {**kwargs.pop("extensions", {}), _SCOPE_EXTENSION: extras}
         response = await super().request(
             method,
@@ -440,6 +447,7 @@ class TestClient(httpx.AsyncClient):
                 dict(path), app=self.app, environ_base=dict(self.environ_base)
             )
         method, target, content = environ_target(builder.get_environ())
+        target.scope.update(kwargs.pop("scope_base", None) or {})
         return await self._send_to(method, target, {}, None, content=content, **kwargs)
 
     async def get(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
@@ -581,11 +589,13 @@ class TestClient(httpx.AsyncClient):
         *,
         headers: Mapping[str, str] | None = None,
         subprotocols: Sequence[str] | None = None,
+        scope_base: Mapping[str, Any] | None = None,
     ) -> AbstractAsyncContextManager[TestWebsocketConnection]:
         """Connect to a websocket route in-process (Quart's spelling):
         ``async with client.websocket("/ws/room") as ws:``, to the host
         requests go to. The cookies a request to that URL would send go
-        with it (the same rule: domain, path, Secure).
+        with it (the same rule: domain, path, Secure). ``scope_base``
+        (Quart's) is merged into the ASGI scope last.
 
         :raises WebsocketResponseError: the app refused with an HTTP response.
         :raises WebsocketRejected: the app refused by closing.
@@ -595,7 +605,7 @@ class TestClient(httpx.AsyncClient):
         cookie = cookie_header(self.cookies, f"ws://{host}{path}")
         if cookie is not None:
             all_headers.setdefault("cookie", cookie)
-        return connect(self.app, path, all_headers, subprotocols)
+        return connect(self.app, path, all_headers, subprotocols, scope_base)
 
     def websocket_connect(
         self, path: str, headers: Mapping[str, str] | None = None

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import anyio
+import click
 import pytest
 
 from app_framework import App, Response, redirect, request, session, websocket
-from app_framework.testing import TestApp
+from app_framework.cli import ScriptInfo, pass_script_info
+from app_framework.testing import EnvironBuilder, TestApp, sentinel
 
 
 @pytest.fixture
@@ -341,3 +343,72 @@ async def test_test_app_start_up_timeout() -> None:
     with pytest.raises(TimeoutError):
         async with TestApp(app, startup_timeout=0.05):
             pass
+
+
+# -- 5. scope_base=, sentinel, pass_script_info ------------------------------
+
+
+@pytest.fixture
+def door() -> App:
+    """An app that tells who knocked, from the ASGI scope."""
+    app = App(__name__)
+
+    @app.route("/knock", methods=["GET", "POST"])
+    async def knock() -> dict[str, object]:
+        return {
+            "from": request.remote_addr,
+            "tag": request.scope.get("door.tag"),
+            "body": (await request.get_data()).decode(),
+        }
+
+    @app.websocket("/peephole")
+    async def peephole() -> None:
+        await websocket.accept()
+        await websocket.send_json(
+            {"from": websocket.remote_addr, "tag": websocket.scope.get("door.tag")}
+        )
+
+    return app
+
+
+async def test_scope_base_on_requests(door: App) -> None:
+    client = door.test_client()
+    # quart-rate-limiter tells callers apart by a one-item client tuple.
+    first = await client.get("/knock", scope_base={"client": ("10.1.1.1",)})
+    other = await client.post("/knock", scope_base={"client": ("10.1.1.2", 443)})
+    assert (first.json()["from"], other.json()["from"]) == ("10.1.1.1", "10.1.1.2")
+    tagged = await client.open("/knock", method="POST", scope_base={"door.tag": 3})
+    assert tagged.json()["tag"] == 3
+    built = EnvironBuilder(door, "/knock")
+    tagged = await client.open(built, scope_base={"door.tag": "green"})
+    assert tagged.json()["tag"] == "green"
+
+
+async def test_scope_base_on_websockets_and_test_request_context(door: App) -> None:
+    client = door.test_client()
+    base = {"client": ("10.9.9.9", 1), "door.tag": "blue"}
+    async with client.websocket("/peephole", scope_base=base) as ws:
+        assert await ws.receive_json() == {"from": "10.9.9.9", "tag": "blue"}
+    async with door.test_request_context("/knock", scope_base=base):
+        assert request.remote_addr == "10.9.9.9"
+        assert request.scope["door.tag"] == "blue"
+
+
+async def test_sentinel_means_no_json_body(door: App) -> None:
+    # A client subclass (as quart-schema's mixin) passes json=sentinel on
+    # when the test gave no JSON.
+    client = door.test_client()
+    rv = await client.post("/knock", json=sentinel, data="plain")
+    assert rv.json()["body"] == "plain"
+    async with door.test_request_context("/knock", method="POST", json=sentinel):
+        assert await request.get_data() == b""
+
+
+def test_pass_script_info_hands_an_extension_command_the_app(door: App) -> None:
+    @click.command("door-name")
+    @pass_script_info
+    def door_name(info: ScriptInfo) -> None:
+        click.echo(info.load_app().name)
+
+    result = door.test_cli_runner().invoke(door_name)
+    assert result.output == f"{door.name}\n"
