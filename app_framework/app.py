@@ -33,13 +33,14 @@ from .pipeline import Pipeline, trap_http_exception
 from .routing import BuildError, Router, RuleOptions, UrlMap
 from .scaffold import Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
+from .templating import TemplatesMixin
 from .wrappers import Request, Response
 
 if TYPE_CHECKING:
     import logging
 
     import werkzeug.exceptions
-    from jinja2 import Environment, Template
+    from jinja2 import Template
 
     from asignals.relay import Relay
 
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class App(Scaffold):
+class App(TemplatesMixin, Scaffold):
     """An ASGI application with Flask's programming model.
 
     :param import_name: The application's module, usually ``__name__``.
@@ -299,45 +300,6 @@ class App(Scaffold):
         self._check_setup("add_middleware")
         self._middleware.insert(0, (cls, options))
 
-    # -- templates -----------------------------------------------------------
-
-    @cached_property
-    def jinja_env(self) -> Environment:
-        """The Jinja2 environment, made on first use (see ``templating``)."""
-        from ._environment import create_environment
-
-        return create_environment(self)
-
-    def add_template_filter(
-        self, func: Callable[..., Any], name: str | None = None
-    ) -> None:
-        """Add a Jinja filter (``name`` defaults to the function's)."""
-        self.jinja_env.filters[name or func.__name__] = func
-
-    def add_template_test(
-        self, func: Callable[..., Any], name: str | None = None
-    ) -> None:
-        """Add a Jinja test."""
-        self.jinja_env.tests[name or func.__name__] = func
-
-    def add_template_global(
-        self, func: Callable[..., Any], name: str | None = None
-    ) -> None:
-        """Add a Jinja global."""
-        self.jinja_env.globals[name or func.__name__] = func
-
-    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
-        """Decorator form of :meth:`add_template_filter`."""
-        return _adder(self.add_template_filter, name)
-
-    def template_test(self, name: str | None = None) -> Callable[[F], F]:
-        """Decorator form of :meth:`add_template_test`."""
-        return _adder(self.add_template_test, name)
-
-    def template_global(self, name: str | None = None) -> Callable[[F], F]:
-        """Decorator form of :meth:`add_template_global`."""
-        return _adder(self.add_template_global, name)
-
     # -- files ---------------------------------------------------------------
 
     def open_instance_resource(
@@ -523,13 +485,3 @@ class App(Scaffold):
 
     def __repr__(self) -> str:
         return f"<App {self.name!r}>"
-
-
-def _adder(
-    add: Callable[[Callable[..., Any], str | None], None], name: str | None
-) -> Callable[[F], F]:
-    def decorator(func: F) -> F:
-        add(func, name)
-        return func
-
-    return decorator

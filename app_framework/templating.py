@@ -6,25 +6,84 @@ HTML never pays for it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .globals import _cv_request, app_context
 from .signals import before_render_template, emit, template_rendered
 
 if TYPE_CHECKING:
-    from jinja2 import Template
+    from jinja2 import Environment, Template
 
     from .app import App
     from .wrappers import Response
 
 __all__ = [
+    "TemplatesMixin",
     "get_template_attribute",
     "render_template",
     "render_template_string",
     "stream_template",
     "stream_template_string",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TemplatesMixin:
+    """The app's Jinja environment and the methods that add filters, tests
+    and globals to it (``App`` inherits them; kept here with the rest of
+    the templating concern)."""
+
+    @cached_property
+    def jinja_env(self) -> Environment:
+        """The Jinja2 environment, made on first use (see ``templating``)."""
+        from ._environment import create_environment
+
+        return create_environment(cast("App", self))  # App is the one user
+
+    def add_template_filter(
+        self, func: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Add a Jinja filter (``name`` defaults to the function's)."""
+        self.jinja_env.filters[name or func.__name__] = func
+
+    def add_template_test(
+        self, func: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Add a Jinja test (``name`` defaults to the function's)."""
+        self.jinja_env.tests[name or func.__name__] = func
+
+    def add_template_global(
+        self, func: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Add a Jinja global (``name`` defaults to the function's)."""
+        self.jinja_env.globals[name or func.__name__] = func
+
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_template_filter`."""
+        return _registering(self.add_template_filter, name)
+
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_template_test`."""
+        return _registering(self.add_template_test, name)
+
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_template_global`."""
+        return _registering(self.add_template_global, name)
+
+
+def _registering(
+    add: Callable[[Callable[..., Any], str | None], None], name: str | None
+) -> Callable[[F], F]:
+    """A decorator that passes the function to ``add`` and returns it."""
+
+    def decorator(func: F) -> F:
+        add(func, name)
+        return func
+
+    return decorator
 
 
 async def _prepare(app: App, template: Template, context: dict[str, Any]) -> None:
