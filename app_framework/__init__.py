@@ -72,6 +72,7 @@ from .templating import (
     stream_template,
     stream_template_string,
 )
+from .typing import ResponseReturnValue
 from .wrappers import Request, Response, Websocket
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "HTTPException",
     "Request",
     "Response",
+    "ResponseReturnValue",
     "Websocket",
     "WebsocketDisconnected",
     "abort",
