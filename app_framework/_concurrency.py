@@ -13,6 +13,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio.from_thread
 import anyio.to_thread
 
 # Which callables are awaited: the same rule for receivers (asignals) and
@@ -24,6 +25,7 @@ __all__ = [
     "AsyncFunc",
     "as_async",
     "as_async_view",
+    "as_sync",
     "is_async_callable",
 ]
 
@@ -53,12 +55,60 @@ def as_async(func: Callable[..., Any]) -> AsyncFunc:
 
 def as_async_view(func: Callable[..., Any]) -> AsyncFunc:
     """``func`` itself when async, else run in a worker thread (the contexts
-    are copied into it, so ``request`` and ``g`` work there)."""
+    are copied into it, so ``request`` and ``g`` work there). What views
+    get, and ``app.ensure_async``."""
     if is_async_callable(func):
         return func
 
     @functools.wraps(func)
-    async def call(**kwargs: Any) -> Any:
-        return await anyio.to_thread.run_sync(functools.partial(func, **kwargs))
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
 
     return call
+
+
+def as_sync(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` itself when sync; an async ``func`` becomes a blocking call
+    (``app.ensure_sync``). From a worker thread (a sync view's) the
+    coroutine runs on the app's event loop, with the thread's contexts;
+    from a thread with no loop (a script, a command) on a loop of its own.
+
+    :raises RuntimeError: when called on the event loop's thread, where
+        blocking would deadlock the loop.
+    """
+    if not is_async_callable(func):
+        return func
+
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if _loop_running_here():
+            name = getattr(func, "__name__", repr(func))
+            raise RuntimeError(
+                f"ensure_sync({name}) was called on the event loop's thread, "
+                "where waiting for a coroutine would block the loop: write "
+                f"'await {name}(...)' there instead"
+            )
+        started = False
+
+        async def run() -> Any:
+            nonlocal started
+            started = True
+            return await func(*args, **kwargs)
+
+        try:
+            return anyio.from_thread.run(run)
+        except RuntimeError:
+            if started:  # the coroutine's own error
+                raise
+        # Not an AnyIO worker thread (or its loop has ended): no loop to use.
+        return asyncio.run(func(*args, **kwargs))
+
+    return call
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -8,14 +8,14 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import cached_property
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from asignals import NamedSignal
 
 from . import _urls, signals
-from ._concurrency import AsyncFunc, as_async, as_async_view
+from ._concurrency import AsyncFunc, as_async, as_async_view, as_sync
 from ._hooks import HookChain, resolve
 from ._json_provider import DefaultJSONProvider, JSONProvider
 from ._paths import find_instance_path
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .testing import AppCliRunner, TestApp, TestClient
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 
 
 class App(TemplatesMixin, Scaffold):
@@ -242,7 +243,7 @@ class App(TemplatesMixin, Scaffold):
         options: RuleOptions,
     ) -> None:
         # Sync views run in a worker thread; see Scaffold.add_url_rule.
-        view = as_async_view(view_func) if view_func is not None else None
+        view = self.ensure_async(view_func) if view_func is not None else None
         self.router.settings.provide_automatic_options = self.config[
             "PROVIDE_AUTOMATIC_OPTIONS"
         ]
@@ -252,7 +253,7 @@ class App(TemplatesMixin, Scaffold):
 
     def _set_endpoint_view(self, endpoint: str, func: Callable[..., Any]) -> None:
         self._check_setup("endpoint")
-        self.router.set_view(endpoint, as_async_view(func), func)
+        self.router.set_view(endpoint, self.ensure_async(func), func)
         self.view_functions[endpoint] = func
 
     def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
@@ -331,6 +332,19 @@ class App(TemplatesMixin, Scaffold):
             if self._stack is not None:
                 self._appcontext_teardown = chain
         return chain
+
+    # -- sync and async ------------------------------------------------------
+
+    def ensure_async(self, func: Callable[P, Any]) -> Callable[P, Awaitable[Any]]:
+        """``func`` when async, else an async function running it in a
+        worker thread with the contexts copied (how sync views run: views
+        are registered through this method). Extensions wrap views with it."""
+        return as_async_view(func)
+
+    def ensure_sync(self, func: Callable[P, Any]) -> Callable[P, Any]:
+        """``func`` when sync, else a blocking call of it, for sync code (a
+        sync view's thread, a command); see ``_concurrency.as_sync``."""
+        return as_sync(func)
 
     # -- responses and URLs --------------------------------------------------
 

@@ -5,20 +5,34 @@ and a replaceable ``websocket_class``."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import threading
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Union, get_args, get_type_hints
+from typing import Any, ParamSpec, Union, get_args, get_type_hints
+
+import pytest
 
 import app_framework
-from app_framework import App, Response, ResponseReturnValue, jsonify
+from app_framework import (
+    App,
+    Response,
+    ResponseReturnValue,
+    current_app,
+    g,
+    jsonify,
+    request,
+)
 from app_framework.typing import (
     HeadersValue,
     ResponseValue,
     RouteCallable,
     StatusCode,
 )
+
+P = ParamSpec("P")
 
 
 @dataclass
@@ -89,3 +103,142 @@ def test_the_names_resolve_at_run_time() -> None:
         assert getattr(app_framework.typing, name) is not None, name
     # The module shadows nothing: the standard library's typing is intact.
     assert typing.Protocol is not None
+
+
+# -- ensure_async / ensure_sync ---------------------------------------------
+
+
+def needs_key(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """An extension's view decorator (quart-auth's shape): it checks the
+    request, then calls the view whether it is sync or async."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.headers.get("X-Key") != "open-sesame":
+            return "locked", 403
+        return await current_app.ensure_async(func)(*args, **kwargs)
+
+    return wrapper
+
+
+async def test_an_extension_calls_sync_and_async_views_alike() -> None:
+    app = App(__name__)
+    loop_thread = threading.get_ident()
+
+    @app.before_request
+    def who() -> None:
+        g.caller = request.headers.get("X-Caller", "nobody")
+
+    @app.route("/vault/<int:box>")
+    @needs_key
+    def vault(box: int) -> dict[str, Any]:
+        # A sync view: off the event loop, with the request's contexts.
+        return {
+            "box": box,
+            "caller": g.caller,
+            "off_loop": threading.get_ident() != loop_thread,
+        }
+
+    @app.route("/safe/<name>")
+    @needs_key
+    async def safe(name: str) -> str:
+        return f"safe {name} for {g.caller}"
+
+    headers = {"X-Key": "open-sesame", "X-Caller": "ada"}
+    async with app.test_client() as client:
+        response = await client.get("/vault/7", headers=headers)
+        assert response.json == {"box": 7, "caller": "ada", "off_loop": True}
+        assert (
+            await client.get("/safe/red", headers=headers)
+        ).text == "safe red for ada"
+        assert (await client.get("/vault/7")).status_code == 403
+
+
+async def test_ensure_async_passes_positional_arguments_and_keeps_async_functions() -> (
+    None
+):
+    app = App(__name__)
+
+    def add(a: int, b: int, *, times: int = 1) -> int:
+        return (a + b) * times
+
+    async def already() -> None:
+        return None
+
+    assert await app.ensure_async(add)(2, 3, times=4) == 20
+    assert app.ensure_async(already) is already
+
+
+async def test_views_are_registered_through_ensure_async() -> None:
+    seen: list[str] = []
+
+    class RecordingApp(App):
+        def ensure_async(self, func: Callable[P, Any]) -> Callable[P, Awaitable[Any]]:
+            seen.append(func.__name__)
+            return super().ensure_async(func)
+
+    app = RecordingApp(__name__)
+
+    @app.get("/report")
+    def report() -> str:
+        return "quarterly"
+
+    assert "report" in seen
+    async with app.test_client() as client:
+        assert (await client.get("/report")).text == "quarterly"
+
+
+async def lookup(key: str) -> str:
+    await asyncio.sleep(0)  # a real suspension: this needs a running loop
+    return f"{key} for {request.path}"
+
+
+async def test_a_sync_view_waits_for_a_coroutine_with_ensure_sync() -> None:
+    app = App(__name__)
+
+    @app.route("/fetch")
+    def fetch() -> str:
+        return str(current_app.ensure_sync(lookup)("colour"))
+
+    async with app.test_client() as client:
+        assert (await client.get("/fetch")).text == "colour for /fetch"
+
+
+async def test_a_coroutine_error_reaches_the_sync_caller_once() -> None:
+    app = App(__name__)
+    app.config["TESTING"] = True
+    calls: list[int] = []
+
+    async def broken() -> None:
+        calls.append(1)
+        raise RuntimeError("the store is closed")
+
+    @app.route("/broken")
+    def view() -> str:
+        current_app.ensure_sync(broken)()
+        return "unreachable"
+
+    async with app.test_client() as client:
+        with pytest.raises(RuntimeError, match="the store is closed"):
+            await client.get("/broken")
+    assert calls == [1]  # not run a second time on another loop
+
+
+async def test_ensure_sync_on_the_event_loop_thread_says_to_await() -> None:
+    app = App(__name__)
+    with pytest.raises(RuntimeError, match=r"'await lookup\(\.\.\.\)'"):
+        app.ensure_sync(lookup)("colour")
+
+
+def test_ensure_sync_without_any_loop_runs_one_and_keeps_sync_functions() -> None:
+    app = App(__name__)
+
+    async def double(n: int) -> int:
+        await asyncio.sleep(0)
+        return n * 2
+
+    def plain() -> str:
+        return "plain"
+
+    assert app.ensure_sync(double)(21) == 42
+    assert app.ensure_sync(plain) is plain
