@@ -25,11 +25,11 @@ from .blueprints import Blueprint
 from .config import Config, default_config
 from .ctx import AppContext, AppGlobals, RequestContext
 from .exceptions import Aborter
-from .globals import _cv_request
+from .globals import _cv_request, request_context
 from .helpers import make_redirect
 from .lifespan import lifespan, shutdown, startup
 from .logging import create_logger
-from .pipeline import Pipeline, trap_http_exception
+from .pipeline import Pipeline, options_response, trap_http_exception
 from .routing import BuildError, Router, RuleOptions, UrlMap
 from .scaffold import Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
@@ -353,6 +353,12 @@ class App(TemplatesMixin, Scaffold):
         from ._conversion import to_response
 
         return to_response(self, rv)
+
+    async def make_default_options_response(self) -> Response:
+        """The answer to an OPTIONS request no view handles: empty, with an
+        ``Allow`` header listing the path's methods. Override to change it;
+        a view that handles OPTIONS (a CORS decorator's) may call it."""
+        return options_response(request_context())
 
     def url_for(self, endpoint: str, **values: Any) -> str:
         """``url_for`` (needs an app context)."""

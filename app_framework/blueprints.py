@@ -161,7 +161,12 @@ class Blueprint(Scaffold):
             )
         if view_func is not None and "." in getattr(view_func, "__name__", ""):
             raise ValueError("'view_func' name may not contain a dot '.' character.")
-        settings = {k: v for k, v in vars(options).items() if v is not None}
+        # The app reads required_methods from the view again: not an option.
+        settings = {
+            k: v
+            for k, v in vars(options).items()
+            if v is not None and k != "required_methods"
+        }
         self.record(lambda s: s.add_url_rule(rule, endpoint, view_func, **settings))
 
     def _set_endpoint_view(self, endpoint: str, func: Callable[..., Any]) -> None:

@@ -213,7 +213,7 @@ class Pipeline:
                 else:
                     view = ctx.rule.view if ctx.rule is not None else None
                     if view is None:
-                        rv = _without_view(ctx)
+                        rv = await _without_view(ctx)
                     else:
                         rv = await view(**ctx.view_args)
             except Exception as exc:
@@ -401,16 +401,26 @@ def _view_of(rule: Rule) -> Callable[..., Any]:
     return rule.view
 
 
-def _without_view(ctx: RequestContext) -> StarletteResponse:
+async def _without_view(ctx: RequestContext) -> StarletteResponse:
     """No view to call: raise the routing error (404, 405, redirect), or
-    answer OPTIONS on a path with no explicit OPTIONS view."""
+    answer OPTIONS on a path with no explicit OPTIONS view, through
+    ``app.make_default_options_response`` (which an app may override)."""
     if ctx.rule is not None:
         _view_of(ctx.rule)
     if ctx.routing_error is not None:
         raise ctx.routing_error
-    allow = ", ".join(sorted(ctx.allowed_methods))
-    response: StarletteResponse = ctx.app.response_class(headers={"Allow": allow})
-    return response
+    return await ctx.app.make_default_options_response()
+
+
+def options_response(ctx: RequestContext) -> Response:
+    """An empty response whose ``Allow`` header lists the methods the
+    request's path allows (all its rules', as werkzeug's
+    ``MapAdapter.allowed_methods``)."""
+    request = ctx.request
+    methods = ctx.allowed_methods or ctx.app.router.allowed_methods(
+        request.path, request.scope
+    )
+    return ctx.app.response_class(headers={"Allow": ", ".join(sorted(methods))})
 
 
 async def _run_after(

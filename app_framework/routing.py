@@ -106,6 +106,9 @@ class RuleOptions:
     redirect_to: str | Callable[..., str] | None = None
     provide_automatic_options: bool | None = None
     websocket: bool = False
+    required_methods: Iterable[str] = ()
+    """The view's ``required_methods`` (not a ``route()`` option): always
+    among the rule's methods, as in Flask."""
 
 
 @dataclass(eq=False)
@@ -277,13 +280,19 @@ class Router:
         self, rule: str, endpoint: str, view: View | None, options: RuleOptions
     ) -> Rule:
         settings = self.settings
+        explicit = {m.upper() for m in options.methods or ()}
+        required = {m.upper() for m in options.required_methods}
         methods = frozenset() if options.websocket else allowed_methods(options.methods)
         automatic = options.provide_automatic_options
         if automatic is None:
-            explicit = {m.upper() for m in options.methods or ()}
+            # The route's own methods decide, before the required ones join
+            # (Flask's order): a view requiring OPTIONS keeps the automatic
+            # answer unless it turns it off.
             automatic = "OPTIONS" not in explicit and settings.provide_automatic_options
         if not automatic:
-            methods = methods - {"OPTIONS"} | {m.upper() for m in options.methods or ()}
+            methods = methods - {"OPTIONS"} | explicit
+        if not options.websocket:
+            methods |= required
         place_text = options.host if settings.host_matching else options.subdomain
         converters, url_map = self.converters, self.url_map
         place = (
@@ -359,6 +368,16 @@ class Router:
             return False
         values.update(rule.place.values(found))
         return True
+
+    def allowed_methods(self, path: str, scope: Mapping[str, Any]) -> frozenset[str]:
+        """The methods of every HTTP rule matching ``path``: what an OPTIONS
+        answer lists (empty when none matches)."""
+        # No rule has the empty method, so matching with it goes through
+        # every rule for the path and reports their methods in the 405.
+        error = self.match("", path, scope).error
+        if isinstance(error, MethodNotAllowed):
+            return frozenset(error.valid_methods or ())
+        return frozenset()
 
     def match(
         self,

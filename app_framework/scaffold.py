@@ -42,7 +42,8 @@ HOOK_KINDS = (
 )
 """The per-blueprint hook dicts of a scaffold (besides ``error_handlers``)."""
 
-_RULE_OPTIONS = frozenset(RuleOptions.__dataclass_fields__)
+# required_methods comes from the view, not from route()'s keywords.
+_RULE_OPTIONS = frozenset(RuleOptions.__dataclass_fields__) - {"required_methods"}
 
 
 def error_key(key: ErrorKey) -> tuple[int | None, type[BaseException]]:
@@ -67,8 +68,12 @@ def error_key(key: ErrorKey) -> tuple[int | None, type[BaseException]]:
     )
 
 
-def rule_options(options: dict[str, Any]) -> RuleOptions:
-    """The options of ``route()``/``add_url_rule()``.
+def rule_options(
+    options: dict[str, Any], view_func: Callable[..., Any] | None = None
+) -> RuleOptions:
+    """The options of ``route()``/``add_url_rule()``, with the methods
+    ``view_func`` requires (its ``required_methods`` attribute, which
+    extensions set, e.g. OPTIONS for a CORS decorator answering preflights).
 
     :raises TypeError: an option Flask's ``route()`` does not have.
     """
@@ -76,7 +81,8 @@ def rule_options(options: dict[str, Any]) -> RuleOptions:
     if unknown:
         known = ", ".join(sorted(_RULE_OPTIONS - {"websocket"}))
         raise TypeError(f"unknown route option(s) {sorted(unknown)}; known: {known}")
-    return RuleOptions(**options)
+    required = getattr(view_func, "required_methods", None) or ()
+    return RuleOptions(**options, required_methods=tuple(required))
 
 
 class Scaffold:
@@ -169,7 +175,7 @@ class Scaffold:
                     view_func, "provide_automatic_options", None
                 )
         options["provide_automatic_options"] = provide_automatic_options
-        self._add_rule(rule, endpoint, view_func, rule_options(options))
+        self._add_rule(rule, endpoint, view_func, rule_options(options, view_func))
 
     def _add_rule(
         self,

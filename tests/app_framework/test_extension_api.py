@@ -18,11 +18,13 @@ import pytest
 import app_framework
 from app_framework import (
     App,
+    Blueprint,
     Response,
     ResponseReturnValue,
     current_app,
     g,
     jsonify,
+    make_response,
     request,
 )
 from app_framework.typing import (
@@ -242,3 +244,124 @@ def test_ensure_sync_without_any_loop_runs_one_and_keeps_sync_functions() -> Non
 
     assert app.ensure_sync(double)(21) == 42
     assert app.ensure_sync(plain) is plain
+
+
+# -- required_methods and the default OPTIONS answer ------------------------
+
+
+def answers_preflight(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """A CORS decorator in quart-cors's shape: the view's rule must accept
+    OPTIONS, and the decorator answers it from the default OPTIONS response."""
+    func.required_methods = {"OPTIONS"}  # type: ignore[attr-defined]
+    func.provide_automatic_options = False  # type: ignore[attr-defined]
+
+    @functools.wraps(func)
+    async def wrapper(**kwargs: Any) -> Any:
+        if request.method == "OPTIONS":
+            response = await current_app.make_default_options_response()
+            response.headers["Access-Control-Allow-Methods"] = ", ".join(
+                sorted(response.allow)
+            )
+        else:
+            response = await make_response(
+                await current_app.ensure_async(func)(**kwargs)
+            )
+        response.headers["Access-Control-Allow-Origin"] = "https://shop.test"
+        return response
+
+    return wrapper
+
+
+async def test_a_view_requiring_options_answers_the_preflight() -> None:
+    app = App(__name__)
+    shop = Blueprint("shop", __name__, url_prefix="/shop")
+
+    @app.route("/orders", methods=["POST"])
+    @answers_preflight
+    async def orders() -> tuple[str, int]:
+        return "ordered", 201
+
+    @shop.put("/basket/<int:line>")
+    @answers_preflight
+    def basket(line: int) -> str:
+        return f"line {line} updated"
+
+    app.register_blueprint(shop)
+    preflight = {"Origin": "https://web.test", "Access-Control-Request-Method": "POST"}
+    async with app.test_client() as client:
+        response = await client.options("/orders", headers=preflight)
+        assert response.status_code == 200
+        assert response.headers["Allow"] == "OPTIONS, POST"
+        assert response.headers["Access-Control-Allow-Methods"] == "OPTIONS, POST"
+        assert response.headers["Access-Control-Allow-Origin"] == "https://shop.test"
+        response = await client.post("/orders")
+        assert (response.status_code, response.text) == (201, "ordered")
+        assert response.headers["Access-Control-Allow-Origin"] == "https://shop.test"
+        assert (await client.get("/orders")).status_code == 405
+
+        response = await client.options("/shop/basket/3")
+        assert response.headers["Allow"] == "OPTIONS, PUT"
+        assert (await client.put("/shop/basket/3")).text == "line 3 updated"
+
+
+async def test_required_methods_join_the_route_methods() -> None:
+    app = App(__name__)
+
+    def notes() -> str:
+        return f"notes by {request.method}"
+
+    notes.required_methods = ["put"]  # type: ignore[attr-defined]
+    app.add_url_rule("/notes", view_func=notes)
+
+    def report() -> str:
+        raise AssertionError("the automatic OPTIONS answer does not call the view")
+
+    # Requiring OPTIONS without turning the automatic answer off keeps it.
+    report.required_methods = {"OPTIONS"}  # type: ignore[attr-defined]
+    app.add_url_rule("/report", view_func=report, methods=["PATCH"])
+
+    async with app.test_client() as client:
+        assert (await client.put("/notes")).text == "notes by PUT"
+        assert (await client.get("/notes")).text == "notes by GET"
+        allow = (await client.options("/notes")).headers["Allow"]
+        assert allow == "GET, HEAD, OPTIONS, PUT"
+        response = await client.options("/report")
+        assert (response.status_code, response.headers["Allow"]) == (
+            200,
+            "OPTIONS, PATCH",
+        )
+
+
+async def test_automatic_options_answers_come_from_the_app_method() -> None:
+    class PreflightCachingApp(App):
+        async def make_default_options_response(self) -> Response:
+            response = await super().make_default_options_response()
+            response.headers["Access-Control-Max-Age"] = "600"
+            return response
+
+    app = PreflightCachingApp(__name__)
+
+    @app.route("/items", methods=["GET", "DELETE"])
+    async def items() -> str:
+        return "items"
+
+    @app.after_request
+    def cors_headers(response: Response) -> Response:
+        # A CORS extension's app-wide hook also sees the automatic answer.
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    async with app.test_client() as client:
+        response = await client.options("/items")
+        assert response.status_code == 200
+        assert response.headers["Allow"] == "DELETE, GET, HEAD, OPTIONS"
+        assert response.headers["Access-Control-Max-Age"] == "600"
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert response.text == ""
+
+
+async def test_the_default_options_response_needs_a_request() -> None:
+    app = App(__name__)
+    with pytest.raises(RuntimeError, match="request context"):
+        await app.make_default_options_response()
