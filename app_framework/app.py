@@ -34,7 +34,7 @@ from .routing import BuildError, Router, RuleOptions, UrlMap
 from .scaffold import Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import TemplatesMixin
-from .wrappers import Request, Response
+from .wrappers import Request, Response, Websocket
 
 if TYPE_CHECKING:
     import logging
@@ -71,6 +71,8 @@ class App(TemplatesMixin, Scaffold):
     """The class of ``request`` (replaceable)."""
     response_class: type[Response] = Response
     """The class views' return values become (replaceable)."""
+    websocket_class: type[Websocket] = Websocket
+    """The class of ``websocket`` (replaceable, as ``request_class``)."""
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     """The class of :attr:`json`, made for each app."""
     config_class: type[Config] = Config

@@ -33,7 +33,7 @@ from .exceptions import (
 )
 from .routing import RequestRedirect
 from .signals import emit_logged, got_request_exception
-from .wrappers import Response, Websocket
+from .wrappers import Response
 
 if TYPE_CHECKING:
     from ._hooks import HookChain
@@ -62,9 +62,10 @@ class Pipeline:
 
     def websocket(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         """Handle one websocket connection (same lifecycle, websocket signals)."""
-        connection = Websocket(scope, receive, send, self.app)
+        app = self.app
+        connection = app.websocket_class(scope, receive, send, app)
         return self._in_context(
-            RequestContext(self.app, connection), self._serve_websocket, send
+            RequestContext(app, connection), self._serve_websocket, send
         )
 
     async def _in_context(

@@ -21,11 +21,13 @@ from app_framework import (
     Blueprint,
     Response,
     ResponseReturnValue,
+    Websocket,
     current_app,
     g,
     jsonify,
     make_response,
     request,
+    websocket,
 )
 from app_framework.typing import (
     HeadersValue,
@@ -365,3 +367,43 @@ async def test_the_default_options_response_needs_a_request() -> None:
     app = App(__name__)
     with pytest.raises(RuntimeError, match="request context"):
         await app.make_default_options_response()
+
+
+# -- websocket_class ----------------------------------------------------------
+
+
+class TypedMessages:
+    """A mixin an extension adds to the app's websocket class (quart-schema
+    adds its validation this way)."""
+
+    async def receive_as(self, model: type[Ticket]) -> Ticket:
+        connection = typing.cast(Websocket, self)
+        return model(**await connection.receive_json())
+
+
+def install_typed_messages(app: App) -> None:
+    """The extension's init_app: a subclass of whatever class is set now."""
+    app.websocket_class = type(
+        "TypedWebsocket", (TypedMessages, app.websocket_class), {}
+    )
+
+
+async def test_an_extension_replaces_the_websocket_class() -> None:
+    app = App(__name__)
+    install_typed_messages(app)
+    seen: list[str] = []
+
+    @app.before_websocket
+    def note() -> None:
+        seen.append(type(websocket._get_current_object()).__name__)
+
+    @app.websocket("/seats")
+    async def seats() -> None:
+        ticket = await typing.cast(TypedMessages, websocket).receive_as(Ticket)
+        await websocket.send(f"seat {ticket.seat} held")
+
+    async with app.test_client() as client:
+        async with client.websocket("/seats") as ws:
+            await ws.send_json({"seat": "2A"})
+            assert await ws.receive() == "seat 2A held"
+    assert seen == ["TypedWebsocket"]
