@@ -3,19 +3,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterator, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response as StarletteResponse
 from werkzeug.datastructures import Headers
 
+from ._contextvars import _cv_request
 from ._response import Response, html_response
 from .exceptions import HTTPException
 
 if TYPE_CHECKING:
     from .app import App
 
-__all__ = ["error_response", "to_response"]
+__all__ = [
+    "default_make_response",
+    "error_response",
+    "made_response",
+    "make_response_override",
+    "to_response",
+]
 
 _ACCEPTED = (
     "Return a str, bytes, dict, list, Response, HTTPException, generator, or "
@@ -46,6 +53,48 @@ def to_response(app: App, rv: Any, view: Any = None) -> StarletteResponse:
     if headers:
         _update_headers(response, headers)
     return response
+
+
+def default_make_response(app: App, rv: Any) -> Any:
+    """Turn a view's return value into a response (``app.response_class``,
+    or the Starlette response returned). ``app.make_response(rv)`` (Flask)
+    and ``await app.make_response(rv)`` (Quart) both work: the response is
+    awaitable. A subclass or an extension may override it, sync or async:
+    the pipeline then calls the override for every view's return value.
+    (Typed ``Any``, so that both kinds of override type-check.)
+
+    :raises TypeError: an unsupported value, saying what to return.
+    """
+    ctx = _cv_request.get(None)  # names the view in the error message
+    return to_response(app, rv, ctx.connection if ctx is not None else None)
+
+
+def make_response_override(app: App) -> Callable[[Any], Any] | None:
+    """``app.make_response`` when a subclass or an extension (Quart's
+    extensions wrap it in ``init_app``) replaced the framework's, else None:
+    the pipeline then converts inline, at no cost."""
+    replaced: Callable[[Any], Any] | None = vars(app).get("make_response")
+    if replaced is None and type(app).make_response is not default_make_response:
+        replaced = app.make_response
+    return replaced
+
+
+async def made_response(make: Callable[[Any], Any], rv: Any) -> StarletteResponse:
+    """The response an overriding ``make_response`` gives for ``rv``,
+    awaited when it is async.
+
+    :raises TypeError: the override gave no response.
+    """
+    made = make(rv)
+    if not isinstance(made, StarletteResponse) and isinstance(made, Awaitable):
+        made = await made
+    if not isinstance(made, StarletteResponse):
+        raise TypeError(
+            f"make_response returned a {type(made).__name__}, not a response: "
+            "an override must return what the framework's gives, e.g. end it "
+            "with 'return await super().make_response(rv)'."
+        )
+    return made
 
 
 def _name(view: Any) -> str:

@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._conversion import error_response, to_response
+from ._conversion import (
+    error_response,
+    made_response,
+    make_response_override,
+    to_response,
+)
 from ._websocket import (
     CLOSED,
     CONNECTING,
@@ -190,11 +195,13 @@ async def _refuse(app: Any, ws: Websocket, rv: Any) -> None:
     """Refuse the handshake with ``rv`` (a response, or what a view may
     return, or an HTTP error) as an HTTP response when the server can send
     one; else close with 1008."""
-    response = (
-        error_response(app, rv)
-        if isinstance(rv, HTTPException)
-        else to_response(app, rv)
-    )
+    make = make_response_override(app)
+    if isinstance(rv, HTTPException):
+        response = error_response(app, rv)
+    elif make is not None:
+        response = await made_response(make, rv)
+    else:
+        response = to_response(app, rv)
     if response.status_code < 400:
         # A success cannot refuse a handshake; Quart would send it as it
         # is, and clients would report a confusing "unexpected 200".

@@ -16,6 +16,7 @@ from asignals import NamedSignal
 
 from . import _urls, signals
 from ._concurrency import AsyncFunc, as_async, as_async_view, as_sync
+from ._conversion import default_make_response
 from ._hooks import HookChain, resolve
 from ._json_provider import DefaultJSONProvider, JSONProvider
 from ._paths import find_instance_path
@@ -350,11 +351,9 @@ class App(TemplatesMixin, Scaffold):
 
     # -- responses and URLs --------------------------------------------------
 
-    def make_response(self, rv: Any) -> Any:
-        """Turn a view's return value into a response (see ``make_response``)."""
-        from ._conversion import to_response
-
-        return to_response(self, rv)
+    # The framework's own, by identity: the pipeline calls an override
+    # (a subclass's, or one an extension sets on the app) and inlines this.
+    make_response = default_make_response
 
     async def make_default_options_response(self) -> Response:
         """The answer to an OPTIONS request no view handles: empty, with an
@@ -488,6 +487,7 @@ class App(TemplatesMixin, Scaffold):
             for cls, options in reversed(self._middleware):
                 stack = cls(stack, **options)
             self._stack = stack
+            self._pipeline.setup_done()
         await stack(scope, receive, send)
 
     def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:

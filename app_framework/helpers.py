@@ -10,7 +10,7 @@ import anyio.from_thread
 from werkzeug.urls import iri_to_uri
 
 from ._awaiting import PLAIN, use_of_result
-from ._conversion import to_response
+from ._conversion import make_response_override, to_response
 from ._sendfile import safe_join, send_file, send_from_directory
 from ._urls import url_for
 from .exceptions import abort as _abort
@@ -100,8 +100,11 @@ def make_response(*args: Any) -> Response:
     app = app_context().app
     if not args:
         return app.response_class()
-    # Typed as Flask types it; a Starlette response passed in comes back as is.
-    response: Any = to_response(app, args[0] if len(args) == 1 else args)
+    rv = args[0] if len(args) == 1 else args
+    make = make_response_override(app)
+    # Typed as Flask types it; a Starlette response passed in comes back as
+    # is, and an async override's coroutine is awaited (Quart's spelling).
+    response: Any = to_response(app, rv) if make is None else make(rv)
     return cast("Response", response)
 
 

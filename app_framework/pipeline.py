@@ -20,7 +20,12 @@ from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
 
 from ._contextvars import hiding_last_send
-from ._conversion import error_response, to_response
+from ._conversion import (
+    error_response,
+    made_response,
+    make_response_override,
+    to_response,
+)
 from ._shielding import shielded
 from ._websocket_serving import serve_websocket
 from .ctx import RequestContext, preserved_contexts
@@ -50,6 +55,14 @@ class Pipeline:
         """Requests and websockets between their first step and the end of
         their teardown."""
         self._drained: asyncio.Event | None = None
+        self.make_response: Callable[[Any], Any] | None = make_response_override(app)
+        """The app's ``make_response`` when overridden (None: the
+        framework's, inlined)."""
+
+    def setup_done(self) -> None:
+        """The app starts serving: an extension's ``make_response`` set on
+        the app during set-up is the one from now on."""
+        self.make_response = make_response_override(self.app)
 
     # Entry points are plain functions returning the coroutine that does
     # the work: one coroutine layer less on every request.
@@ -251,7 +264,10 @@ class Pipeline:
         self, ctx: RequestContext, chain: HookChain, rv: Any, from_error: bool = False
     ) -> StarletteResponse:
         app = self.app
-        response = to_response(app, rv, ctx.connection)
+        if self.make_response is None:
+            response = to_response(app, rv, ctx.connection)
+        else:
+            response = await self._made(ctx, rv)
         try:
             if isinstance(response, Response) and response._pending is not None:
                 response = await self._prepared(ctx, chain, response, from_error)
@@ -307,10 +323,17 @@ class Pipeline:
             if from_error:
                 raise
             rv = await self._handle_user_exception(chain, exc)
-        handled = to_response(self.app, rv, ctx.connection)
+        handled = await self._made(ctx, rv)
         if isinstance(handled, Response):
             await handled  # a handler's own file: its error is not handled again
         return handled
+
+    async def _made(self, ctx: RequestContext, rv: Any) -> StarletteResponse:
+        """The response for ``rv``, by the app's ``make_response``."""
+        make = self.make_response
+        if make is None:
+            return to_response(self.app, rv, ctx.connection)
+        return await made_response(make, rv)
 
     async def _handle_exception(
         self, ctx: RequestContext, chain: HookChain, exc: Exception

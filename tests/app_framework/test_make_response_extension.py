@@ -1,0 +1,155 @@
+"""The surface an extension builds on, written as an extension's author
+writes against Quart: an overridden ``make_response``, the
+``wrappers.request`` / ``response`` / ``websocket`` modules, a ``Request``
+built from its parts, and the rules ``url_map.iter_rules()`` yields."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pytest
+
+from app_framework import App, abort, make_response
+from app_framework.testing import WebsocketResponseError
+
+
+@dataclass
+class Parcel:
+    weight_kg: float
+    label: str
+
+
+def unpack_parcels(rv: Any) -> Any:
+    """A dataclass (alone or first in a tuple) becomes a dict: JSON."""
+    if isinstance(rv, tuple) and rv and isinstance(rv[0], Parcel):
+        return (asdict(rv[0]), *rv[1:])
+    if isinstance(rv, Parcel):
+        return asdict(rv)
+    return rv
+
+
+class ParcelApp(App):
+    async def make_response(self, rv: Any) -> Any:
+        return await super().make_response(unpack_parcels(rv))
+
+
+def add_parcel_routes(app: App) -> None:
+    @app.get("/parcel")
+    async def parcel() -> Any:
+        return Parcel(2.5, "books")
+
+    @app.post("/parcel")
+    async def new_parcel() -> Any:
+        return Parcel(0.4, "letter"), 201, {"X-Depot": "north"}
+
+    @app.get("/lost")
+    async def lost() -> Any:
+        abort(410)
+
+    @app.errorhandler(410)
+    async def gone(error: Exception) -> Any:
+        return Parcel(0.0, "lost"), 410
+
+    @app.get("/plain")
+    async def plain() -> str:
+        return "unchanged"
+
+
+async def test_a_subclass_make_response_turns_dataclasses_into_json() -> None:
+    app = ParcelApp(__name__)
+    add_parcel_routes(app)
+    async with app.test_client() as client:
+        fetched = await client.get("/parcel")
+        assert fetched.json == {"weight_kg": 2.5, "label": "books"}
+        assert fetched.headers["Content-Type"] == "application/json"
+        posted = await client.post("/parcel")
+        assert (posted.status_code, posted.headers["X-Depot"]) == (201, "north")
+        assert posted.json == {"weight_kg": 0.4, "label": "letter"}
+        assert (await client.get("/plain")).text == "unchanged"
+        # An error handler's return value goes the same way.
+        lost = await client.get("/lost")
+        assert (lost.status_code, lost.json["label"]) == (410, "lost")
+
+
+async def test_an_extension_wraps_make_response_in_init_app() -> None:
+    class ParcelExtension:
+        def init_app(self, app: App) -> None:
+            original = app.make_response
+
+            async def wrapped(rv: Any) -> Any:
+                return await original(unpack_parcels(rv))
+
+            app.make_response = wrapped  # type: ignore[method-assign]
+
+    app = App(__name__)
+    add_parcel_routes(app)
+    ParcelExtension().init_app(app)
+    async with app.test_client() as client:
+        assert (await client.get("/parcel")).json["weight_kg"] == 2.5
+        lost = await client.get("/lost")
+        assert (lost.status_code, lost.json["label"]) == (410, "lost")
+
+
+async def test_a_sync_override_and_the_make_response_helper() -> None:
+    seen: list[Any] = []
+
+    class CountingApp(App):
+        def make_response(self, rv: Any) -> Any:
+            seen.append(rv)
+            return super().make_response(unpack_parcels(rv))
+
+    app = CountingApp(__name__)
+    add_parcel_routes(app)
+
+    @app.get("/wrapped")
+    async def wrapped() -> Any:
+        response = make_response(Parcel(9.0, "crate"), 202)
+        response.headers["X-Wrapped"] = "yes"
+        return response
+
+    async with app.test_client() as client:
+        assert (await client.get("/parcel")).json["label"] == "books"
+        answer = await client.get("/wrapped")
+        assert answer.status_code == 202
+        assert (answer.headers["X-Wrapped"], answer.json["label"]) == ("yes", "crate")
+    assert seen[0] == Parcel(2.5, "books")
+
+
+async def test_make_response_called_both_ways() -> None:
+    app = App(__name__)
+    async with app.app_context():
+        flask_way = app.make_response(("made", 203))
+        assert (flask_way.status_code, flask_way.get_data()) == (203, b"made")
+        quart_way = await app.make_response({"made": True})
+        assert quart_way.status_code == 200
+        assert quart_way.get_json() == {"made": True}
+
+
+async def test_an_override_that_returns_no_response_says_what_to_write() -> None:
+    class ForgetfulApp(App):
+        async def make_response(self, rv: Any) -> Any:
+            return unpack_parcels(rv)  # forgot to call super()
+
+    app = ForgetfulApp(__name__)
+    app.testing = True
+    add_parcel_routes(app)
+    async with app.test_client() as client:
+        with pytest.raises(TypeError, match=r"return await super\(\).make_response"):
+            await client.get("/parcel")
+
+
+async def test_an_override_refuses_a_websocket_handshake_too() -> None:
+    app = ParcelApp(__name__)
+
+    @app.websocket("/feed")
+    async def feed() -> Any:
+        return Parcel(1.0, "refused"), 403
+
+    async with app.test_client() as client:
+        with pytest.raises(WebsocketResponseError) as refused:
+            async with client.websocket("/feed") as ws:
+                await ws.receive()
+    assert refused.value.status_code == 403
+    assert json.loads(refused.value.text) == {"weight_kg": 1.0, "label": "refused"}
