@@ -153,3 +153,21 @@ async def test_an_override_refuses_a_websocket_handshake_too() -> None:
                 await ws.receive()
     assert refused.value.status_code == 403
     assert json.loads(refused.value.text) == {"weight_kg": 1.0, "label": "refused"}
+
+
+def test_the_wrappers_modules_sit_at_quarts_paths() -> None:
+    import app_framework
+    from app_framework import wrappers
+    from app_framework.wrappers.request import Body, Request
+    from app_framework.wrappers.response import Response
+    from app_framework.wrappers.websocket import Websocket
+
+    assert (Request, Response, Websocket) == (
+        app_framework.Request,
+        app_framework.Response,
+        app_framework.Websocket,
+    )
+    assert wrappers.Body is Body and wrappers.Request is Request
+    # The old flat module's names are all still there.
+    for name in ("Connection", "NotLoadedError", "ResponseHeaders", "route_path"):
+        assert hasattr(wrappers, name), name

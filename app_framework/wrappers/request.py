@@ -1,0 +1,7 @@
+"""The HTTP request (Quart's ``quart.wrappers.request`` path)."""
+
+from __future__ import annotations
+
+from .._request import Body, NotLoadedError, Request
+
+__all__ = ["Body", "NotLoadedError", "Request"]
