@@ -13,6 +13,7 @@ import anyio
 from ._awaiting import passes_through
 from ._connection import Connection, route_path
 from ._contextvars import _cv_app
+from ._from_parts import request_arguments
 from ._values import NotLoadedError, Pending, ReadyCombined, answer
 from .exceptions import (
     BadRequest,
@@ -73,10 +74,21 @@ class Request(Connection):
 
     def __init__(
         self,
-        scope: MutableMapping[str, Any],
-        receive: Any,
-        max_content_length: int | None = None,
+        scope: MutableMapping[str, Any] | Any,  # or Quart's method
+        receive: Any = None,
+        max_content_length: int | None | Any = None,
+        /,
+        *parts: Any,
+        **options: Any,
     ) -> None:
+        """``Request(scope, receive, max_content_length)``, or Quart's
+        ``Request(method, scheme, path, query_string, headers, root_path,
+        http_version, scope, *, max_content_length=None)`` (plus
+        ``receive=`` for a body; without it the body is empty)."""
+        if parts or options:  # the pipeline's call never comes here
+            scope, receive, max_content_length = request_arguments(
+                (scope, receive, max_content_length, *parts), options
+            )
         self.scope = scope
         self._receive = receive
         self.max_content_length = max_content_length

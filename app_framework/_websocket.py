@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 from werkzeug.datastructures import Headers
 
 from ._connection import Connection
+from ._from_parts import websocket_arguments
 from ._streaming import YIELD_EVERY
 from .signals import emit, websocket_received, websocket_sent
 
@@ -141,7 +142,24 @@ class Websocket(Connection):
     _view_task: asyncio.Task[Any] | None = None
     _unyielded_sends = 0
 
-    def __init__(self, scope: Any, receive: Any, send: Any, app: Any) -> None:
+    def __init__(
+        self,
+        scope: Any,
+        receive: Any = None,
+        send: Any = None,
+        app: Any = None,
+        /,
+        *parts: Any,
+        **options: Any,
+    ) -> None:
+        """``Websocket(scope, receive, send, app)``, or Quart's
+        ``Websocket(path, query_string, scheme, headers, root_path,
+        http_version, subprotocols, receive, send, accept, close, scope)``
+        (see :func:`._from_parts.websocket_arguments`)."""
+        if parts or options or app is None:
+            scope, receive, send, app = websocket_arguments(
+                (scope, receive, send, app, *parts), options
+            )
         self.scope = scope
         self._receive = receive
         self._send = send

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import Headers
 
 from app_framework import App, abort, make_response
 from app_framework.testing import WebsocketResponseError
@@ -171,3 +172,143 @@ def test_the_wrappers_modules_sit_at_quarts_paths() -> None:
     # The old flat module's names are all still there.
     for name in ("Connection", "NotLoadedError", "ResponseHeaders", "route_path"):
         assert hasattr(wrappers, name), name
+
+
+@pytest.fixture
+def bare_scope() -> dict[str, Any]:
+    """What a server adds to a scope beyond the request's own parts."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "client": ("10.1.2.3", 51000),
+        "server": ("shop.test", 8443),
+        "state": {},
+    }
+
+
+async def test_a_request_built_from_quarts_parts(bare_scope: dict[str, Any]) -> None:
+    from app_framework.wrappers.request import Request
+
+    headers = Headers({"Host": "shop.test:8443", "X-Till": "7"})
+    headers.add("Accept", "text/plain")
+    request = Request(
+        "post",
+        "https",
+        "/basket/42",
+        b"coupon=SPRING&coupon=VIP",
+        headers,
+        "/shop",
+        "2",
+        bare_scope,
+        max_content_length=1024,
+    )
+    assert (request.method, request.scheme, request.path) == (
+        "POST",
+        "https",
+        "/basket/42",
+    )
+    assert request.full_path == "/basket/42?coupon=SPRING&coupon=VIP"
+    assert request.args.getlist("coupon") == ["SPRING", "VIP"]
+    assert (
+        request.url == "https://shop.test:8443/shop/basket/42?coupon=SPRING&coupon=VIP"
+    )
+    assert (request.headers["X-Till"], request.accept_mimetypes.best) == (
+        "7",
+        "text/plain",
+    )
+    assert request.remote_addr == "10.1.2.3"
+    assert request.max_content_length == 1024
+    assert bare_scope["state"] is request.scope["state"]  # the server's scope kept
+    assert await request.get_data() == b""  # no receive given: no body
+
+
+async def test_a_quart_built_request_reads_the_body_it_is_given(
+    bare_scope: dict[str, Any],
+) -> None:
+    from app_framework.wrappers.request import Request
+
+    messages = [
+        {"type": "http.request", "body": b"size=L&", "more_body": True},
+        {"type": "http.request", "body": b"size=XL", "more_body": False},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    form_headers = Headers(
+        {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "14"}
+    )
+    request = Request(
+        "PUT",
+        "http",
+        "/sizes",
+        b"",
+        form_headers,
+        "",
+        "1.1",
+        receive=receive,
+        scope=bare_scope,
+    )
+    assert (await request.form).getlist("size") == ["L", "XL"]
+
+
+def test_the_asgi_constructor_and_wrong_arguments(bare_scope: dict[str, Any]) -> None:
+    from app_framework.wrappers.request import Request
+
+    assert Request(bare_scope, None, max_content_length=9).max_content_length == 9
+    with pytest.raises(TypeError, match="Quart's .method, scheme, path"):
+        Request("GET", "http", "/", b"")  # headers and the rest missing
+    with pytest.raises(TypeError, match="anyio.fail_after"):
+        Request("GET", "http", "/", b"", Headers(), "", "1.1", body_timeout=3)
+
+
+async def test_a_websocket_built_from_quarts_parts(bare_scope: dict[str, Any]) -> None:
+    from app_framework.wrappers.websocket import Websocket
+
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.receive", "text": "ping"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def unused(*args: Any) -> None:
+        raise AssertionError("accepting and closing go through send")
+
+    app = App(__name__)
+    async with app.app_context():
+        ws = Websocket(
+            "/live",
+            b"room=3",
+            "wss",
+            Headers({"Host": "shop.test"}),
+            "",
+            "1.1",
+            ["chat.v2"],
+            receive,
+            send,
+            unused,
+            unused,
+            bare_scope,
+        )
+    assert ws.url == "wss://shop.test/live?room=3"
+    assert (ws.args["room"], ws.requested_subprotocols) == ("3", ["chat.v2"])
+    await ws.accept(subprotocol="chat.v2")
+    await ws.close(1001)
+    assert [m["type"] for m in sent] == ["websocket.accept", "websocket.close"]
+    with pytest.raises(RuntimeError, match="pass app=app"):
+        Websocket(
+            "/live",
+            b"",
+            "ws",
+            Headers(),
+            "",
+            "1.1",
+            [],
+            receive,
+            send,
+            unused,
+            unused,
+            bare_scope,
+        )
