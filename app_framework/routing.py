@@ -131,6 +131,12 @@ class Rule:
     redirect_to: str | Callable[..., str] | None = None
 
     @property
+    def provide_automatic_options(self) -> bool:
+        """:attr:`automatic_options`, by the name Flask sets on werkzeug's
+        rules (OpenAPI generators read it to leave OPTIONS out)."""
+        return self.automatic_options
+
+    @property
     def sort_key(self) -> tuple[Any, ...]:
         """Where this rule goes in matching order (see ``specificity``)."""
         place = self.host if self.host is not None else self.subdomain

@@ -312,3 +312,28 @@ async def test_a_websocket_built_from_quarts_parts(bare_scope: dict[str, Any]) -
             unused,
             bare_scope,
         )
+
+
+def test_rules_read_as_an_openapi_generator_reads_them() -> None:
+    app = App(__name__, host_matching=True, static_folder=None)
+
+    @app.get("/stock/<int:sku>", host="api.shop.test")
+    async def stock(sku: int) -> str:
+        return ""
+
+    @app.websocket("/stock/feed", host="api.shop.test")
+    async def stock_feed() -> None:
+        pass
+
+    documented = {}
+    for rule in app.url_map.iter_rules():
+        if rule.websocket:
+            continue
+        methods = {
+            method
+            for method in rule.methods
+            if method != "HEAD"
+            and not (method == "OPTIONS" and rule.provide_automatic_options)
+        }
+        documented[rule.rule] = (rule.host, rule.endpoint, methods)
+    assert documented == {"/stock/<int:sku>": ("api.shop.test", "stock", {"GET"})}
