@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run run-scaled test e2e lint typecheck pytest bench flask-port load soak chaos relay-load clean
+.PHONY: help install run run-scaled test e2e lint typecheck pytest bench flask-port quart-port load soak chaos relay-load clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,6 +72,9 @@ chaos: $(STAMP) ## misbehaving clients and receivers against a real server
 
 soak: $(STAMP) ## memory and latency over a long run
 	$(BIN)/python bench/soak.py
+
+quart-port: $(STAMP) ## Quart extensions' and Quart's tests, ported by renames only; build/quart-port/
+	$(BIN)/python bench/quart_port.py
 
 clean: ## remove the venv and caches
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage
