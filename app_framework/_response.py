@@ -51,10 +51,16 @@ class Response(HeaderProperties, StarletteResponse):
     async iterator of them (then it is streamed). The default type is
     ``text/html``. Its Flask surface: ``data``, ``get_data(as_text=)``,
     ``set_data``, ``json``/``get_json()``, ``status``/``status_code``,
-    ``mimetype``, ``content_type``, ``headers``, ``vary``,
-    ``cache_control``, ``location``, ``content_length``, ``last_modified``,
-    ``expires``, ``set_etag``, ``set_cookie``, ``delete_cookie``,
-    ``direct_passthrough``, ``call_on_close``, ``close``.
+    ``mimetype``, ``headers``, ``set_cookie``, ``delete_cookie``,
+    ``direct_passthrough``, ``call_on_close``, ``close``, and every
+    header property of werkzeug's response (``content_type``, ``vary``,
+    ``cache_control``, ``location``, ``retry_after``, ``set_etag``,
+    ``access_control_allow_origin``, ``content_security_policy``...):
+    setting one sets the header that is sent.
+
+    Like Flask's, a response takes any other attribute too (extensions
+    keep their own on it), so a misspelt property name sets an attribute
+    and no header.
     """
 
     default_mimetype: str | None = "text/html"

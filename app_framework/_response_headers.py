@@ -1,7 +1,8 @@
 """The headers of a response and Flask's names for them: ``headers`` with
-werkzeug's methods, ``content_type``, ``mimetype``, ``location``,
-``content_length``, ``last_modified``, ``expires``, ``vary``, ``allow``,
-``cache_control``, ETags and cookies (werkzeug's format)."""
+werkzeug's methods, every header property of werkzeug's sans-IO response
+(``vary``, ``cache_control``, ``access_control_allow_origin``,
+``retry_after``, ``www_authenticate``...), ETags and cookies (werkzeug's
+format)."""
 
 from __future__ import annotations
 
@@ -9,25 +10,33 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from starlette.datastructures import MutableHeaders
-from werkzeug.datastructures import HeaderSet, ResponseCacheControl
+from werkzeug.datastructures import (
+    ContentRange,
+    ContentSecurityPolicy,
+    HeaderSet,
+    ResponseCacheControl,
+    WWWAuthenticate,
+)
 from werkzeug.http import (
+    COEP,
+    COOP,
     dump_cookie,
     dump_options_header,
     http_date,
-    parse_cache_control_header,
     parse_date,
     parse_options_header,
-    parse_set_header,
     quote_etag,
     unquote_etag,
 )
+from werkzeug.sansio.response import Response as _SansIOResponse
 from werkzeug.utils import get_content_type
 
 __all__ = [
     "COOKIE_SIZE_LIMIT",
+    "HeaderFields",
     "HeaderProperties",
     "ResponseHeaders",
     "checked_header",
@@ -71,18 +80,28 @@ def checked_header(name: str, value: str) -> str:
 
 _set, _append = MutableHeaders.__setitem__, MutableHeaders.append
 _setdefault = MutableHeaders.setdefault
+_NO_DEFAULT: Any = object()
 
 
 class ResponseHeaders(MutableHeaders):
     """The headers to send: Starlette's ``MutableHeaders`` over the raw
-    list, plus werkzeug's ``add``, ``set``, ``extend``, ``remove`` and
-    ``get(key, default, type=)``. A name or value holding CR, LF or NUL is
+    list, plus werkzeug's ``add``, ``set``, ``extend``, ``remove``, ``pop``
+    and ``get(key, default, type=)``. A name or value holding CR, LF or NUL is
     refused with ``ValueError`` (see :func:`checked_header`)."""
 
     # Starlette's three ways into the list (update, add, set and extend
     # come through them), each checked.
-    def __setitem__(self, key: str, value: str) -> None:
-        _set(self, key, checked_header(key, value))
+    def __setitem__(self, key: str, value: Any) -> None:
+        """Replace every header of that name with one. A value that is not
+        ``str`` is written as ``str(value)`` (werkzeug's ``Headers`` does the
+        same); ``None`` removes the header, where werkzeug would send the
+        text ``None``: werkzeug's header properties assign what they are
+        given, so ``response.access_control_allow_origin = None`` comes here."""
+        if value is None:
+            del self[key]
+            return
+        text = value if isinstance(value, str) else str(value)
+        _set(self, key, checked_header(key, text))
 
     def append(self, key: str, value: str) -> None:
         """Add a header, keeping others of that name."""
@@ -116,6 +135,20 @@ class ResponseHeaders(MutableHeaders):
         """Remove every header of that name (no error when absent)."""
         if key in self:
             del self[key]
+
+    def pop(self, key: str, default: Any = _NO_DEFAULT) -> Any:
+        """Remove every header of that name and return the first value
+        (``default`` when absent).
+
+        :raises KeyError: absent, and no ``default`` given.
+        """
+        value = super().get(key)
+        if value is None:
+            if default is _NO_DEFAULT:
+                raise KeyError(key)
+            return default
+        del self[key]
+        return value
 
     def get(self, key: str, default: Any = None, type: Any = None) -> Any:
         """The first value of ``key``, converted by ``type`` (``default``
@@ -155,8 +188,126 @@ def status_code_of(status: int | str | HTTPStatus) -> int:
     return int(code)
 
 
-class HeaderProperties:
-    """Flask's header names over ``raw_headers`` (the list that is sent)."""
+_Get = TypeVar("_Get", covariant=True)
+_Set = TypeVar("_Set", contravariant=True)
+_SetSet = str | Mapping[str, str | int] | Iterable[str] | None  # a set header's
+
+
+class _Readable(Generic[_Get]):
+    """How mypy sees a borrowed read-only werkzeug ``property``: its
+    getter's ``self`` is werkzeug's response, so it cannot see it as ours."""
+
+    if TYPE_CHECKING:
+
+        def __get__(self, obj: object, owner: type | None = None) -> _Get: ...
+
+
+class _Settable(_Readable[_Get], Generic[_Get, _Set]):
+    """How mypy sees a borrowed settable werkzeug ``property``."""
+
+    if TYPE_CHECKING:
+
+        def __set__(self, obj: object, value: _Set) -> None: ...
+        def __delete__(self, obj: object) -> None: ...
+
+
+_Text = _Settable[str | None, str | None]
+_Date = _Settable[datetime | None, datetime | int | float | None]
+_AlwaysSet = _Settable[HeaderSet, _SetSet]
+_OptionalSet = _Settable[HeaderSet | None, _SetSet]
+_Policy = _Settable[ContentSecurityPolicy, ContentSecurityPolicy | str | None]
+
+
+def _werkzeugs(name: str) -> Any:
+    """werkzeug's descriptor ``name`` itself (a ``property`` or a
+    ``header_property``; typed where it is used, with the classes above)."""
+    return vars(_SansIOResponse)[name]
+
+
+class HeaderFields:
+    """werkzeug's header properties, the descriptors of its sans-IO
+    ``Response`` themselves (not copies), for a class whose ``headers``
+    reads and writes as werkzeug's ``Headers`` does (``get``, ``in``,
+    ``[]`` giving the first value, ``[]=``, ``del``, ``pop``, ``set``,
+    ``add``). Each reads and writes ``self.headers``, so a value set is a
+    header sent, and a header received is a value read.
+
+    :class:`HeaderProperties` (a response) and the test client's response
+    take them all; a test checks that none of werkzeug's is missing.
+    """
+
+    # Typed as they behave here: a header absent reads as None, and None
+    # written removes the header (see ResponseHeaders.__setitem__) except
+    # where werkzeug converts it first (a date: now; a number: "None").
+    location: _Text = _werkzeugs("location")
+    content_type: _Text = _werkzeugs("content_type")
+    content_location: _Text = _werkzeugs("content_location")
+    content_encoding: _Text = _werkzeugs("content_encoding")
+    content_md5: _Text = _werkzeugs("content_md5")
+    accept_ranges: _Text = _werkzeugs("accept_ranges")
+    access_control_allow_origin: _Text = _werkzeugs("access_control_allow_origin")
+    content_length: _Settable[int | None, int] = _werkzeugs("content_length")
+    access_control_max_age: _Settable[int | None, int] = _werkzeugs(
+        "access_control_max_age"
+    )
+    age: _Settable[timedelta | None, timedelta | int | None] = _werkzeugs("age")
+    date: _Date = _werkzeugs("date")
+    last_modified: _Date = _werkzeugs("last_modified")
+    expires: _Date = _werkzeugs("expires")
+    retry_after: _Settable[datetime | None, datetime | int | str | None] = _werkzeugs(
+        "retry_after"
+    )
+    access_control_allow_headers: _OptionalSet = _werkzeugs(
+        "access_control_allow_headers"
+    )
+    access_control_allow_methods: _OptionalSet = _werkzeugs(
+        "access_control_allow_methods"
+    )
+    access_control_expose_headers: _OptionalSet = _werkzeugs(
+        "access_control_expose_headers"
+    )
+    access_control_allow_credentials: _Settable[bool, bool | None] = _werkzeugs(
+        "access_control_allow_credentials"
+    )
+    cross_origin_opener_policy: _Settable[COOP, COOP] = _werkzeugs(
+        "cross_origin_opener_policy"
+    )
+    cross_origin_embedder_policy: _Settable[COEP, COEP] = _werkzeugs(
+        "cross_origin_embedder_policy"
+    )
+    # These read as an object even when the header is absent; changing
+    # the object rewrites the header.
+    vary: _AlwaysSet = _werkzeugs("vary")
+    allow: _AlwaysSet = _werkzeugs("allow")
+    content_language: _AlwaysSet = _werkzeugs("content_language")
+    mimetype_params: _Readable[dict[str, str]] = _werkzeugs("mimetype_params")
+    cache_control: _Readable[ResponseCacheControl] = _werkzeugs("cache_control")
+    content_range: _Settable[ContentRange, ContentRange | str | None] = _werkzeugs(
+        "content_range"
+    )
+    www_authenticate: _Settable[
+        WWWAuthenticate, WWWAuthenticate | list[WWWAuthenticate] | None
+    ] = _werkzeugs("www_authenticate")
+    content_security_policy: _Policy = _werkzeugs("content_security_policy")
+    content_security_policy_report_only: _Policy = _werkzeugs(
+        "content_security_policy_report_only"
+    )
+
+    headers: Any
+
+    # werkzeug's two ETag methods, whose ``self`` mypy would refuse too.
+    def set_etag(self, etag: str, weak: bool = False) -> None:
+        """Set the ``ETag`` header (quoted)."""
+        self.headers["etag"] = quote_etag(etag, weak)
+
+    def get_etag(self) -> tuple[str, bool] | tuple[None, None]:
+        """The ``ETag`` as ``(tag, is_weak)``."""
+        return unquote_etag(self.headers.get("etag"))
+
+
+class HeaderProperties(HeaderFields):
+    """Flask's header names over ``raw_headers`` (the list that is sent):
+    werkzeug's (:class:`HeaderFields`), and ours where they differ."""
 
     raw_headers: list[tuple[bytes, bytes]]
     charset = "utf-8"
@@ -171,16 +322,6 @@ class HeaderProperties:
     @headers.setter
     def headers(self, value: Any) -> None:
         self.raw_headers = raw_headers(value)
-
-    @property
-    def content_type(self) -> str | None:
-        """The ``Content-Type`` header (settable)."""
-        value: str | None = self.headers.get("content-type")
-        return value
-
-    @content_type.setter
-    def content_type(self, value: str | None) -> None:
-        self._set_header("content-type", value)
 
     @property
     def mimetype(self) -> str | None:
@@ -204,27 +345,14 @@ class HeaderProperties:
     def media_type(self, value: str | None) -> None:
         self.mimetype = value
 
-    @property
-    def mimetype_params(self) -> dict[str, str]:
-        """The content type's parameters."""
-        return parse_options_header(self.headers.get("content-type") or "")[1]
-
     def _set_header(self, name: str, value: Any) -> None:
         if value is None:
             self.headers.remove(name)
         else:
             self.headers[name] = str(value)
 
-    @property
-    def location(self) -> str | None:
-        """The ``Location`` header (settable)."""
-        value: str | None = self.headers.get("location")
-        return value
-
-    @location.setter
-    def location(self, value: str | None) -> None:
-        self._set_header("location", value)
-
+    # werkzeug's would write None as the text "None" (Content-Length) or as
+    # the current time (the dates); here None removes the header.
     @property
     def content_length(self) -> int | None:
         """The ``Content-Length`` header as an int (settable)."""
@@ -251,47 +379,6 @@ class HeaderProperties:
         lambda self, value: self._set_date("expires", value),
         doc="The ``Expires`` header as a datetime (settable).",
     )
-
-    def _header_set(self, name: str) -> HeaderSet:
-        def on_update(values: HeaderSet) -> None:
-            self._set_header(name, values.to_header() or None)
-
-        return parse_set_header(self.headers.get(name), on_update)
-
-    @property
-    def vary(self) -> HeaderSet:
-        """The ``Vary`` header as a set: ``response.vary.add("Cookie")``."""
-        return self._header_set("vary")
-
-    @vary.setter
-    def vary(self, values: Iterable[str] | str | None) -> None:
-        if values is not None and not isinstance(values, str):
-            values = ", ".join(values)
-        self._set_header("vary", values or None)
-
-    @property
-    def allow(self) -> HeaderSet:
-        """The ``Allow`` header as a set."""
-        return self._header_set("allow")
-
-    @property
-    def cache_control(self) -> ResponseCacheControl:
-        """The ``Cache-Control`` header: ``response.cache_control.max_age = 60``."""
-
-        def on_update(control: Any) -> None:
-            self._set_header("cache-control", control.to_header() or None)
-
-        return parse_cache_control_header(
-            self.headers.get("cache-control"), on_update, ResponseCacheControl
-        )
-
-    def set_etag(self, etag: str, weak: bool = False) -> None:
-        """Set the ``ETag`` header (quoted)."""
-        self.headers["etag"] = quote_etag(etag, weak)
-
-    def get_etag(self) -> tuple[str, bool] | tuple[None, None]:
-        """The ``ETag`` as ``(tag, is_weak)``."""
-        return unquote_etag(self.headers.get("etag"))
 
     # -- cookies -------------------------------------------------------------
 

@@ -5,7 +5,10 @@ Requests take httpx's arguments and Flask's (``data=`` dict with files,
 ``query_string=``, ``content_type=``) and Quart's (``form=``, ``files=``);
 ``json=`` goes through ``app.json``. Responses are httpx responses with
 Flask's names on top (``data``, ``get_data()``, ``get_json()``, ``json``,
-``location``, ``status``), each also awaitable as in Quart.
+``status``, and werkzeug's header properties: ``location``, ``vary``,
+``retry_after``, ``access_control_allow_origin``...), ``get_data()`` and
+``get_json()`` also awaitable as in Quart. A repeated header reads as its
+first value (``headers["Retry-After"]``), as werkzeug's does.
 
 Requests are addressed as Flask's client addresses them (``base_url=``,
 ``subdomain=``, ``url_scheme=``, ``SERVER_NAME``, ``APPLICATION_ROOT``; see
@@ -37,9 +40,9 @@ import httpx
 import werkzeug.test
 from click.testing import CliRunner, Result
 from starlette.types import Receive, Scope, Send
-from werkzeug.datastructures import HeaderSet
-from werkzeug.http import parse_options_header, parse_set_header
+from werkzeug.http import parse_options_header
 
+from ._response_headers import HeaderFields
 from ._test_cookies import (
     LoopbackSecurePolicy,
     apply_cookie_rule,
@@ -112,9 +115,11 @@ class _TestHeaders(httpx.Headers):
         return self.get_list(key)
 
 
-class TestResponse(httpx.Response):
-    """An httpx response with Flask's names; ``get_data()`` and
-    ``get_json()`` may also be awaited (Quart's spelling)."""
+class TestResponse(HeaderFields, httpx.Response):
+    """An httpx response with Flask's names, werkzeug's header properties
+    among them (``access_control_allow_origin``, ``retry_after``, ``vary``,
+    ``cache_control``...); ``get_data()`` and ``get_json()`` may also be
+    awaited (Quart's spelling)."""
 
     __test__ = False
     headers: _TestHeaders
@@ -137,12 +142,6 @@ class TestResponse(httpx.Response):
         """The content type without parameters."""
         value = self.headers.get("content-type")
         return parse_options_header(value)[0].lower() if value else None
-
-    @property
-    def content_type(self) -> str | None:
-        """The ``Content-Type`` header."""
-        value: str | None = self.headers.get("content-type")
-        return value
 
     @property
     def is_json(self) -> bool:
@@ -175,21 +174,9 @@ class TestResponse(httpx.Response):
             return ready(None)
 
     @property
-    def location(self) -> str | None:
-        """The ``Location`` header."""
-        value: str | None = self.headers.get("location")
-        return value
-
-    @property
     def status(self) -> str:
         """``"200 OK"``."""
         return f"{self.status_code} {self.reason_phrase.upper()}"
-
-    @property
-    def allow(self) -> HeaderSet:
-        """The methods of the ``Allow`` header, as werkzeug's ``HeaderSet``
-        (case-insensitive ``in``)."""
-        return parse_set_header(self.headers.get("allow"))
 
     def close(self) -> None:
         """Close the response (werkzeug's ``close()``); the body was read
