@@ -46,6 +46,7 @@ from .signals import all_signals
 
 if TYPE_CHECKING:
     from .app import App
+    from .routing import Rule
 
 __all__ = [
     "APP_ENV",
@@ -160,40 +161,54 @@ _app_option = click.Option(
 # -- the built-in commands ----------------------------------------------------
 
 
+def _route_row(rule: Rule, hidden: set[str], place: str | None) -> list[str]:
+    methods = (
+        "WEBSOCKET" if rule.websocket else ", ".join(sorted(rule.methods - hidden))
+    )
+    row = [rule.endpoint, methods]
+    if place is not None:
+        row.append((rule.host if place == "Host" else rule.subdomain) or "")
+    row.append(rule.rule)
+    return row
+
+
 def print_routes(
-    app: App, out: TextIO, sort: str = "rule", all_methods: bool = False
+    app: App, out: TextIO, sort: str = "endpoint", all_methods: bool = False
 ) -> None:
-    """A table of rule, methods and endpoint; websocket rules say WEBSOCKET.
-    HEAD and OPTIONS are left out unless ``all_methods``."""
-    hidden = set() if all_methods else {"HEAD", "OPTIONS"}
-    rows = [
-        (
-            rule.rule,
-            "WEBSOCKET" if rule.websocket else ", ".join(sorted(rule.methods - hidden)),
-            rule.endpoint,
-        )
-        for rule in app.router.endpoints()
-    ]
-    if not rows:
+    """Flask's table: endpoint, methods, the host (host matching) or subdomain
+    when a rule has one, and rule; websocket rules say WEBSOCKET. HEAD and
+    OPTIONS are left out unless ``all_methods``. ``sort`` names a column
+    ("domain" for the host or subdomain one); "match" keeps the order of
+    ``app.url_map.iter_rules()``."""
+    rules = list(app.url_map.iter_rules())
+    if not rules:
         print("No routes were registered.", file=out)
         return
-    column = {"rule": 0, "methods": 1, "endpoint": 2}.get(sort)
-    if column is not None:
+    host_matching = app.router.settings.host_matching
+    place = None
+    if any(rule.host if host_matching else rule.subdomain for rule in rules):
+        place = "Host" if host_matching else "Subdomain"
+    hidden = set() if all_methods else {"HEAD", "OPTIONS"}
+    rows = [_route_row(rule, hidden, place) for rule in rules]
+    header = ["Endpoint", "Methods", *([place] if place else []), "Rule"]
+    sorts = ["endpoint", "methods", *(["domain"] if place else []), "rule"]
+    if sort in sorts:
+        column = sorts.index(sort)
         rows.sort(key=lambda row: row[column])
-    header = ("Rule", "Methods", "Endpoint")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
-    for row in [header, tuple("-" * w for w in widths), *rows]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip(), file=out)
 
 
-@click.command("routes", short_help="List the URL rules.")
+@click.command("routes", short_help="Show the routes for the app.")
 @click.option(
     "--sort",
     "-s",
-    type=click.Choice(["rule", "methods", "endpoint", "match"]),
-    default="rule",
-    help="The order ('match': the order they are tried in).",
+    type=click.Choice(["endpoint", "methods", "domain", "rule", "match"]),
+    default="endpoint",
+    help="The column to sort by ('domain': the host or subdomain one; "
+    "'match': the order of app.url_map.iter_rules()).",
 )
 @click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS methods.")
 @pass_script_info

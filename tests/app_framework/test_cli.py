@@ -99,11 +99,11 @@ def test_routes_shows_websocket_rules() -> None:
     lines = invoke(
         "--app", "tests.app_framework.apps.cli_app:app", "routes"
     ).output.splitlines()
-    assert lines[0].split() == ["Rule", "Methods", "Endpoint"]
+    assert lines[0].split() == ["Endpoint", "Methods", "Rule"]
     rows = [line.split() for line in lines[2:]]
-    assert ["/", "GET", "index"] in rows
-    assert ["/ws", "WEBSOCKET", "ws"] in rows
-    assert ["/static/<path:filename>", "GET", "static"] in rows
+    assert ["index", "GET", "/"] in rows
+    assert ["ws", "WEBSOCKET", "/ws"] in rows
+    assert ["static", "GET", "/static/<path:filename>"] in rows
 
 
 def test_signals_uses_python_names() -> None:
@@ -603,17 +603,48 @@ def catalogue() -> App:
     return made
 
 
-def test_routes_sorted_by_rule_or_endpoint(catalogue: App) -> None:
-    by_rule = [row[0] for row in _routes(catalogue)]
-    assert by_rule == ["/archive", "/items/<int:item_id>", "/static/<path:filename>"]
-    by_endpoint = [row[-1] for row in _routes(catalogue, "--sort", "endpoint")]
+def test_routes_sorted_by_endpoint_unless_told(catalogue: App) -> None:
+    by_endpoint = [row[0] for row in _routes(catalogue)]
     assert by_endpoint == ["item", "static", "zz_archive"]
+    by_rule = [row[-1] for row in _routes(catalogue, "--sort", "rule")]
+    assert by_rule == ["/archive", "/items/<int:item_id>", "/static/<path:filename>"]
+    by_methods = [row[0] for row in _routes(catalogue, "-s", "methods")]
+    assert by_methods == ["static", "item", "zz_archive"]  # GET < GET, PUT < POST
+    as_listed = [row[0] for row in _routes(catalogue, "-s", "match")]
+    assert as_listed == [rule.endpoint for rule in catalogue.url_map.iter_rules()]
 
 
 def test_routes_hide_head_and_options_unless_asked(catalogue: App) -> None:
-    assert _routes(catalogue)[1] == ["/items/<int:item_id>", "GET, PUT", "item"]
-    everything = _routes(catalogue, "--all-methods")[1]
+    assert _routes(catalogue)[0] == ["item", "GET, PUT", "/items/<int:item_id>"]
+    everything = _routes(catalogue, "--all-methods")[0]
     assert everything[1] == "GET, HEAD, OPTIONS, PUT"
+
+
+def test_routes_show_a_subdomain_column_when_a_rule_has_one() -> None:
+    shop = App("shop", static_folder=None)
+    shop.add_url_rule("/", "home")
+    shop.add_url_rule("/cart", "cart", subdomain="buy")
+    output = CliRunner().invoke(FlaskGroup(create_app=lambda: shop), ["routes"])
+    header = output.output.splitlines()[0].split()
+    assert header == ["Endpoint", "Methods", "Subdomain", "Rule"]
+    # The rule without a subdomain has an empty cell there.
+    assert _routes(shop, "-s", "domain") == [
+        ["home", "GET", "/"],
+        ["cart", "GET", "buy", "/cart"],
+    ]
+
+
+def test_routes_show_a_host_column_under_host_matching() -> None:
+    shop = App("shop", static_folder=None, host_matching=True)
+    shop.add_url_rule("/", "home", host="shop.test")
+    output = CliRunner().invoke(FlaskGroup(create_app=lambda: shop), ["routes"])
+    assert output.output.splitlines()[0].split() == [
+        "Endpoint",
+        "Methods",
+        "Host",
+        "Rule",
+    ]
+    assert _routes(shop) == [["home", "GET", "shop.test", "/"]]
 
 
 def test_routes_of_an_app_without_any() -> None:
@@ -709,7 +740,7 @@ def test_a_flaskenv_names_the_app(
     monkeypatch.delitem(sys.modules, "greeter", raising=False)
     result = CliRunner().invoke(cli, ["routes"])
     assert result.exit_code == 0, result.output
-    assert ["/", "GET", "greet"] in [
+    assert ["greet", "GET", "/"] in [
         line.split() for line in result.stdout.splitlines()
     ]
     assert result.stderr == (
@@ -929,7 +960,7 @@ def test_the_console_script_finds_a_module_in_the_current_folder(
         env=env,
     )
     assert result.returncode == 0, result.stderr
-    assert ["/", "GET", "greet"] in [
+    assert ["greet", "GET", "/"] in [
         line.split() for line in result.stdout.splitlines()
     ]
     result = subprocess.run(
