@@ -730,6 +730,19 @@ def test_skip_dotenv_variable_turns_the_files_off(
     assert os.environ["CLI_T_SHARED"] == "env"
 
 
+def test_flasks_skip_dotenv_name_works_too(
+    env_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(env_folder)
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "true")
+    CliRunner().invoke(FrameworkGroup())
+    assert "CLI_T_SHARED" not in os.environ
+    # The native name, when set, decides.
+    monkeypatch.setenv("APP_FRAMEWORK_SKIP_DOTENV", "no")
+    CliRunner().invoke(FrameworkGroup())
+    assert os.environ["CLI_T_SHARED"] == "env"
+
+
 def test_a_flaskenv_names_the_app(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_cli_env: None
 ) -> None:
