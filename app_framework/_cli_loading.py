@@ -45,8 +45,8 @@ FLASK_NAMES = {"FLASK_APP": APP_ENV, "FLASK_DEBUG": DEBUG_ENV}
 DOTENV_FILES = (".flaskenv", ".env")  # the later one wins
 NO_APP = (
     "Could not locate an app_framework application. Use the 'app-framework "
-    f"--app' option, the '{APP_ENV}' environment variable, or a 'wsgi.py' or "
-    "'app.py' file in the current directory."
+    f"--app' option, the '{APP_ENV}' (or Flask's 'FLASK_APP') environment "
+    "variable, or a 'wsgi.py' or 'app.py' file in the current directory."
 )
 
 

@@ -92,6 +92,8 @@ def test_no_app_at_all_says_how_to_give_one(monkeypatch: pytest.MonkeyPatch) -> 
         result.exit_code == 2
         and "Use the 'app-framework --app' option" in result.output
     )
+    # Someone coming from Flask learns that their variable is read too.
+    assert "'APP_FRAMEWORK_APP' (or Flask's 'FLASK_APP')" in result.output
     assert "routes" in invoke("--help").output  # help works without an app
 
 
