@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -56,13 +57,18 @@ def as_async(func: Callable[..., Any]) -> AsyncFunc:
 def as_async_view(func: Callable[..., Any]) -> AsyncFunc:
     """``func`` itself when async, else run in a worker thread (the contexts
     are copied into it, so ``request`` and ``g`` work there). What views
-    get, and ``app.ensure_async``."""
+    get, and ``app.ensure_async``. A coroutine it returns is awaited: a
+    sync decorator around an async view (Flask extensions write them)
+    returns the view's coroutine."""
     if is_async_callable(func):
         return func
 
     @functools.wraps(func)
     async def call(*args: Any, **kwargs: Any) -> Any:
-        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+        rv = await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+        if inspect.iscoroutine(rv):
+            return await rv
+        return rv
 
     return call
 

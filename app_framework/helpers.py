@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import anyio.from_thread
@@ -100,12 +101,33 @@ def make_response(*args: Any) -> Response:
     app = app_context().app
     if not args:
         return app.response_class()
+    if inspect.iscoroutine(args[0]):
+        args = (_result_of(args[0]), *args[1:])
     rv = args[0] if len(args) == 1 else args
     make = make_response_override(app)
     # Typed as Flask types it; a Starlette response passed in comes back as
     # is, and an async override's coroutine is awaited (Quart's spelling).
     response: Any = to_response(app, rv) if make is None else make(rv)
     return cast("Response", response)
+
+
+def _result_of(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """What ``coroutine`` (an async view called by a sync decorator, as
+    Flask extensions write them) returns, run on the event loop from the
+    sync view's worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return anyio.from_thread.run(_awaited, coroutine)
+    coroutine.close()  # never awaited: say so here, not in a warning later
+    raise TypeError(
+        "make_response() got a coroutine in async code, which cannot wait for "
+        "it: write 'make_response(await view(...))'."
+    )
+
+
+async def _awaited(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    return await coroutine
 
 
 _FLASHES = "_flashes"

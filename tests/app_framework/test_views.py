@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from app_framework import App, request
+import pytest
+
+from app_framework import App, Response, make_response, request
 from app_framework.testing import TestClient
 from app_framework.views import MethodView, View
 
@@ -150,3 +153,59 @@ async def test_replacing_view_class_changes_what_each_request_makes(
     # One instance, made by as_view: replacing the class changes nothing.
     counter.view_class = OtherCounter  # type: ignore[attr-defined]
     assert (await client.get("/count")).text == "Counter"
+
+
+def stamped(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync decorator as Flask extensions write them: it builds a response
+    from what the (here async) view returns, and sets a header on it."""
+
+    @functools.wraps(view)
+    def wrapper(**kwargs: Any) -> Response:
+        response = make_response(view(**kwargs))
+        response.headers["X-Stamp"] = "inked"
+        return response
+
+    return wrapper
+
+
+def passed_along(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync decorator returning whatever the view returns: a coroutine."""
+
+    @functools.wraps(view)
+    def wrapper(**kwargs: Any) -> Any:
+        return view(**kwargs)
+
+    return wrapper
+
+
+async def test_sync_decorators_around_async_views(app: App, client: TestClient) -> None:
+    class Parcel(View):
+        decorators = [stamped]
+
+        async def dispatch_request(self, weight: int) -> str:
+            return f"{weight} kg via {request.method}"
+
+    @app.get("/letter")
+    @passed_along
+    async def letter() -> tuple[str, int]:
+        return "sealed", 202
+
+    app.add_url_rule("/parcel/<int:weight>", view_func=Parcel.as_view("parcel"))
+    parcel = await client.get("/parcel/4")
+    assert (parcel.text, parcel.headers["X-Stamp"]) == ("4 kg via GET", "inked")
+    letter_response = await client.get("/letter")
+    assert (letter_response.status_code, letter_response.text) == (202, "sealed")
+
+
+async def test_make_response_of_a_coroutine_in_async_code_says_to_await(
+    app: App, client: TestClient
+) -> None:
+    async def body() -> str:
+        return "late"
+
+    @app.get("/")
+    async def index() -> Response:
+        return make_response(body())
+
+    with pytest.raises(TypeError, match=r"make_response\(await view"):
+        await client.get("/")
