@@ -39,6 +39,7 @@ __all__ = [
     "blueprint_names",
     "each",
     "BuildError",
+    "EndpointConflict",
     "Match",
     "RequestRedirect",
     "Router",
@@ -48,6 +49,11 @@ __all__ = [
     "UrlMap",
     "translate",
 ]
+
+
+class EndpointConflict(ValueError, AssertionError):
+    """A rule gives an endpoint a view function other than the one it
+    already has. Also an ``AssertionError``, the type Flask raises here."""
 
 
 class BuildError(_WerkzeugBuildError):
@@ -248,12 +254,12 @@ class Router:
         """Add an HTTP or websocket rule; with ``last``, the rule is tried
         after all others (the static files').
 
-        :raises ValueError: a bad rule, or ``endpoint`` already names
-            another view.
+        :raises ValueError: a bad rule.
+        :raises EndpointConflict: ``endpoint`` already names another view.
         """
         known = self.views.get(endpoint)
         if original is not None and known is not None and known is not original:
-            raise ValueError(
+            raise EndpointConflict(
                 f"View function mapping is overwriting an existing endpoint "
                 f"function: {endpoint!r} belongs to {known!r}; the new rule "
                 f"{rule!r} gives {original!r}. Give it another endpoint name."
