@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import BaseLoader, Environment, FileSystemLoader, TemplateNotFound
 from jinja2 import select_autoescape as _select_autoescape
 
+from ._jinja import Environment as AppEnvironment
+
 if TYPE_CHECKING:
     from .app import App
 
@@ -51,15 +53,18 @@ class AppLoader(BaseLoader):
         return sorted(found)
 
 
-def create_environment(app: App) -> Environment:
-    """The app's environment: async, autoescaping ``.html``/``.htm``/``.xml``,
+def create_environment(app: App) -> AppEnvironment:
+    """The app's environment (of ``app.jinja_environment``, else
+    ``templating.Environment``, loading through the app's
+    ``create_global_jinja_loader()``): async, autoescaping ``.html``/``.htm``/``.xml``,
     reloading templates when ``TEMPLATES_AUTO_RELOAD`` (default: ``DEBUG``)."""
     from ._urls import url_for
     from .helpers import get_flashed_messages
 
     auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
-    env = Environment(
-        loader=AppLoader(app),
+    env_class = app.jinja_environment or AppEnvironment
+    env = env_class(
+        app,
         enable_async=True,
         autoescape=_select_autoescape(
             ["html", "htm", "xml", "xhtml", "svg"], default_for_string=True

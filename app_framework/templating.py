@@ -14,12 +14,14 @@ from .globals import _cv_request, app_context
 from .signals import before_render_template, emit, template_rendered
 
 if TYPE_CHECKING:
-    from jinja2 import Environment, Template
+    from jinja2 import BaseLoader, Template
 
+    from ._jinja import Environment
     from .app import App
     from .wrappers import Response
 
 __all__ = [
+    "Environment",
     "TemplatesMixin",
     "get_template_attribute",
     "render_template",
@@ -36,12 +38,23 @@ class TemplatesMixin:
     and globals to it (``App`` inherits them; kept here with the rest of
     the templating concern)."""
 
+    jinja_environment: type[Environment] | None = None
+    """The class of ``jinja_env``: a ``templating.Environment`` subclass
+    (None: that class)."""
+
     @cached_property
     def jinja_env(self) -> Environment:
         """The Jinja2 environment, made on first use (see ``templating``)."""
         from ._environment import create_environment
 
         return create_environment(cast("App", self))  # App is the one user
+
+    def create_global_jinja_loader(self) -> BaseLoader:
+        """The loader ``jinja_env`` uses (the app's template folder, then the
+        blueprints'); override it to load templates from elsewhere."""
+        from ._environment import AppLoader
+
+        return AppLoader(cast("App", self))
 
     def add_template_filter(
         self, func: Callable[..., Any], name: str | None = None
@@ -192,3 +205,12 @@ async def get_template_attribute(template_name: str, attribute: str) -> Any:
     template = app_context().app.jinja_env.get_template(template_name)
     module = await template.make_module_async()
     return getattr(module, attribute)
+
+
+def __getattr__(name: str) -> Any:
+    # templating.Environment imports Jinja2, so only when asked for.
+    if name == "Environment":
+        from ._jinja import Environment
+
+        return Environment
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

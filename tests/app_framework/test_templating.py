@@ -24,6 +24,7 @@ from app_framework import (
     signals,
     stream_template,
     stream_template_string,
+    templating,
     url_for,
 )
 
@@ -362,3 +363,25 @@ async def test_autoescape_follows_the_extension_as_in_flask(
 async def test_render_template_string_escapes(site: App) -> None:
     async with site.app_context():
         assert await render_template_string("{{ v }}", v="<b>") == "&lt;b&gt;"
+
+
+async def test_an_app_subclass_chooses_its_environment_and_loader() -> None:
+    class TracingEnvironment(templating.Environment):
+        pass
+
+    class CatalogueApp(App):
+        jinja_environment = TracingEnvironment
+
+        def create_global_jinja_loader(self) -> jinja2.BaseLoader:
+            return jinja2.DictLoader({"shelf.txt": "{{ count }} books on the shelf"})
+
+    shop = CatalogueApp("shop")
+
+    @shop.get("/")
+    async def shelf() -> str:
+        return await render_template("shelf.txt", count=12)
+
+    assert isinstance(shop.jinja_env, TracingEnvironment)
+    assert shop.jinja_env.app is shop and shop.jinja_env.is_async
+    response = await shop.test_client().get("/")
+    assert response.text == "12 books on the shelf"
