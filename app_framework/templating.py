@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from ._awaiting import AWAITED, use_of_result
 from .globals import _cv_request, app_context
 from .signals import before_render_template, emit, template_rendered
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Template
+    from jinja2.runtime import Macro
 
     from ._jinja import Environment
     from .app import App
@@ -197,14 +199,45 @@ async def get_template_attribute(template_name: str, attribute: str) -> Any:
     """A macro or variable of a template, to call from Python (Quart's
     spelling, since templates render asynchronously here):
     ``hello = await get_template_attribute("macros.html", "hello")``; a macro
-    is then awaited too: ``await hello("World")``.
+    is then awaited too, ``await hello("World")``, or called as in Flask,
+    ``hello("World")`` (when it awaits nothing asynchronous).
 
     :raises TemplateNotFound: no such template.
     :raises AttributeError: the template has no such attribute.
     """
+    from jinja2.runtime import Macro  # Jinja2 is loaded by now
+
     template = app_context().app.jinja_env.get_template(template_name)
     module = await template.make_module_async()
-    return getattr(module, attribute)
+    found = getattr(module, attribute)
+    return _CallableMacro(found) if isinstance(found, Macro) else found
+
+
+class _CallableMacro:
+    """A macro that is called as Flask calls one, ``macro("World")``, or as
+    Quart does, ``await macro("World")``: it renders asynchronously, and
+    called plainly it is run to its end at once, which works unless it
+    waits on something truly asynchronous."""
+
+    def __init__(self, macro: Macro) -> None:
+        self._macro = macro
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        rendering: Any = self._macro(*args, **kwargs)  # a coroutine: async env
+        if use_of_result() == AWAITED:
+            return rendering
+        try:
+            rendering.send(None)
+        except StopIteration as done:
+            return done.value
+        rendering.close()
+        raise RuntimeError(
+            f"The macro {self._macro.name!r} waits on something asynchronous: "
+            f"call it as 'await {self._macro.name}(...)'."
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._macro, name)  # name, arguments, catch_kwargs...
 
 
 def __getattr__(name: str) -> Any:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import jinja2
 import pytest
 from jinja2 import Template, TemplateNotFound
@@ -385,3 +386,28 @@ async def test_an_app_subclass_chooses_its_environment_and_loader() -> None:
     assert shop.jinja_env.app is shop and shop.jinja_env.is_async
     response = await shop.test_client().get("/")
     assert response.text == "12 books on the shelf"
+
+
+async def test_a_macro_is_called_plainly_or_awaited(app: App) -> None:
+    from app_framework import get_template_attribute
+
+    async def fetch_title() -> str:
+        await anyio.lowlevel.checkpoint()  # truly asynchronous: must be awaited
+        return "Dr."
+
+    app.jinja_env.loader = jinja2.DictLoader(
+        {
+            "labels.html": "{% macro badge(who) %}[{{ who|upper }}]{% endmacro %}"
+            "{% macro titled(who) %}{{ fetch_title() }} {{ who }}{% endmacro %}"
+        }
+    )
+    app.add_template_global(fetch_title)
+    async with app.app_context():
+        badge = await get_template_attribute("labels.html", "badge")
+        assert badge("ada") == "[ADA]"  # Flask's spelling
+        assert await badge(who="bob") == "[BOB]"  # Quart's
+        assert badge.name == "badge"
+        titled = await get_template_attribute("labels.html", "titled")
+        assert await titled("Who") == "Dr. Who"
+        with pytest.raises(RuntimeError, match=r"'await titled\(...\)'"):
+            titled("Who")
