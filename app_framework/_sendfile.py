@@ -191,7 +191,7 @@ def _file_response(options: _Options) -> Response:
         )
     max_age = options.max_age
     if max_age is None:
-        max_age = app.config.get("SEND_FILE_MAX_AGE_DEFAULT")
+        max_age = app.get_send_file_max_age(download_name)
     _cache(response, max_age)
     return response
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from ._concurrency import is_async_callable
 from ._paths import module_folder
+from .globals import app_context
 from .routing import RuleOptions
 
 if TYPE_CHECKING:
@@ -321,15 +323,29 @@ class Scaffold:
         """Whether a static folder is set."""
         return self.static_folder is not None
 
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """The ``Cache-Control`` max-age, in seconds, of a file sent by
+        ``send_static_file`` (the app's is used by ``send_file`` too): the
+        current app's ``SEND_FILE_MAX_AGE_DEFAULT`` (None: no-cache, the
+        browser revalidates). Override it to vary by file."""
+        value = app_context().app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
     async def send_static_file(self, filename: str) -> Response:
         """The view of the ``static`` endpoint: a file of ``static_folder``
-        (404 for anything missing or outside it)."""
+        (404 for anything missing or outside it), cached for
+        :meth:`get_send_file_max_age` seconds."""
         from .helpers import send_from_directory
 
         if self.static_folder is None:
             raise RuntimeError(f"{self.name!r} has no static folder")
         folder = os.path.join(self.root_path, self.static_folder)
-        return send_from_directory(folder, filename)
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(folder, filename, max_age=max_age)
 
     def open_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = None

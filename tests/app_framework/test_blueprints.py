@@ -3,6 +3,7 @@ static and template folders, nesting, registering twice, record."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -285,3 +286,27 @@ def test_bad_blueprints_are_refused(app: App) -> None:
     app.register_blueprint(bp)
     with pytest.raises(RuntimeError, match="already registered on an app"):
         bp.before_request(lambda: None)
+
+
+async def test_static_files_cache_for_what_get_send_file_max_age_says(
+    app: App, client: TestClient, tmp_path: Path
+) -> None:
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "logo.svg").write_text("<svg/>")
+    (tmp_path / "media" / "feed.xml").write_text("<feed/>")
+
+    class ShortLivedFeeds(Blueprint):
+        def get_send_file_max_age(self, filename: str | None) -> int | None:
+            if filename is not None and filename.endswith(".xml"):
+                return 60
+            return super().get_send_file_max_age(filename)
+
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = timedelta(hours=2)
+    media = ShortLivedFeeds(
+        "media", __name__, static_folder="media", root_path=str(tmp_path)
+    )
+    app.register_blueprint(media, url_prefix="/m")
+    feed = await client.get("/m/media/feed.xml")
+    assert feed.headers["Cache-Control"] == "public, max-age=60"
+    logo = await client.get("/m/media/logo.svg")
+    assert logo.headers["Cache-Control"] == "public, max-age=7200"
