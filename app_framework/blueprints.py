@@ -350,14 +350,19 @@ class Blueprint(Scaffold):
         state: BlueprintSetupState, child: Blueprint, options: dict[str, Any], name: str
     ) -> dict[str, Any]:
         options = dict(options)
-        url_prefix = options.get("url_prefix", child.url_prefix)
+        # An option given as None means the child's own, as Flask reads it.
+        url_prefix = options.get("url_prefix")
+        if url_prefix is None:
+            url_prefix = child.url_prefix
         if state.url_prefix is not None and url_prefix is not None:
             options["url_prefix"] = (
                 state.url_prefix.rstrip("/") + "/" + url_prefix.lstrip("/")
             )
         elif url_prefix is None and state.url_prefix is not None:
             options["url_prefix"] = state.url_prefix
-        subdomain = options.get("subdomain", child.subdomain)
+        subdomain = options.get("subdomain")
+        if subdomain is None:
+            subdomain = child.subdomain
         if state.subdomain is not None and subdomain is not None:
             options["subdomain"] = f"{subdomain}.{state.subdomain}"
         elif subdomain is None and state.subdomain is not None:

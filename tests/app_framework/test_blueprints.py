@@ -310,3 +310,19 @@ async def test_static_files_cache_for_what_get_send_file_max_age_says(
     assert feed.headers["Cache-Control"] == "public, max-age=60"
     logo = await client.get("/m/media/logo.svg")
     assert logo.headers["Cache-Control"] == "public, max-age=7200"
+
+
+async def test_a_nested_blueprint_given_none_keeps_its_own_prefix(
+    app: App, client: TestClient
+) -> None:
+    shop = Blueprint("shop", __name__, url_prefix="/shop")
+    cart = Blueprint("cart", __name__, url_prefix="/cart", subdomain="buy")
+
+    @cart.get("/")
+    async def view_cart() -> str:
+        return "empty cart"
+
+    shop.register_blueprint(cart, url_prefix=None, subdomain=None)
+    app.register_blueprint(shop, url_prefix=None)
+    (rule,) = app.url_map.iter_rules("shop.cart.view_cart")
+    assert (rule.rule, rule.subdomain) == ("/shop/cart/", "buy")
