@@ -159,7 +159,7 @@ def test_the_installed_console_script_finds_the_users_module(
 
     routes = run("--app", "hello:app", "routes")
     assert routes.returncode == 0, routes.stderr
-    assert ["/", "GET", "index"] in [
+    assert ["index", "GET", "/"] in [
         line.split() for line in routes.stdout.splitlines()
     ]
     assert (
