@@ -338,6 +338,9 @@ class TestClient(httpx.AsyncClient):
         self,
         method: str,
         url: httpx.URL | str = "/",
+        base_url: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str | None = None,
         *,
         data: Any = None,
         json: Any = None,
@@ -346,19 +349,18 @@ class TestClient(httpx.AsyncClient):
         query_string: Any = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
-        base_url: str | None = None,
-        subdomain: str | None = None,
-        url_scheme: str | None = None,
         environ_base: Mapping[str, Any] | None = None,
         scope_base: Mapping[str, Any] | None = None,
         buffered: bool = False,
         **kwargs: Any,
     ) -> TestResponse:
         """Make a request; Flask's, Quart's and httpx's arguments all work
-        (see the module docstring). ``scope_base`` (Quart's) is merged into
-        the ASGI scope last, e.g. ``{"client": ("10.0.0.7", 5000)}``.
-        ``buffered`` is accepted for Flask's sake: the body is always read
-        whole."""
+        (see the module docstring). After the URL, ``base_url``,
+        ``subdomain`` and ``url_scheme`` may be given by position, as
+        Flask's ``client.get(path, base_url)`` gives them. ``scope_base``
+        (Quart's) is merged into the ASGI scope last, e.g. ``{"client":
+        ("10.0.0.7", 5000)}``. ``buffered`` is accepted for Flask's sake:
+        the body is always read whole."""
         body = build_body(
             self.app,
             data=data,
@@ -437,33 +439,47 @@ class TestClient(httpx.AsyncClient):
         target.scope.update(kwargs.pop("scope_base", None) or {})
         return await self._send_to(method, target, {}, None, content=content, **kwargs)
 
-    async def get(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
+    async def get(
+        self, url: httpx.URL | str = "/", *args: Any, **kwargs: Any
+    ) -> TestResponse:
         """A GET request (to ``/`` without a URL, as Flask's)."""
-        return await self.request("GET", url, **kwargs)
+        return await self.request("GET", url, *args, **kwargs)
 
-    async def head(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
+    async def head(
+        self, url: httpx.URL | str = "/", *args: Any, **kwargs: Any
+    ) -> TestResponse:
         """A HEAD request."""
-        return await self.request("HEAD", url, **kwargs)
+        return await self.request("HEAD", url, *args, **kwargs)
 
-    async def options(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
+    async def options(
+        self, url: httpx.URL | str = "/", *args: Any, **kwargs: Any
+    ) -> TestResponse:
         """An OPTIONS request."""
-        return await self.request("OPTIONS", url, **kwargs)
+        return await self.request("OPTIONS", url, *args, **kwargs)
 
-    async def post(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
+    async def post(
+        self, url: httpx.URL | str = "/", *args: Any, **kwargs: Any
+    ) -> TestResponse:
         """A POST request."""
-        return await self.request("POST", url, **kwargs)
+        return await self.request("POST", url, *args, **kwargs)
 
-    async def put(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
+    async def put(
+        self, url: httpx.URL | str = "/", *args: Any, **kwargs: Any
+    ) -> TestResponse:
         """A PUT request."""
-        return await self.request("PUT", url, **kwargs)
+        return await self.request("PUT", url, *args, **kwargs)
 
-    async def patch(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
+    async def patch(
+        self, url: httpx.URL | str = "/", *args: Any, **kwargs: Any
+    ) -> TestResponse:
         """A PATCH request."""
-        return await self.request("PATCH", url, **kwargs)
+        return await self.request("PATCH", url, *args, **kwargs)
 
-    async def delete(self, url: httpx.URL | str = "/", **kwargs: Any) -> TestResponse:
+    async def delete(
+        self, url: httpx.URL | str = "/", *args: Any, **kwargs: Any
+    ) -> TestResponse:
         """A DELETE request."""
-        return await self.request("DELETE", url, **kwargs)
+        return await self.request("DELETE", url, *args, **kwargs)
 
     @asynccontextmanager
     async def session_transaction(

@@ -289,6 +289,19 @@ async def test_base_url_and_url_scheme_per_request(
         await client.get("/", base_url="https://tools.test/", url_scheme="http")
 
 
+async def test_addressing_arguments_by_position(app: App, client: TestClient) -> None:
+    # Flask's client takes the URL, base_url, subdomain and url_scheme in
+    # that order; every verb forwards them.
+    app.add_url_rule("/", "where", where_am_i, methods=["GET", "POST", "DELETE"])
+    by_base = await client.get("/", "http://shop.test:9000/till/")
+    assert by_base.text == "http://shop.test:9000/till/ /till /"
+    posted = await client.post("/", "https://shop.test/")
+    assert posted.text == "https://shop.test/  /"
+    app.config["SERVER_NAME"] = "shop.test"
+    deleted = await client.delete("/", None, "eu", "https")
+    assert deleted.text == "https://eu.shop.test/  /"
+
+
 async def test_a_blueprint_subdomain_under_server_name_and_root() -> None:
     site = App(__name__, subdomain_matching=True)
     site.config.update(SERVER_NAME="intranet.test:8080", APPLICATION_ROOT="/hr")
