@@ -248,6 +248,9 @@ class Bindings:
     imported: dict[str, str] = field(default_factory=dict)
     renamed: dict[str, str] = field(default_factory=dict)
     module_aliases: set[str] = field(default_factory=set)
+    # Names bound to ``getattr(client, name)``: the client's request methods
+    # are all coroutines, so calling such a name is awaited.
+    client_methods: set[str] = field(default_factory=set)
 
 
 def read_bindings(tree: ast.Module) -> Bindings:
@@ -279,7 +282,9 @@ def read_bindings(tree: ast.Module) -> Bindings:
 
 def _bind(found: Bindings, names: list[str], value: ast.expr) -> None:
     made_by = factory_method(value)
-    if made_by == "test_client":
+    if _is_client_getattr(found, value):
+        found.client_methods.update(names)
+    elif made_by == "test_client":
         found.clients.update(names)
     elif made_by in CTX_FACTORIES:
         found.contexts.update(names)
@@ -287,6 +292,19 @@ def _bind(found: Bindings, names: list[str], value: ast.expr) -> None:
         ("Flask", "App", "Blueprint")
     ):
         found.apps.update(names)
+
+
+def _is_client_getattr(found: Bindings, value: ast.expr) -> bool:
+    """Whether ``value`` is ``getattr(<a test client>, ...)``."""
+    if not (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "getattr"
+        and value.args
+    ):
+        return False
+    name = last_identifier(value.args[0])
+    return name is not None and (name in found.clients or "client" in name.lower())
 
 
 # --- the transformer
@@ -499,6 +517,7 @@ class FlaskPort(ast.NodeTransformer):
             imported = self.bindings.imported.get(func.id)
             return (
                 func.id in frame.awaited_names
+                or func.id in self.bindings.client_methods
                 or (imported is not None and is_coroutine_function_at(imported))
                 or func.id in self.knowledge.functions
             )
