@@ -31,7 +31,7 @@ from .helpers import make_redirect
 from .lifespan import lifespan, shutdown, startup
 from .logging import create_logger
 from .pipeline import Pipeline, options_response, trap_http_exception
-from .routing import BuildError, Router, RuleOptions, UrlMap
+from .routing import BuildError, Router, RuleOptions, UrlMap, ViewFunctions
 from .scaffold import Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import TemplatesMixin
@@ -113,6 +113,7 @@ class App(TemplatesMixin, Scaffold):
         self.json: JSONProvider = self.json_provider_class(self)
         """The JSON provider: ``app.json.dumps``, ``loads``, ``response``."""
         self.router = Router(self.config)
+        self.view_functions = ViewFunctions(self.router)
         self.router.settings.host_matching = host_matching
         self.router.settings.subdomain_matching = subdomain_matching
         self.blueprints: dict[str, Blueprint] = {}

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.routing import BuildError as _WerkzeugBuildError
+from werkzeug.routing import Rule as WerkzeugRule
+from werkzeug.routing import RuleFactory
 
+from ._concurrency import as_async_view
 from ._matcher import RuleIndex
 from .converters import (
     CONVERTERS,
@@ -47,6 +50,7 @@ __all__ = [
     "RuleOptions",
     "SlashRedirect",
     "UrlMap",
+    "ViewFunctions",
     "translate",
 ]
 
@@ -236,6 +240,7 @@ class Router:
         self.by_endpoint: dict[str, list[Rule]] = {}
         self.views: dict[str, Callable[..., Any]] = {}
         self._places = False  # whether any rule has a host or subdomain
+        self._endpoint_views: dict[str, View] = {}  # by endpoint, as views
         self.converters: dict[str, type[BaseConverter]] = dict(DEFAULT_CONVERTERS)
         """Converter classes by the name rules use (``app.url_map.converters``)."""
         self.url_map = UrlMap(self)
@@ -284,8 +289,9 @@ class Router:
                 index -= 1
             self.rules.insert(index, entry)
         self.by_endpoint.setdefault(endpoint, []).append(entry)
-        if original is not None:
+        if original is not None and view is not None:
             self.views[endpoint] = original
+            self._endpoint_views[endpoint] = view
         return entry
 
     def _make(
@@ -335,15 +341,42 @@ class Router:
 
         :raises ValueError: no rule has that endpoint, or it has a view.
         """
-        rules = self.by_endpoint.get(endpoint)
-        if not rules:
+        if not self.by_endpoint.get(endpoint):
             raise ValueError(f"no URL rule has the endpoint {endpoint!r}")
         known = self.views.get(endpoint)
         if known is not None and known is not original:
             raise ValueError(f"endpoint {endpoint!r} already belongs to {known!r}")
+        self.replace_view(endpoint, view, original)
+
+    def replace_view(
+        self, endpoint: str, view: View, original: Callable[..., Any]
+    ) -> None:
+        """Make ``view`` the view of ``endpoint``'s rules, now and of those
+        added later without one (``app.view_functions[name] = func``)."""
         self.views[endpoint] = original
-        for rule in rules:
+        self._endpoint_views[endpoint] = view
+        for rule in self.by_endpoint.get(endpoint, ()):
             rule.view = view
+
+    def add_werkzeug_rule(self, rule: WerkzeugRule) -> None:
+        """Add a rule made by werkzeug (``app.url_map.add(Rule(...))``); its
+        endpoint's view is the one given to that endpoint, if any yet."""
+        if not isinstance(rule.endpoint, str):
+            raise TypeError(
+                f"The rule {rule.rule!r} needs an endpoint name (a str), "
+                f"got {rule.endpoint!r}."
+            )
+        options = RuleOptions(
+            methods=rule.methods,
+            defaults=rule.defaults,
+            subdomain=rule.subdomain,
+            host=rule.host,
+            strict_slashes=rule.strict_slashes,
+            redirect_to=rule.redirect_to,
+            websocket=rule.websocket,
+        )
+        view = self._endpoint_views.get(rule.endpoint)
+        self.add(rule.rule, rule.endpoint, view, None, options)
 
     # -- matching ------------------------------------------------------------
 
@@ -534,11 +567,40 @@ class UrlMap:
             raise KeyError(endpoint)
         return rules
 
+    def add(self, factory: RuleFactory) -> None:
+        """Add werkzeug rules: a ``Rule``, or a factory of them
+        (``Submount``, ``Subdomain``, ``EndpointPrefix``...). Their
+        endpoints get views with ``@app.endpoint(name)`` or
+        ``app.view_functions[name] = func``."""
+        for rule in factory.get_rules(self):  # type: ignore[arg-type]
+            self._router.add_werkzeug_rule(rule)
+
     def __iter__(self) -> Iterator[Rule]:
         return self.iter_rules()
 
     def __repr__(self) -> str:
         return f"UrlMap({list(self.iter_rules())!r})"
+
+
+class ViewFunctions(dict[str, Callable[..., Any]]):
+    """``app.view_functions``: as in Flask, where the dict is read at each
+    dispatch, ``app.view_functions[endpoint] = func`` makes ``func`` the
+    view of that endpoint's rules (sync functions run in a worker thread)."""
+
+    def __init__(self, router: Router) -> None:
+        super().__init__()
+        self._router = router
+
+    def __setitem__(self, endpoint: str, func: Callable[..., Any]) -> None:
+        super().__setitem__(endpoint, func)
+        # The router already has the views given through add_url_rule.
+        if self._router.views.get(endpoint) is not func:
+            self._router.replace_view(endpoint, as_async_view(func), func)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Assign each item, as ``view_functions[endpoint] = func`` does."""
+        for endpoint, func in dict(*args, **kwargs).items():
+            self[endpoint] = func
 
 
 def _fill(

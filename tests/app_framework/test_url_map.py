@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.routing import BaseConverter, Submount, ValidationError
 from werkzeug.routing import BuildError as WerkzeugBuildError
+from werkzeug.routing import Rule as WerkzeugRule
 
-from app_framework import App, Blueprint, BuildError, g, url_for
+from app_framework import App, Blueprint, BuildError, g, request, url_for
 from app_framework.testing import TestClient
 
 
@@ -354,3 +355,45 @@ async def test_a_nested_blueprints_subdomain_goes_before_its_parents() -> None:
         assert (await browser.get("http://status.corp.test/")).status_code == 404
     async with site.app_context():
         assert url_for("outer.inner.health") == "http://status.eu.corp.test/"
+
+
+async def test_werkzeug_rule_factories_added_to_the_url_map(
+    app: App, client: TestClient
+) -> None:
+    # Rules made by werkzeug go in as they are; their endpoints get views
+    # afterwards, through the decorator or by assigning view_functions.
+    app.url_map.add(
+        Submount(
+            "/docs",
+            [
+                WerkzeugRule("/", endpoint="contents"),
+                WerkzeugRule("/<int:page>", endpoint="page", methods=["GET", "PUT"]),
+            ],
+        )
+    )
+
+    @app.endpoint("contents")
+    def contents() -> str:
+        return "table of contents"
+
+    app.view_functions["page"] = lambda page: f"page {page} via {request.method}"
+    assert (await client.get("/docs/")).text == "table of contents"
+    assert (await client.put("/docs/12")).text == "page 12 via PUT"
+    assert (await client.post("/docs/12")).status_code == 405
+    async with app.test_request_context():
+        assert url_for("page", page=3) == "/docs/3"
+    with pytest.raises(TypeError, match="needs an endpoint name"):
+        app.url_map.add(WerkzeugRule("/nameless"))
+
+
+async def test_assigning_view_functions_replaces_the_view(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/motd")
+    def motd() -> str:
+        return "original"
+
+    assert (await client.get("/motd")).text == "original"
+    app.view_functions["motd"] = lambda: "replaced"
+    assert app.view_functions["motd"]() == "replaced"
+    assert (await client.get("/motd")).text == "replaced"
