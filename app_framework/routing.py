@@ -263,7 +263,9 @@ class Router:
         :raises EndpointConflict: ``endpoint`` already names another view.
         """
         known = self.views.get(endpoint)
-        if original is not None and known is not None and known is not original:
+        # Equality, not identity: each ``obj.method`` access makes a new
+        # bound method, equal to the others of the same object.
+        if original is not None and known is not None and known != original:
             raise EndpointConflict(
                 f"View function mapping is overwriting an existing endpoint "
                 f"function: {endpoint!r} belongs to {known!r}; the new rule "
@@ -344,7 +346,7 @@ class Router:
         if not self.by_endpoint.get(endpoint):
             raise ValueError(f"no URL rule has the endpoint {endpoint!r}")
         known = self.views.get(endpoint)
-        if known is not None and known is not original:
+        if known is not None and known != original:
             raise ValueError(f"endpoint {endpoint!r} already belongs to {known!r}")
         self.replace_view(endpoint, view, original)
 

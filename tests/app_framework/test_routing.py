@@ -149,6 +149,24 @@ async def test_an_endpoint_belongs_to_one_view(app: App) -> None:
         app.add_url_rule("/c", "same", lambda: "c")
 
 
+async def test_one_objects_method_may_serve_several_rules(
+    app: App, client: TestClient
+) -> None:
+    # Reading ``shelf.show`` twice gives two bound methods; they are equal,
+    # so the second rule is the same view, not an overwrite.
+    class Shelf:
+        def show(self, slot: str = "top") -> str:
+            return f"{slot} shelf"
+
+    shelf = Shelf()
+    app.add_url_rule("/shelf", "show", shelf.show)
+    app.add_url_rule("/shelf/<slot>", "show", shelf.show)
+    with pytest.raises(ValueError, match="overwriting an existing endpoint"):
+        app.add_url_rule("/other", "show", Shelf().show)
+    assert (await client.get("/shelf")).text == "top shelf"
+    assert (await client.get("/shelf/bottom")).text == "bottom shelf"
+
+
 async def test_blueprints(app: App, client: TestClient) -> None:
     calls: list[str] = []
     admin = Blueprint("admin", __name__, url_prefix="/admin")
