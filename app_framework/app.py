@@ -25,7 +25,7 @@ from .background import BackgroundTasks
 from .blueprints import Blueprint
 from .config import Config, default_config
 from .ctx import AppContext, AppGlobals, RequestContext
-from .exceptions import Aborter
+from .exceptions import Aborter, SetupError
 from .globals import _cv_request, request_context
 from .helpers import make_redirect
 from .lifespan import lifespan, shutdown, startup
@@ -220,9 +220,10 @@ class App(TemplatesMixin, Scaffold):
 
     def _check_setup(self, what: str) -> None:
         if self._stack is not None:
-            raise RuntimeError(
-                f"Cannot call {what}() after the application started serving; "
-                "register routes, hooks and middleware at start-up."
+            raise SetupError(
+                f"The setup method {what!r} cannot be called after the "
+                "application started serving; register routes, hooks and "
+                "middleware at start-up."
             )
 
     def add_url_rule(

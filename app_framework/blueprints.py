@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .exceptions import SetupError
 from .routing import RuleOptions
 from .scaffold import HOOK_KINDS, Scaffold
 
@@ -125,9 +126,10 @@ class Blueprint(Scaffold):
 
     def _check_setup(self, what: str) -> None:
         if self._registered:
-            raise RuntimeError(
-                f"Cannot call {what}() on blueprint {self.name!r}: it is already "
-                "registered on an app. Set it up fully before register_blueprint()."
+            raise SetupError(
+                f"The setup method {what!r} cannot be called on blueprint "
+                f"{self.name!r}: it is already registered on an app. Set it up "
+                "fully before register_blueprint()."
             )
 
     # -- deferred setup ------------------------------------------------------

@@ -43,6 +43,7 @@ __all__ = [
     "RequestedRangeNotSatisfiable",
     "SecurityError",
     "ServiceUnavailable",
+    "SetupError",
     "UnsupportedMediaType",
     "abort",
     "describe",
@@ -59,6 +60,12 @@ def http_error(code: int, description: str | None = None) -> HTTPException:
     error = HTTPException(description)
     error.code = code
     return error
+
+
+class SetupError(RuntimeError, AssertionError):
+    """A setup method (``add_url_rule``, ``before_request``...) called too
+    late: on an app already serving, or a blueprint already registered.
+    Also an ``AssertionError``, the class Flask raises there."""
 
 
 class Aborter(_WerkzeugAborter):

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app_framework import App, current_app, g
+from app_framework import App, Blueprint, current_app, g
+from app_framework.exceptions import SetupError
 from app_framework.testing import TestClient
 
 
@@ -123,6 +124,21 @@ async def test_registration_closes_when_serving_starts(
     ):
         with pytest.raises(RuntimeError, match="after the application started serving"):
             register()
+
+
+async def test_late_setup_is_also_an_assertion_error(
+    app: App, client: TestClient
+) -> None:
+    # Flask raises AssertionError for a late setup call; code catching that
+    # class keeps working, and the message names the method.
+    shop = Blueprint("shop", __name__)
+    app.register_blueprint(shop)
+    with pytest.raises(AssertionError, match="setup method 'after_request'"):
+        shop.after_request(lambda response: response)
+    await client.get("/")
+    with pytest.raises(SetupError, match="setup method 'add_url_rule'"):
+        app.add_url_rule("/late", "late", lambda: "")
+    assert issubclass(SetupError, RuntimeError)
 
 
 def test_add_url_rule_needs_a_view(app: App) -> None:
