@@ -77,12 +77,20 @@ def rule_options(
     ``view_func`` requires (its ``required_methods`` attribute, which
     extensions set, e.g. OPTIONS for a CORS decorator answering preflights).
 
-    :raises TypeError: an option Flask's ``route()`` does not have.
+    :raises TypeError: an option Flask's ``route()`` does not have, or
+        ``methods`` given as one string.
     """
     unknown = set(options) - _RULE_OPTIONS
     if unknown:
         known = ", ".join(sorted(_RULE_OPTIONS - {"websocket"}))
         raise TypeError(f"unknown route option(s) {sorted(unknown)}; known: {known}")
+    methods = options.get("methods")
+    if isinstance(methods, str):
+        # A string is iterable: "GET POST" would allow G, E, T, ' '...
+        raise TypeError(
+            f"methods must be a list of method names, not the string "
+            f"{methods!r}: write methods={methods.split()!r}"
+        )
     required = getattr(view_func, "required_methods", None) or ()
     return RuleOptions(**options, required_methods=tuple(required))
 

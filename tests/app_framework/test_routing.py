@@ -149,6 +149,13 @@ async def test_an_endpoint_belongs_to_one_view(app: App) -> None:
         app.add_url_rule("/c", "same", lambda: "c")
 
 
+def test_methods_as_one_string_are_refused(app: App) -> None:
+    with pytest.raises(TypeError, match=r"write methods=\['PUT', 'PATCH'\]"):
+        app.add_url_rule("/edit", "edit", lambda: "", methods="PUT PATCH")
+    with pytest.raises(TypeError, match="not the string 'GET'"):
+        app.route("/read", methods="GET")(lambda: "")
+
+
 async def test_one_objects_method_may_serve_several_rules(
     app: App, client: TestClient
 ) -> None:
