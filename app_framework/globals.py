@@ -135,7 +135,8 @@ class _Proxy:
         try:
             return repr(self._get())
         except RuntimeError:
-            return "<unbound proxy>"
+            # werkzeug's LocalProxy wording, which Flask code may look for.
+            return "<LocalProxy unbound>"
 
 
 # What ``request.form`` or ``request.get_json()`` answers depends on how the
