@@ -112,7 +112,10 @@ class Scaffold:
     ) -> None:
         self.import_name = import_name
         self.root_path = root_path or module_folder(import_name)
-        self.static_folder = os.fspath(static_folder) if static_folder else None
+        # "" is a folder: the root path itself, served at the root URL.
+        self.static_folder = (
+            os.fspath(static_folder) if static_folder is not None else None
+        )
         if static_url_path is None and self.static_folder is not None:
             static_url_path = "/" + os.path.basename(self.static_folder.rstrip("/"))
         self.static_url_path = (

@@ -378,3 +378,17 @@ async def test_file_response_data_is_the_requested_range(files: App) -> None:
         rv = await send_file("notes.txt")
         rv.direct_passthrough = False
         assert rv.status_code == 206 and rv.data == b"notes"
+
+
+async def test_an_empty_static_folder_serves_the_root_path_at_the_root(
+    tmp_path: Path,
+) -> None:
+    # static_folder="" is the app's own folder; its URL path is then "".
+    (tmp_path / "robots.txt").write_text("User-agent: *")
+    for site in (
+        App("site", root_path=str(tmp_path), static_folder=""),
+        App("site", root_path=str(tmp_path), static_folder="", static_url_path=""),
+    ):
+        assert site.has_static_folder and site.static_url_path == ""
+        served = await site.test_client().get("/robots.txt")
+        assert (served.status_code, served.text) == (200, "User-agent: *")
