@@ -31,7 +31,14 @@ from .helpers import make_redirect
 from .lifespan import lifespan, shutdown, startup
 from .logging import create_logger
 from .pipeline import Pipeline, options_response, trap_http_exception
-from .routing import BuildError, Router, RuleOptions, UrlMap, ViewFunctions
+from .routing import (
+    BuildError,
+    Router,
+    RuleOptions,
+    UrlMap,
+    ViewFunctions,
+    check_static_host,
+)
 from .scaffold import Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import TemplatesMixin
@@ -139,6 +146,7 @@ class App(TemplatesMixin, Scaffold):
         self.signal_channels = signals.AppChannels(self)
         """Each framework signal's receivers for this app, kept current."""
         if self.static_folder is not None:
+            check_static_host(static_host, host_matching)
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 "static",

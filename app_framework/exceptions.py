@@ -42,6 +42,7 @@ __all__ = [
     "RequestEntityTooLarge",
     "RequestedRangeNotSatisfiable",
     "SecurityError",
+    "SetupConflictError",
     "ServiceUnavailable",
     "SetupError",
     "UnsupportedMediaType",
@@ -66,6 +67,11 @@ class SetupError(RuntimeError, AssertionError):
     """A setup method (``add_url_rule``, ``before_request``...) called too
     late: on an app already serving, or a blueprint already registered.
     Also an ``AssertionError``, the class Flask raises there."""
+
+
+class SetupConflictError(ValueError, AssertionError):
+    """Setup arguments that cannot work together (``static_host`` without
+    ``host_matching``...). Also an ``AssertionError``, as Flask raises."""
 
 
 class Aborter(_WerkzeugAborter):

@@ -32,7 +32,12 @@ from .converters import (
     string_to_url,
     translate,
 )
-from .exceptions import HTTPException, MethodNotAllowed, NotFound
+from .exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    SetupConflictError,
+)
 
 View = Callable[..., Awaitable[Any]]
 
@@ -40,6 +45,7 @@ __all__ = [
     "CONVERTERS",
     "Funcs",
     "blueprint_names",
+    "check_static_host",
     "each",
     "BuildError",
     "EndpointConflict",
@@ -171,6 +177,26 @@ class Rule:
             if name not in values and name not in defaults:
                 return False
         return all(values.get(key, value) == value for key, value in defaults.items())
+
+
+def check_static_host(static_host: str | None, host_matching: bool) -> None:
+    """With host matching every rule needs a host, the static files' too;
+    without it a host means nothing.
+
+    :raises SetupConflictError: ``static_host`` given without
+        ``host_matching``, or ``host_matching`` without ``static_host``.
+    """
+    if bool(static_host) == host_matching:
+        return
+    if host_matching:
+        raise SetupConflictError(
+            "host_matching=True needs static_host='<the host of static files>' "
+            "for the static route (or static_folder=None for none)."
+        )
+    raise SetupConflictError(
+        f"static_host={static_host!r} needs host_matching=True; without "
+        "it, static files are served on every host: drop static_host."
+    )
 
 
 class Match:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app_framework import App, BuildError, g, request, url_for
+from app_framework.exceptions import SetupConflictError
 from app_framework.testing import TestClient
 
 
@@ -211,6 +212,17 @@ async def test_host_matching() -> None:
         )
         assert (await client.get("http://acme.shop.example.com/")).text == "shop acme"
         assert (await client.get("http://nowhere.org/")).status_code == 404
+
+
+def test_static_host_and_host_matching_go_together() -> None:
+    with pytest.raises(SetupConflictError, match="needs static_host="):
+        App("hosts", host_matching=True)
+    # Flask raises AssertionError here: catching that works too.
+    with pytest.raises(AssertionError, match="needs host_matching=True"):
+        App("hosts", static_host="cdn.example.com")
+    # Without static files there is no static route to give a host.
+    bare = App("hosts", host_matching=True, static_folder=None)
+    assert "static" not in bare.view_functions
 
 
 def test_unknown_route_options_are_refused(app: App) -> None:
