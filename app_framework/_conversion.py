@@ -111,7 +111,9 @@ def _unpack(rv: tuple[Any, ...], view: Any) -> tuple[Any, Any, Any]:
             return body, None, extra
         return body, extra, None
     raise TypeError(
-        f"The view {_name(view)} returned a tuple of length {len(rv)}. " + _ACCEPTED
+        f"The view {_name(view)} returned a tuple of length {len(rv)}, but a "
+        "response tuple must have the form (body, status), (body, headers) or "
+        "(body, status, headers)."
     )
 
 
@@ -148,8 +150,8 @@ def _body_to_response(app: App, rv: Any, view: Any) -> StarletteResponse:
             "returned None (or ended without a return statement). " + _ACCEPTED
         )
     raise TypeError(
-        f"The view {_name(view)} returned a {type(rv).__name__}, which is not "
-        "a valid response. " + _ACCEPTED
+        f"The view {_name(view)} did not return a valid response: it was a "
+        f"{type(rv).__name__}. " + _ACCEPTED
     )
 
 

@@ -38,8 +38,10 @@ async def test_view_return_values(
     ("rv", "message"),
     [
         (None, "returned None"),
-        (3.5, "returned a float"),
-        (("a", 1, {}, 4), "tuple of length 4"),
+        (3.5, "it was a float"),
+        (True, "it was a bool"),
+        (("a", 1, {}, 4), r"length 4, .* must have the form \(body, status\)"),
+        (("a",), "tuple of length 1, but a response tuple must have the form"),
     ],
 )
 async def test_invalid_return_values_are_500s_that_say_why(

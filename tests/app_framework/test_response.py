@@ -313,7 +313,7 @@ async def test_a_view_returning_something_else_is_a_clear_error(
         return None
 
     with pytest.raises(
-        TypeError, match=r"'returns_a_float' returned a float.*Return a str"
+        TypeError, match=r"'returns_a_float' did not .*: it was a float.*Return a str"
     ):
         await client.get("/float")
     with pytest.raises(
