@@ -22,6 +22,7 @@ __all__ = [
     "BaseConverter",
     "Pattern",
     "ValidationError",
+    "host_specificity",
     "specificity",
     "string_to_url",
     "translate",
@@ -232,15 +233,20 @@ def specificity(text: str, separator: str) -> tuple[tuple[int, int, int], ...]:
     """A sort key putting more specific rules first, part by part, as
     werkzeug's matcher does: a literal part before a placeholder, a number
     before any text, text before a path; longer literals first."""
-    key = []
-    for part in text.split(separator):
-        placeholders = PLACEHOLDER.findall(part)
-        literal = len(PLACEHOLDER.sub("", part))
-        if not placeholders:
-            key.append((0, 0, -literal))
-        else:
-            weight = max(
-                _WEIGHTS.get(conv or "default", 100) for conv, _, _ in placeholders
-            )
-            key.append((1, weight, -literal))
-    return tuple(key)
+    return tuple(_part_specificity(part) for part in text.split(separator))
+
+
+def host_specificity(host: str) -> tuple[tuple[int, int, int], ...]:
+    """The sort key of a host (or subdomain) pattern: one part, as werkzeug
+    matches it whole (``<name>`` may span dots), so ``<t>.shop.test`` goes
+    before ``<t>``: more literal text first."""
+    return (_part_specificity(host),)
+
+
+def _part_specificity(part: str) -> tuple[int, int, int]:
+    placeholders = PLACEHOLDER.findall(part)
+    literal = len(PLACEHOLDER.sub("", part))
+    if not placeholders:
+        return (0, 0, -literal)
+    weight = max(_WEIGHTS.get(conv or "default", 100) for conv, _, _ in placeholders)
+    return (1, weight, -literal)

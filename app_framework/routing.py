@@ -28,6 +28,7 @@ from .converters import (
     BaseConverter,
     Pattern,
     ValidationError,
+    host_specificity,
     specificity,
     string_to_url,
     translate,
@@ -156,7 +157,7 @@ class Rule:
     def sort_key(self) -> tuple[Any, ...]:
         """Where this rule goes in matching order (see ``specificity``)."""
         place = self.host if self.host is not None else self.subdomain
-        place_key = specificity(place, ".") if place else ()
+        place_key = host_specificity(place) if place else ()
         return (place_key, specificity(self.rule, "/"))
 
     @property
@@ -516,7 +517,9 @@ class Router:
         if rule.path.builders:
             values.update(rule.path.values(found))
         if rule.defaults:
-            values = {**rule.defaults, **values}
+            # werkzeug's order: a default wins over a value matched for the
+            # same name (host="<name>" with defaults={"name": ...}).
+            values.update(rule.defaults)
         if rule.redirect_to is not None:
             target = rule.redirect_to
             if callable(target):

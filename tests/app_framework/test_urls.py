@@ -262,3 +262,19 @@ async def test_url_for_quotes_a_part_as_flask_does(app: App, value: str) -> None
         expected = (flask.url_for("one", name=value), flask.url_for("many", name=value))
     async with app.test_request_context():
         assert (url_for("one", name=value), url_for("many", name=value)) == expected
+
+
+async def test_a_default_wins_over_the_value_matched_for_its_name() -> None:
+    # As werkzeug: any host matches the catch-all rule, and its view gets
+    # the default, not the host; the more specific host rule gets its part.
+    site = App("hosts", host_matching=True, static_folder=None)
+
+    @site.route("/", host="<tenant>", defaults={"tenant": "public"})
+    @site.route("/", host="<tenant>.saas.test")
+    def home(tenant: str) -> str:
+        return tenant
+
+    client = site.test_client()
+    assert (await client.get("http://saas.test/")).text == "public"
+    assert (await client.get("http://elsewhere.test/")).text == "public"
+    assert (await client.get("http://acme.saas.test/")).text == "acme"
