@@ -15,6 +15,7 @@ from ._connection import Connection, route_path
 from ._contextvars import _cv_app
 from ._from_parts import request_arguments
 from ._values import NotLoadedError, Pending, ReadyCombined, answer
+from .debughelpers import hint_missing_files
 from .exceptions import (
     BadRequest,
     ClientDisconnected,
@@ -334,9 +335,8 @@ class Request(Connection):
             chunks: AsyncIterator[bytes] = self._chunks(self.max_content_length)
         else:  # urlencoded: kept whole anyway, so get_data() still has it
             chunks = _once(await self._read_body())
-        self._form = await parse_form(
-            chunks, self.mimetype, self.mimetype_params, limits
-        )
+        parsed = await parse_form(chunks, self.mimetype, self.mimetype_params, limits)
+        self._form = hint_missing_files(parsed, self.mimetype)
         return self._form
 
     @property

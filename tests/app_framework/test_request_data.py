@@ -4,6 +4,7 @@ accessor gives what the framework whose spelling was written gives."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from app_framework import (
     signals,
     stream_request_body,
 )
+from app_framework.debughelpers import DebugFilesKeyError
 from app_framework.testing import TestClient
 from app_framework.wrappers import NotLoadedError
 
@@ -221,3 +223,26 @@ async def test_a_malformed_form_is_the_error_of_the_view_that_reads_it(
     )
     response = await client.post("/read", content=body, headers=headers)
     assert response.status_code == 400
+
+
+async def test_debug_mode_explains_a_file_field_sent_as_text(
+    app: App, client: TestClient
+) -> None:
+    # A form without enctype="multipart/form-data" sends only the file's
+    # name; in debug mode reading it from request.files says so.
+    @app.post("/upload")
+    def upload() -> str:
+        return request.files["avatar"].filename or ""
+
+    app.debug = True
+    with pytest.raises(DebugFilesKeyError) as caught:
+        await client.post("/upload", data={"avatar": "me.png"})
+    assert "no file contents were transmitted" in str(caught.value)
+    assert "This was submitted: 'me.png'" in str(caught.value)
+    assert isinstance(caught.value, KeyError | AssertionError)
+    # A multipart upload is untouched; outside debug mode, a plain 400.
+    sent = await client.post("/upload", data={"avatar": (io.BytesIO(b"x"), "me.png")})
+    assert sent.text == "me.png"
+    app.debug = False
+    app.testing = False
+    assert (await client.post("/upload", data={"avatar": "me.png"})).status_code == 400
