@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeGuard, overload
 
 import click
 
-from .config import DEBUG_ENV, debug_flag
+from .config import DEBUG_ENV, debug_flag, load_dotenv_flag
 
 if TYPE_CHECKING:
     from .app import App
@@ -37,9 +37,6 @@ __all__ = [
 ]
 
 APP_ENV = "APP_FRAMEWORK_APP"
-SKIP_DOTENV_ENV = "APP_FRAMEWORK_SKIP_DOTENV"
-# Flask's name, read directly: the skip is decided before FLASK_NAMES are adopted.
-FLASK_SKIP_DOTENV = "FLASK_SKIP_DOTENV"
 # Flask's names, still read (a .flaskenv or a shell profile written for Flask).
 FLASK_NAMES = {"FLASK_APP": APP_ENV, "FLASK_DEBUG": DEBUG_ENV}
 DOTENV_FILES = (".flaskenv", ".env")  # the later one wins
@@ -274,13 +271,9 @@ def load_dotenv(
 
 
 def dotenv_enabled(default: bool = True) -> bool:
-    """Whether to load the default dotenv files: not when
-    ``APP_FRAMEWORK_SKIP_DOTENV`` (else Flask's ``FLASK_SKIP_DOTENV``) is set
-    to something other than 0, false or no."""
-    value = os.environ.get(SKIP_DOTENV_ENV) or os.environ.get(FLASK_SKIP_DOTENV, "")
-    if not value:
-        return default
-    return value.lower() in {"0", "false", "no"}
+    """Whether to load the default dotenv files (not when
+    ``APP_FRAMEWORK_SKIP_DOTENV`` is set, else Flask's ``FLASK_SKIP_DOTENV``)."""
+    return load_dotenv_flag(default)
 
 
 class ScriptInfo:

@@ -11,20 +11,50 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import IO, Any
 
-__all__ = ["DEBUG_ENV", "Config", "debug_flag", "default_config", "import_string"]
+__all__ = [
+    "DEBUG_ENV",
+    "SKIP_DOTENV_ENV",
+    "Config",
+    "debug_flag",
+    "default_config",
+    "import_string",
+    "load_dotenv_flag",
+]
 
 CLI_ENV_PREFIX = "APP_FRAMEWORK_"
 """The command line's environment variables (never loaded as config)."""
 DEBUG_ENV = "APP_FRAMEWORK_DEBUG"
 """Set by ``app-framework run --debug`` (Flask's ``FLASK_DEBUG``): the
 default of ``DEBUG`` for apps made while it is set."""
+SKIP_DOTENV_ENV = "APP_FRAMEWORK_SKIP_DOTENV"
+"""Set to skip loading ``.flaskenv`` and ``.env`` (Flask's ``FLASK_SKIP_DOTENV``)."""
+_FALSE_WORDS = frozenset({"0", "false", "no"})
+
+
+def _environ_value(native: str) -> str:
+    # The native name wins when set (even to "0"); otherwise Flask's name
+    # (FLASK_ for APP_FRAMEWORK_) is read, so an environment written for a
+    # Flask app keeps meaning the same here.
+    if native in os.environ:
+        return os.environ[native]
+    return os.environ.get("FLASK_" + native.removeprefix(CLI_ENV_PREFIX), "")
 
 
 def debug_flag() -> bool:
-    """Whether :data:`DEBUG_ENV` asks for debug mode (Flask's rule: set,
-    and not ``0``, ``false`` or ``no``)."""
-    value = os.environ.get(DEBUG_ENV, "")
-    return bool(value) and value.lower() not in {"0", "false", "no"}
+    """Whether :data:`DEBUG_ENV` (else ``FLASK_DEBUG``) asks for debug mode
+    (Flask's rule: set, and not ``0``, ``false`` or ``no``)."""
+    value = _environ_value(DEBUG_ENV)
+    return bool(value) and value.lower() not in _FALSE_WORDS
+
+
+def load_dotenv_flag(default: bool = True) -> bool:
+    """Whether to load the default dotenv files: ``default`` unless
+    :data:`SKIP_DOTENV_ENV` (else ``FLASK_SKIP_DOTENV``) is set, then only
+    when it is ``0``, ``false`` or ``no``."""
+    value = _environ_value(SKIP_DOTENV_ENV)
+    if not value:
+        return default
+    return value.lower() in _FALSE_WORDS
 
 
 def _is_cli_variable(name: str, start: str) -> bool:

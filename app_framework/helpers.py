@@ -14,6 +14,7 @@ from ._awaiting import PLAIN, use_of_result
 from ._conversion import make_response_override, to_response
 from ._sendfile import safe_join, send_file, send_from_directory
 from ._urls import url_for
+from .config import debug_flag, load_dotenv_flag
 from .exceptions import abort as _abort
 from .globals import _cv_app, app_context, request_context
 from .json import jsonify
@@ -29,7 +30,9 @@ __all__ = [
     "abort",
     "after_this_request",
     "flash",
+    "get_debug_flag",
     "get_flashed_messages",
+    "get_load_dotenv",
     "jsonify",
     "make_redirect",
     "make_response",
@@ -42,6 +45,20 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def get_debug_flag() -> bool:
+    """Whether the environment asks for debug mode: ``APP_FRAMEWORK_DEBUG``,
+    else Flask's ``FLASK_DEBUG``, set and not ``0``, ``false`` or ``no``
+    (what ``DEBUG`` starts as in an app made now)."""
+    return debug_flag()
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether the command line loads ``.flaskenv`` and ``.env``: ``default``
+    unless ``APP_FRAMEWORK_SKIP_DOTENV`` (else ``FLASK_SKIP_DOTENV``) is set,
+    then only when it is ``0``, ``false`` or ``no``."""
+    return load_dotenv_flag(default)
 
 
 def redirect(location: str, code: int = 302, Response: Any = None) -> _Response:

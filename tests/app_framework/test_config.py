@@ -241,6 +241,26 @@ def test_debug_starts_from_the_environment_as_flask_debug_does(
     assert not App("quiet").debug
 
 
+def test_flask_environment_names_are_read_when_the_native_ones_are_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app_framework.helpers import get_debug_flag, get_load_dotenv
+
+    for name in ("APP_FRAMEWORK_DEBUG", "APP_FRAMEWORK_SKIP_DOTENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FLASK_DEBUG", "yes")
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "true")
+    assert get_debug_flag() and App("from_flask_names").debug
+    assert get_load_dotenv() is False
+    # The native name wins, even when it says "off".
+    monkeypatch.setenv("APP_FRAMEWORK_DEBUG", "False")
+    monkeypatch.setenv("APP_FRAMEWORK_SKIP_DOTENV", "no")
+    assert not get_debug_flag() and not App("native_wins").debug
+    assert get_load_dotenv(default=False) is True
+    monkeypatch.setenv("APP_FRAMEWORK_SKIP_DOTENV", "")
+    assert get_load_dotenv(default=False) is False  # empty: the default
+
+
 # -- Flask's test_config_from_mapping and test_custom_config_class -------------
 
 
