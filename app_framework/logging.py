@@ -1,10 +1,11 @@
 """``app.logger``'s set-up, as ``flask.logging``: the app's logger, with
 :data:`default_handler` added when nothing else would show its records.
 
-Flask's ``wsgi_errors_stream`` has no counterpart: ASGI has no per-request
-error stream (``environ["wsgi.errors"]``), so the default handler writes to
-``sys.stderr`` (the one a process manager or ``uvicorn`` collects).
-To take the handler off (after configuring logging yourself)::
+:data:`wsgi_errors_stream` keeps Flask's name for the stream the default
+handler writes to. In Flask it is the request's ``environ["wsgi.errors"]``
+during a request, else ``sys.stderr``; ASGI has no per-request error stream,
+so here it is always ``sys.stderr``, looked up at each write. To take the
+handler off (after configuring logging yourself)::
 
     from app_framework.logging import default_handler
 
@@ -15,16 +16,35 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
+
+from werkzeug.local import LocalProxy
 
 if TYPE_CHECKING:
     from .app import App
 
-__all__ = ["create_logger", "default_handler", "has_level_handler"]
+__all__ = [
+    "create_logger",
+    "default_handler",
+    "has_level_handler",
+    "wsgi_errors_stream",
+]
 
-default_handler = logging.StreamHandler(sys.stderr)
+
+def _current_stderr() -> TextIO:
+    return sys.stderr
+
+
+wsgi_errors_stream = cast(TextIO, LocalProxy(_current_stderr))
+"""Whatever ``sys.stderr`` is when written to (Flask's name; see the module
+docstring). A proxy rather than the stream itself, so that replacing
+``sys.stderr`` after import (pytest's ``capsys``, a process manager's
+redirection, ``contextlib.redirect_stderr``) also moves the app's log."""
+
+default_handler = logging.StreamHandler(wsgi_errors_stream)
 """The handler added to an app's logger when nothing would show its
-records: time, level and logger name, then the message."""
+records: time, level and logger name, then the message, written to
+:data:`wsgi_errors_stream`."""
 default_handler.setFormatter(
     logging.Formatter("[%(asctime)s] %(levelname)s in %(name)s: %(message)s")
 )

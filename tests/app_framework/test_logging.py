@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from collections.abc import Iterator
 
 import pytest
 
 from app_framework import App
-from app_framework.logging import create_logger, default_handler, has_level_handler
+from app_framework.logging import (
+    create_logger,
+    default_handler,
+    has_level_handler,
+    wsgi_errors_stream,
+)
 from app_framework.testing import TestClient
 
 
@@ -37,6 +44,31 @@ def test_no_default_handler_when_logging_is_configured(
 ) -> None:
     assert has_level_handler(fresh_logger)  # pytest's handler on the root
     assert default_handler not in app.logger.handlers
+
+
+async def test_the_default_handler_follows_a_replaced_stderr(
+    app: App,
+    fresh_logger: logging.Logger,
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+
+    @app.route("/order/<int:number>")
+    async def order(number: int) -> str:
+        app.logger.warning("order %d is late", number)
+        return "noted"
+
+    assert default_handler in app.logger.handlers
+    assert (await client.get("/order/7")).text == "noted"
+    assert "WARNING in test_app: order 7 is late" in capsys.readouterr().err
+    elsewhere = io.StringIO()
+    with contextlib.redirect_stderr(elsewhere):
+        assert wsgi_errors_stream._get_current_object() is elsewhere  # type: ignore[attr-defined]
+        await client.get("/order/8")
+    assert elsewhere.getvalue().endswith("WARNING in test_app: order 8 is late\n")
+    assert "order 8" not in capsys.readouterr().err
 
 
 def test_debug_mode_logs_at_debug_level(app: App, fresh_logger: logging.Logger) -> None:
