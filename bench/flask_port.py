@@ -80,6 +80,12 @@ NOT_APPLICABLE: dict[str, str] = {
     "test_subclassing::test_suppressed_exception_logging": (
         "passes errors_stream=, the WSGI environ's wsgi.errors, which ASGI lacks"
     ),
+    "test_logging::test_wsgi_errors_stream": (
+        "passes errors_stream=, the WSGI environ's wsgi.errors, which ASGI lacks"
+    ),
+    "test_logging::test_log_view_exception": (
+        "passes errors_stream=, the WSGI environ's wsgi.errors, which ASGI lacks"
+    ),
     "test_templating::test_templates_auto_reload_debug_run": (
         "patches werkzeug.serving.run_simple to stub app.run (werkzeug's dev server)"
     ),
