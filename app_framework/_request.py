@@ -152,6 +152,13 @@ class Request(Connection):
             and self.scope.get("http_version", "1.1").startswith("1")
         )
 
+    def _known_body(self) -> bytes | None:
+        """The body when nothing is left to read: read already (or
+        preloaded), or empty by HTTP framing; None while it is to come."""
+        if self._body is None and self._has_no_body():
+            return b""
+        return self._body
+
     def body_expected(self) -> bool:
         """Whether a body is still to be read: HTTP framing announces one
         and nobody has read it yet."""
@@ -302,10 +309,10 @@ class Request(Connection):
                 data = await self._read_body()
             return data.decode() if as_text else bytes(data)
 
-        if self._body is not None or self._has_no_body():
+        known = self._known_body()
+        if known is not None:
             if not (parse_form_data and self.mimetype in FORM_MIMETYPES):
-                data = self._body or b""
-                return answer(data.decode() if as_text else data)
+                return answer(known.decode() if as_text else known)
             if self._form is not None:
                 return answer("" if as_text else b"")
         self._raise_preload_error()
@@ -407,8 +414,9 @@ class Request(Connection):
             if silent:
                 return answer(None)
             return answer(self.on_json_loading_failed(None))
-        if self._body is not None:  # read (or preloaded): parse it now
-            return answer(self._json_of(self._body, silent, cache))
+        known = self._known_body()
+        if known is not None:  # read, preloaded or none at all: parse it now
+            return answer(self._json_of(known, silent, cache))
         self._raise_preload_error()
 
         async def load() -> Any:

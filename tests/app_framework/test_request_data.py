@@ -149,6 +149,27 @@ async def test_a_get_reads_nothing(app: App, client: TestClient) -> None:
     assert (await client.get("/")).text == "b''"
 
 
+@pytest.mark.parametrize("debug", [False, True])
+async def test_json_of_a_bodiless_post_is_a_400_without_await(
+    app: App, client: TestClient, debug: bool
+) -> None:
+    """An empty body (a zero length, or none announced and not chunked) has
+    nothing to wait for: a sync view's ``request.get_json()`` parses it at
+    once, and fails as Flask's does."""
+    app.config.update(DEBUG=debug, TRAP_BAD_REQUEST_ERRORS=False)
+    silently: list[Any] = []
+
+    @app.route("/ping", methods=["POST"])
+    def ping() -> str:
+        silently.append(request.get_json(silent=True))
+        request.get_json()
+        return "parsed"
+
+    response = await client.post("/ping", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and silently == [None]
+    assert ("Failed to decode JSON object" in response.text) is debug
+
+
 async def test_preloading_can_be_turned_off_or_narrowed(
     app: App, client: TestClient
 ) -> None:
