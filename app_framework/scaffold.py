@@ -51,8 +51,9 @@ _RULE_OPTIONS = frozenset(RuleOptions.__dataclass_fields__) - {"required_methods
 def error_key(key: ErrorKey) -> tuple[int | None, type[BaseException]]:
     """``(code, class)`` for a status code or an exception class.
 
-    :raises ValueError: a status with no werkzeug error class.
-    :raises TypeError: neither an int nor an exception class.
+    :raises ValueError: a status with no werkzeug error class, or a class
+        that is not an exception.
+    :raises TypeError: an exception instance, or neither an int nor a class.
     """
     if isinstance(key, int) and not isinstance(key, bool):
         found = default_exceptions.get(key)
@@ -62,9 +63,17 @@ def error_key(key: ErrorKey) -> tuple[int | None, type[BaseException]]:
                 "register a subclass of HTTPException with that code instead"
             )
         return key, found
-    if isinstance(key, type) and issubclass(key, BaseException):
+    if isinstance(key, type):
+        if not issubclass(key, BaseException):
+            raise ValueError(f"{key.__name__!r} is not a subclass of Exception.")
         code = key.code if issubclass(key, HTTPException) else None
         return code, key
+    if isinstance(key, BaseException):
+        name = type(key).__name__
+        raise TypeError(
+            f"{key!r} is an instance, not a class. Register the class: "
+            f"errorhandler({name})."
+        )
     raise TypeError(
         f"errorhandler takes a status code or an exception class, got {key!r}"
     )

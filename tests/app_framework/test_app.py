@@ -156,6 +156,21 @@ def test_errorhandler_keys_are_checked(
         app.register_error_handler(key, lambda e: "")
 
 
+def test_errorhandler_mistakes_name_what_to_register(app: App) -> None:
+    class PaymentDeclined(Exception):
+        pass
+
+    instance: Any = PaymentDeclined("card")
+    with pytest.raises(TypeError, match=r"^PaymentDeclined\('card'\) is an instance"):
+        app.errorhandler(instance)(lambda e: "")
+    with pytest.raises(TypeError, match=r"Register the class: errorhandler\(Paym"):
+        app.register_error_handler(instance, lambda e: "")
+    not_an_error: Any = dict
+    with pytest.raises(ValueError, match="^'dict' is not a subclass of Exception"):
+        app.register_error_handler(not_an_error, lambda e: "")
+    assert not app.error_handlers
+
+
 async def test_error_handlers_by_class_follow_the_mro(
     app: App, client: TestClient
 ) -> None:
