@@ -21,6 +21,8 @@ __all__ = [
     "load_dotenv_flag",
 ]
 
+FLASK_PREFIX = "FLASK"
+"""Flask's spelling of the environment's names, read under the native ones."""
 CLI_ENV_PREFIX = "APP_FRAMEWORK_"
 """The command line's environment variables (never loaded as config)."""
 DEBUG_ENV = "APP_FRAMEWORK_DEBUG"
@@ -37,7 +39,7 @@ def _environ_value(native: str) -> str:
     # Flask app keeps meaning the same here.
     if native in os.environ:
         return os.environ[native]
-    return os.environ.get("FLASK_" + native.removeprefix(CLI_ENV_PREFIX), "")
+    return os.environ.get(f"{FLASK_PREFIX}_{native.removeprefix(CLI_ENV_PREFIX)}", "")
 
 
 def debug_flag() -> bool:
@@ -233,24 +235,31 @@ class Config(dict[str, Any]):
         Values are parsed with ``loads`` (JSON) when they parse
         (``APP_DEBUG=true`` is True, ``APP_MAX_CONTENT_LENGTH=1024`` an int),
         else kept as strings. ``APP_DB__HOST=x`` sets ``config["DB"]["HOST"]``.
-        The command line's own ``APP_FRAMEWORK_*`` variables are not config
-        (unless ``prefix`` starts with ``APP_FRAMEWORK``). Returns True.
+        The ``APP`` prefix also reads Flask's ``FLASK_*`` variables first, so
+        an environment written for a Flask app still configures it; an
+        ``APP_*`` variable wins over its ``FLASK_*`` twin. The command line's
+        own ``APP_FRAMEWORK_*`` variables are not config (unless ``prefix``
+        starts with ``APP_FRAMEWORK``). Returns True.
         """
-        start = prefix + "_"
-        for name in sorted(os.environ):
-            if not name.startswith(start) or _is_cli_variable(name, start):
-                continue
-            raw = os.environ[name]
-            try:
-                value: Any = loads(raw)
-            except ValueError:
-                value = raw
-            *parents, last = name[len(start) :].split("__")
-            target: dict[str, Any] = self
-            for part in parents:
-                target = target.setdefault(part, {})
-            target[last] = value
+        prefixes = [FLASK_PREFIX, prefix] if prefix == "APP" else [prefix]
+        for start in (p + "_" for p in prefixes):
+            for name in sorted(os.environ):
+                if name.startswith(start) and not _is_cli_variable(name, start):
+                    self._set_nested(name[len(start) :], os.environ[name], loads)
         return True
+
+    def _set_nested(self, key: str, raw: str, loads: Callable[[str], Any]) -> None:
+        """``config[key] = loads(raw)`` (``raw`` itself when it does not
+        parse), ``A__B`` naming key ``B`` of the dict at ``A``."""
+        try:
+            value: Any = loads(raw)
+        except ValueError:
+            value = raw
+        *parents, last = key.split("__")
+        target: dict[str, Any] = self
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value
 
     def get_namespace(
         self, namespace: str, lowercase: bool = True, trim_namespace: bool = True

@@ -56,6 +56,28 @@ def test_from_prefixed_env(monkeypatch: pytest.MonkeyPatch) -> None:
     }
 
 
+def test_from_prefixed_env_reads_flask_names_under_the_native_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLASK_MAIL_SERVER", "smtp.old")
+    monkeypatch.setenv("APP_MAIL_SERVER", "smtp.new")  # the native name wins
+    monkeypatch.setenv("FLASK_RATE", "2.5")
+    monkeypatch.setenv("FLASK_CACHE__ttl", "30")  # merged into the dict there
+    monkeypatch.setenv("APP_CACHE__backend__url", '"redis://cache"')
+    monkeypatch.setenv("SVC_PORT", "81")
+    config = Config()
+    config["CACHE"] = {"ttl": 5, "backend": {"kind": "redis"}}
+    assert config.from_prefixed_env()
+    assert config == {
+        "MAIL_SERVER": "smtp.new",
+        "RATE": 2.5,
+        "CACHE": {"ttl": 30, "backend": {"kind": "redis", "url": "redis://cache"}},
+    }
+    other = Config()
+    other.from_prefixed_env("SVC")  # another prefix reads only its own
+    assert other == {"PORT": 81}
+
+
 def test_repr_hides_secrets() -> None:
     config = Config(SECRET_KEY="hunter2", DB_PASSWORD="pw", DEBUG=True, API_TOKEN="")
     text = repr(config)
