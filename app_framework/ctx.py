@@ -361,10 +361,15 @@ class RequestContext(_Pushable):
             self.session = interface.null_session(self.app)
             await self.pop(None)
             raise
-        self._route()
+        self.match_request()
 
-    def _route(self) -> None:
-        """Match the URL; keep the rule and its values, or the error."""
+    def match_request(self) -> None:
+        """Match the URL; keep the rule and its values (``request.url_rule``,
+        ``request.view_args``), or the error (``request.routing_exception``).
+        Done when the context is pushed, after the session is opened; a
+        session interface that needs ``request.endpoint`` in
+        ``open_session`` calls it first (``request_ctx.match_request()``),
+        as in Flask."""
         connection = self.connection
         scope = connection.scope
         path = route_path(scope)

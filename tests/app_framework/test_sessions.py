@@ -367,3 +367,28 @@ async def test_a_value_the_cookie_cannot_hold_is_one_clear_500(
         response = await client.get("/store")
         assert "session" not in response.cookies
     assert_one_clear_error(caplog, response.status_code, named)
+
+
+async def test_open_session_can_match_the_url_first(
+    app: App, client: TestClient
+) -> None:
+    from app_framework import request
+    from app_framework.globals import request_ctx
+
+    seen: list[Any] = []
+
+    class PerEndpoint(SecureCookieSessionInterface):
+        async def open_session(self, app: App, request_: Any) -> Any:
+            request_ctx.match_request()
+            seen.append((request.endpoint, dict(request.view_args or {})))
+            return await super().open_session(app, request_)
+
+    app.session_interface = PerEndpoint()
+
+    @app.route("/cart/<int:item>")
+    async def cart(item: int) -> str:
+        return f"item {item}"
+
+    assert (await client.get("/cart/3")).text == "item 3"
+    assert (await client.get("/missing")).status_code == 404
+    assert seen == [("cart", {"item": 3}), (None, {})]
