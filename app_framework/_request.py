@@ -284,6 +284,11 @@ class Request(Connection):
         return Body(self)
 
     def _pending(self, spelling: str, load: Any) -> Pending:
+        limit, length = self.max_content_length, self.content_length
+        if limit is not None and length is not None and length > limit:
+            # Reading it would be refused: the 413 now, awaited or not, as
+            # Flask's request.form raises it (request.stream() is not capped).
+            raise _too_large(limit)
         where = f" in view {self.endpoint!r}" if self.endpoint else ""
         return Pending(
             load,
