@@ -59,8 +59,9 @@ def error_key(key: ErrorKey) -> tuple[int | None, type[BaseException]]:
         found = default_exceptions.get(key)
         if found is None:
             raise ValueError(
-                f"{key} is not an HTTP error status werkzeug has a class for; "
-                "register a subclass of HTTPException with that code instead"
+                f"{key} is not an HTTP error status werkzeug has a class for. "
+                "Use a subclass of HTTPException with that code (code = "
+                f"{key}) and register the handler for that class."
             )
         return key, found
     if isinstance(key, type):

@@ -168,6 +168,8 @@ def test_errorhandler_mistakes_name_what_to_register(app: App) -> None:
     not_an_error: Any = dict
     with pytest.raises(ValueError, match="^'dict' is not a subclass of Exception"):
         app.register_error_handler(not_an_error, lambda e: "")
+    with pytest.raises(ValueError, match=r"Use a subclass of HTTPException .*= 599"):
+        app.register_error_handler(599, lambda e: "")
     assert not app.error_handlers
 
 
