@@ -19,6 +19,7 @@ from ._concurrency import AsyncFunc, as_async, as_async_view, as_sync
 from ._conversion import default_make_response
 from ._hooks import HookChain, resolve
 from ._json_provider import DefaultJSONProvider, JSONProvider
+from ._lazy_class import DefaultClass
 from ._paths import find_instance_path
 from ._slow_receivers import watch_slow_receivers
 from .background import BackgroundTasks
@@ -88,10 +89,15 @@ class App(TemplatesMixin, Scaffold):
     app_ctx_globals_class: type[AppGlobals] = AppGlobals
     """The class of ``g``."""
     session_interface: SessionInterface = SecureCookieSessionInterface()
-    test_client_class: type[TestClient] | None = None
-    """The class of :meth:`test_client` (None: ``testing.TestClient``)."""
-    test_cli_runner_class: type[AppCliRunner] | None = None
-    """The class of :meth:`test_cli_runner` (None: ``testing.AppCliRunner``)."""
+    test_client_class: DefaultClass[TestClient] = DefaultClass(".testing", "TestClient")
+    """The class of :meth:`test_client` (``testing.TestClient``; extensions
+    derive from it, as from Quart's)."""
+    test_cli_runner_class: DefaultClass[AppCliRunner] = DefaultClass(
+        ".testing", "AppCliRunner"
+    )
+    """The class of :meth:`test_cli_runner` (``testing.AppCliRunner``)."""
+    test_app_class: DefaultClass[TestApp] = DefaultClass(".testing", "TestApp")
+    """The class of :meth:`test_app` (``testing.TestApp``)."""
     aborter_class: type[werkzeug.exceptions.Aborter] = Aborter
     """The class of :attr:`aborter` (werkzeug's ``Aborter``, or a subclass)."""
 
@@ -407,23 +413,16 @@ class App(TemplatesMixin, Scaffold):
         """An ``httpx.AsyncClient`` (a :attr:`test_client_class`) that calls
         this app in-process; ``use_cookies=False``: no cookie jar.
         ``async with app.test_client() as client:`` also runs the lifespan."""
-        from .testing import TestClient
-
-        client_class = self.test_client_class or TestClient
-        return client_class(self, use_cookies=use_cookies, **kwargs)
+        return self.test_client_class(self, use_cookies=use_cookies, **kwargs)
 
     def test_app(self) -> TestApp:
         """``async with app.test_app():`` serves the app around a test (Quart's)."""
-        from .testing import TestApp
-
-        return TestApp(self)
+        return self.test_app_class(self)
 
     def test_cli_runner(self, **kwargs: Any) -> AppCliRunner:
         """A click runner (a :attr:`test_cli_runner_class`) that invokes this
         app's commands, for tests."""
-        from .testing import AppCliRunner
-
-        return (self.test_cli_runner_class or AppCliRunner)(self, **kwargs)
+        return self.test_cli_runner_class(self, **kwargs)
 
     async def startup(self) -> None:
         """Run the ``before_serving`` hooks, then send ``serving_started``

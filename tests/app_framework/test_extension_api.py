@@ -1,13 +1,14 @@
 """The surface Quart extensions use, written as an extension author would:
 the type names of ``app_framework.typing``, ``ensure_async``/``ensure_sync``,
-views that require methods (CORS preflights), ``make_default_options_response``
-and a replaceable ``websocket_class``."""
+views that require methods (CORS preflights), ``make_default_options_response``,
+a replaceable ``websocket_class`` and a test client class to derive from."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import threading
+import types
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from app_framework import (
     request,
     websocket,
 )
+from app_framework.testing import AppCliRunner, TestApp, TestClient, TestResponse
 from app_framework.typing import (
     HeadersValue,
     ResponseValue,
@@ -407,3 +409,50 @@ async def test_an_extension_replaces_the_websocket_class() -> None:
             await ws.send_json({"seat": "2A"})
             assert await ws.receive() == "seat 2A held"
     assert seen == ["TypedWebsocket"]
+
+
+class StampsRequests:
+    """A test-client mixin, as an extension adds one to every app's client."""
+
+    async def get_stamped(self, path: str) -> TestResponse:
+        client = typing.cast(TestClient, self)
+        return await client.get(path, headers={"X-Stamp": "from-the-extension"})
+
+
+def install_stamps(app: App) -> None:
+    """The extension's init_app derives from the app's client class."""
+    app.test_client_class = types.new_class(
+        "StampingClient", (StampsRequests, app.test_client_class)
+    )
+
+
+async def test_an_extension_derives_from_the_default_test_client_class() -> None:
+    app = App(__name__)
+    install_stamps(app)
+
+    @app.get("/stamp")
+    async def stamp() -> str:
+        return request.headers["X-Stamp"]
+
+    client = app.test_client()
+    assert isinstance(client, TestClient)
+    assert isinstance(client, StampsRequests)
+    assert (await client.get_stamped("/stamp")).text == "from-the-extension"
+    # Installed on one app only.
+    assert type(App(__name__).test_client()) is TestClient
+
+
+def test_the_test_class_defaults_are_the_classes_themselves() -> None:
+    assert App.test_client_class is TestClient
+    assert App.test_cli_runner_class is AppCliRunner
+    assert App.test_app_class is TestApp
+
+    class Runner(AppCliRunner):
+        pass
+
+    class RunnerApp(App):
+        test_cli_runner_class = Runner
+
+    app = RunnerApp(__name__)
+    assert type(app.test_cli_runner()) is Runner
+    assert type(app.test_app()) is TestApp
