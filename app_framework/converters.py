@@ -129,7 +129,7 @@ def translate(
     :raises ValueError: the rule does not start with '/' (a path), names an
         unknown converter, repeats a name, or has a stray '{', '}', '<' or '>'.
     """
-    text, builders, _ = _translate(rule, is_host, converters, url_map)
+    text, builders, _, _ = _translate(rule, is_host, converters, url_map)
     return text, builders
 
 
@@ -138,13 +138,20 @@ def _translate(
     is_host: bool,
     converters: Mapping[str, type[BaseConverter]],
     url_map: Any,
-) -> tuple[str, dict[str, Callable[[Any], str]], dict[str, _Converted]]:
-    """:func:`translate`, and the werkzeug converters of the parts that use
-    one (compiled as strings, then given the converter's regex)."""
+) -> tuple[
+    str,
+    dict[str, Callable[[Any], str]],
+    dict[str, _Converted],
+    dict[str, BaseConverter],
+]:
+    """:func:`translate`; the werkzeug converters of the parts that use one
+    (compiled as strings, then given the converter's regex); and a werkzeug
+    converter instance for every part, in the rule's order."""
     if not is_host and not rule.startswith("/"):
         raise ValueError(f"URL rule {rule!r} must start with '/'")
     builders: dict[str, Callable[[Any], str]] = {}
     custom: dict[str, _Converted] = {}
+    instances: dict[str, BaseConverter] = {}
 
     def replace(found: re.Match[str]) -> str:
         converter, name = found["converter"] or "default", found["name"]
@@ -159,18 +166,19 @@ def _translate(
         if name in builders:
             raise ValueError(f"URL rule {rule!r} uses <{name}> twice")
         args = found["args"]
+        positional, keywords = parse_converter_args(args) if args else ((), {})
+        instances[name] = cls(url_map, *positional, **keywords)
         if args is None and cls is DEFAULT_CONVERTERS.get(converter):
             starlette_type, builders[name] = CONVERTERS[converter]
             return "{" + name + ":" + starlette_type + "}"
-        positional, keywords = parse_converter_args(args) if args else ((), {})
-        custom[name] = _Converted(cls(url_map, *positional, **keywords))
+        custom[name] = _Converted(instances[name])
         builders[name] = custom[name].to_string
         return "{" + name + ":str}"
 
     literal = PLACEHOLDER.sub("", rule)
     if any(char in literal for char in "{}<>"):
         raise ValueError(f"URL rule {rule!r} has a malformed <converter:name> part")
-    return PLACEHOLDER.sub(replace, rule), builders, custom
+    return PLACEHOLDER.sub(replace, rule), builders, custom, instances
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,9 @@ class Pattern:
     format: str
     convertors: dict[str, Convertor[Any]]
     builders: dict[str, Callable[[Any], str]]
+    converters: dict[str, BaseConverter]
+    """A werkzeug converter for each part (what werkzeug's rules keep and
+    OpenAPI generators read to type a path parameter)."""
 
     @classmethod
     def compile(
@@ -192,7 +203,9 @@ class Pattern:
     ) -> Pattern:
         """Compile ``rule`` with ``converters`` (by name; ``url_map`` is
         what a werkzeug converter is made with)."""
-        text, builders, custom = _translate(rule, is_host, converters, url_map)
+        text, builders, custom, instances = _translate(
+            rule, is_host, converters, url_map
+        )
         regex, path_format, convertors = compile_path(text)
         pattern = regex.pattern
         # Starlette knows only its registered convertors: a werkzeug
@@ -208,7 +221,7 @@ class Pattern:
             pattern = pattern[:-1] + r"\Z"
         if pattern != regex.pattern:
             regex = re.compile(pattern, regex.flags)
-        return cls(regex, path_format, convertors, builders)
+        return cls(regex, path_format, convertors, builders, instances)
 
     def values(self, found: re.Match[str]) -> dict[str, Any]:
         """The converted values of a match.

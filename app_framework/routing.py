@@ -154,6 +154,14 @@ class Rule:
         return self.automatic_options
 
     @property
+    def _converters(self) -> dict[str, BaseConverter]:
+        """werkzeug's name on its rules: a converter instance for each part,
+        the host's (or subdomain's) first, as werkzeug parses them.
+        quart-schema reads it to type OpenAPI path parameters."""
+        place = self.place.converters if self.place is not None else {}
+        return {**place, **self.path.converters}
+
+    @property
     def sort_key(self) -> tuple[Any, ...]:
         """Where this rule goes in matching order (see ``specificity``)."""
         place = self.host if self.host is not None else self.subdomain

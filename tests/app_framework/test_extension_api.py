@@ -1,7 +1,8 @@
 """The surface Quart extensions use, written as an extension author would:
 the type names of ``app_framework.typing``, ``ensure_async``/``ensure_sync``,
 views that require methods (CORS preflights), ``make_default_options_response``,
-a replaceable ``websocket_class`` and a test client class to derive from."""
+a replaceable ``websocket_class``, a test client class to derive from and
+the converters of a rule's parts (what OpenAPI generators read)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, Union, get_args, get_type_hints
 
 import pytest
+from werkzeug.routing.converters import (
+    AnyConverter,
+    BaseConverter,
+    IntegerConverter,
+    NumberConverter,
+)
 
 import app_framework
 from app_framework import (
@@ -456,3 +463,54 @@ def test_the_test_class_defaults_are_the_classes_themselves() -> None:
     app = RunnerApp(__name__)
     assert type(app.test_cli_runner()) is Runner
     assert type(app.test_app()) is TestApp
+
+
+class YearConverter(BaseConverter):
+    """A converter of the app's own, for a four-digit year."""
+
+    regex = r"\d{4}"
+
+
+def parameter_types(app: App, endpoint: str) -> dict[str, str]:
+    """What an OpenAPI generator reads from a rule: each part's converter."""
+    (rule,) = app.url_map.iter_rules(endpoint)
+    described: dict[str, str] = {}
+    for name, converter in rule._converters.items():
+        assert typing.cast(object, converter.map) is app.url_map
+        if isinstance(converter, AnyConverter):
+            described[name] = "one of " + ", ".join(sorted(converter.items))
+        elif isinstance(converter, IntegerConverter):
+            described[name] = "integer"
+        elif isinstance(converter, NumberConverter):
+            described[name] = "number"
+        else:
+            described[name] = type(converter).__name__
+    return described
+
+
+def test_an_openapi_generator_reads_each_rule_part_converter() -> None:
+    app = App(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "tickets.test"
+    app.url_map.converters["year"] = YearConverter
+
+    @app.get(
+        "/events/<year:season>/<int:event_id>/<any(stalls, circle):area>/"
+        "<float:price>/<path:note>",
+        subdomain="<venue>",
+    )
+    async def event(**values: Any) -> str:
+        return "ok"
+
+    @app.get("/")
+    async def home() -> str:
+        return "home"
+
+    assert list(parameter_types(app, "event").items()) == [
+        ("venue", "UnicodeConverter"),
+        ("season", "YearConverter"),
+        ("event_id", "integer"),
+        ("area", "one of circle, stalls"),
+        ("price", "number"),
+        ("note", "PathConverter"),
+    ]
+    assert parameter_types(app, "home") == {}
