@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from copy import copy
+from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ import httpx
 import werkzeug.test
 from click.testing import CliRunner, Result
 from starlette.types import Receive, Scope, Send
+from werkzeug.datastructures import Authorization
 from werkzeug.http import parse_options_header
 
 from ._response_headers import HeaderFields
@@ -193,6 +195,35 @@ _scope_extras: ContextVar[dict[str, Any] | None] = ContextVar(
 _SCOPE_EXTENSION = "app_framework.scope"
 
 
+@dataclass
+class _RequestExtras:
+    """A request's arguments that Quart's ``_make_request`` step has no
+    parameter for: they reach the step beside its arguments, so that an
+    override written for Quart, passing on only those, keeps them."""
+
+    base_url: str | None = None
+    content_type: str | None = None
+    environ_base: Mapping[str, Any] | None = None
+    httpx: Mapping[str, Any] = field(default_factory=dict)
+
+
+_request_extras: ContextVar[_RequestExtras | None] = ContextVar(
+    "_request_extras", default=None
+)
+
+
+def _with_auth(
+    headers: Mapping[str, str] | None, auth: Any, kwargs: dict[str, Any]
+) -> Mapping[str, str] | None:
+    """``headers`` with a werkzeug ``Authorization``'s header; any other
+    ``auth`` (a user/password pair, an ``httpx.Auth``) goes to httpx."""
+    if isinstance(auth, Authorization):
+        return {**(headers or {}), "Authorization": auth.to_header()}
+    if auth is not None:
+        kwargs["auth"] = auth
+    return headers
+
+
 class _Transport(httpx.ASGITransport):
     """httpx's in-process transport, answering with :class:`TestResponse`,
     putting each request's mount point and client address in its scope, and
@@ -343,7 +374,7 @@ class TestClient(httpx.AsyncClient):
         url_scheme: str | None = None,
         *,
         data: Any = None,
-        json: Any = None,
+        json: Any = sentinel,
         form: Any = None,
         files: Any = None,
         query_string: Any = None,
@@ -351,6 +382,9 @@ class TestClient(httpx.AsyncClient):
         headers: Mapping[str, str] | None = None,
         environ_base: Mapping[str, Any] | None = None,
         scope_base: Mapping[str, Any] | None = None,
+        root_path: str = "",
+        http_version: str = "1.1",
+        auth: Any = None,
         buffered: bool = False,
         **kwargs: Any,
     ) -> TestResponse:
@@ -359,35 +393,92 @@ class TestClient(httpx.AsyncClient):
         ``subdomain`` and ``url_scheme`` may be given by position, as
         Flask's ``client.get(path, base_url)`` gives them. ``scope_base``
         (Quart's) is merged into the ASGI scope last, e.g. ``{"client":
-        ("10.0.0.7", 5000)}``. ``buffered`` is accepted for Flask's sake:
-        the body is always read whole."""
+        ("10.0.0.7", 5000)}``; ``root_path`` and ``http_version`` (Quart's)
+        go in the scope too. ``auth`` is a ``(user, password)`` pair, a
+        werkzeug ``Authorization`` or an httpx auth. ``buffered`` is
+        accepted for Flask's sake: the body is always read whole.
+
+        The request goes through :meth:`_make_request` with Quart's
+        arguments, so a subclass (an extension's mixin) may change them."""
+        extras = _RequestExtras(base_url, content_type, environ_base, kwargs)
+        token = _request_extras.set(extras)
+        try:
+            return await self._make_request(
+                str(url),
+                method,
+                headers,
+                data,
+                form,
+                files,
+                query_string,
+                json,
+                url_scheme,
+                root_path,
+                http_version,
+                scope_base,
+                auth,
+                subdomain,
+            )
+        finally:
+            _request_extras.reset(token)
+
+    async def _make_request(
+        self,
+        path: str,
+        method: str,
+        headers: Mapping[str, str] | None,
+        data: Any,
+        form: Any,
+        files: Any,
+        query_string: Any,
+        json: Any,
+        scheme: str | None,
+        root_path: str,
+        http_version: str,
+        scope_base: Mapping[str, Any] | None,
+        auth: Any = None,
+        subdomain: str | None = None,
+    ) -> TestResponse:
+        """Send one request: the step Quart's client has under the same name
+        and arguments, which extensions override to change what is sent
+        (quart-schema turns models given as ``json=``/``form=`` into plain
+        data, then calls ``super()._make_request``). ``scheme`` None is the
+        app's ``PREFERRED_URL_SCHEME``. What Quart's step does not take
+        (``base_url``, ``content_type``, ``environ_base``, httpx's own
+        arguments) comes from :meth:`request` around it."""
+        extras = _request_extras.get() or _RequestExtras()
+        kwargs = dict(extras.httpx)
         body = build_body(
             self.app,
             data=data,
             json=json,
             form=form,
             files=files,
-            content_type=content_type,
+            content_type=extras.content_type,
         )
         if body.content is not None:
             kwargs["content"] = body.content
-        environ = {**self.environ_base, **(environ_base or {})}
-        if self._httpx_base and not (base_url or subdomain or url_scheme):
+        environ = {**self.environ_base, **(extras.environ_base or {})}
+        if self._httpx_base and not (extras.base_url or subdomain or scheme):
             target = resolve_target(self.app, environ_base=environ)
-            target.url = str(url)  # relative to the client's base_url
+            target.url = path  # relative to the client's base_url
             if query_string is not None:
                 kwargs["params"] = query_bytes(query_string).decode()
         else:
             target = resolve_target(
                 self.app,
-                str(url),
-                base_url=base_url,
+                path,
+                base_url=extras.base_url,
                 subdomain=subdomain,
-                url_scheme=url_scheme,
+                url_scheme=scheme,
                 query_string=query_string,
                 environ_base=environ,
             )
+        if root_path:
+            target.root_path = root_path
+        target.scope["http_version"] = http_version
         target.scope.update(scope_base or {})
+        headers = _with_auth(headers, auth, kwargs)
         return await self._send_to(method, target, body.headers, headers, **kwargs)
 
     async def _send_to(

@@ -7,6 +7,7 @@ the converters of a rule's parts (what OpenAPI generators read)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import threading
 import types
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, Union, get_args, get_type_hints
 
 import pytest
+from werkzeug.datastructures import Authorization
 from werkzeug.routing.converters import (
     AnyConverter,
     BaseConverter,
@@ -514,3 +516,118 @@ def test_an_openapi_generator_reads_each_rule_part_converter() -> None:
         ("note", "PathConverter"),
     ]
     assert parameter_types(app, "home") == {}
+
+
+@dataclass
+class Booking:
+    """A model the extension's test client sends as JSON or as a form."""
+
+    seat: str
+    guests: int
+
+
+class SendsBookings:
+    """The extension's client mixin, overriding Quart's request step."""
+
+    async def _make_request(
+        self,
+        path: str,
+        method: str,
+        headers: Any,
+        data: Any,
+        form: Any,
+        files: Any,
+        query_string: Any,
+        json: Any,
+        scheme: Any,
+        root_path: str,
+        http_version: str,
+        scope_base: Any,
+        auth: Any = None,
+        subdomain: str | None = None,
+    ) -> TestResponse:
+        if isinstance(json, Booking):
+            json = dataclasses.asdict(json)
+        if isinstance(form, Booking):
+            form = dataclasses.asdict(form)
+        step = super()._make_request  # type: ignore[misc]
+        response: TestResponse = await step(
+            path,
+            method,
+            headers,
+            data,
+            form,
+            files,
+            query_string,
+            json,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
+            auth,
+            subdomain,
+        )
+        return response
+
+
+def bookings_app() -> App:
+    app = App(__name__)
+    app.test_client_class = types.new_class(
+        "BookingClient", (SendsBookings, app.test_client_class)
+    )
+
+    @app.post("/book")
+    async def book() -> dict[str, Any]:
+        body = await request.get_json(silent=True)
+        return {
+            "json": body,
+            "form": (await request.form).to_dict(),
+            "type": request.mimetype,
+            "url": request.url,
+            "args": request.args.to_dict(),
+        }
+
+    return app
+
+
+async def test_a_client_mixin_changes_what_is_sent_through_make_request() -> None:
+    client = bookings_app().test_client()
+    sent = await client.post("/book", json=Booking("4C", 2))
+    assert sent.json["json"] == {"seat": "4C", "guests": 2}
+    posted = await client.post("/book", form=Booking("9F", 1))
+    assert posted.json["form"] == {"seat": "9F", "guests": "1"}
+    # What Quart's step has no parameter for still arrives.
+    tagged = await client.post(
+        "/book",
+        "https://box-office.test",
+        json=Booking("1A", 3),
+        content_type="application/vnd.booking+json",
+        params={"via": "kiosk"},
+    )
+    assert tagged.json["type"] == "application/vnd.booking+json"
+    assert tagged.json["url"] == "https://box-office.test/book?via=kiosk"
+    assert tagged.json["args"] == {"via": "kiosk"}
+
+
+async def test_quart_request_arguments_reach_the_scope() -> None:
+    app = App(__name__)
+
+    @app.get("/")
+    async def where() -> dict[str, Any]:
+        scope = request.scope
+        return {
+            "root": scope["root_path"],
+            "version": scope["http_version"],
+            "auth": request.headers.get("Authorization"),
+        }
+
+    client = app.test_client()
+    answer = await client.get(
+        "/box/",
+        root_path="/box",
+        http_version="2",
+        auth=Authorization("bearer", token="t0ken"),
+    )
+    assert answer.json == {"root": "/box", "version": "2", "auth": "Bearer t0ken"}
+    basic = await client.get("/", auth=("ana", "pw"))
+    assert basic.json["auth"] == "Basic YW5hOnB3"
