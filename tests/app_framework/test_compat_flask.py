@@ -44,7 +44,7 @@ def run_scenario(tmp_path: Path, app_source: str, script: str) -> Any:
 LOGIN_APP = """\
     import app_framework.compat.flask
 
-    from flask import Flask, request
+    from flask import Flask, get_flashed_messages, request
     from flask_login import (
         LoginManager,
         UserMixin,
@@ -54,11 +54,13 @@ LOGIN_APP = """\
         logout_user,
         user_loaded_from_cookie,
         user_logged_in,
+        user_logged_out,
     )
 
     app = Flask(__name__)
     app.config["SECRET_KEY"] = "a test key, not a secret"
     login_manager = LoginManager(app)
+    login_manager.login_view = "sign_in_page"
     events = []
 
 
@@ -77,9 +79,19 @@ LOGIN_APP = """\
         events.append(["logged in", user.id, sender is app])
 
 
+    @user_logged_out.connect_via(app)
+    def note_logout(sender, user):
+        events.append(["logged out", user.id, sender is app])
+
+
     @user_loaded_from_cookie.connect_via(app)
     def note_cookie(sender, user):
         events.append(["from cookie", user.id, sender is app])
+
+
+    @app.get("/sign-in")
+    async def sign_in_page():
+        return " / ".join(get_flashed_messages())
 
 
     @app.post("/sign-in")
@@ -120,8 +132,9 @@ def test_flask_login_logs_in_remembers_and_logs_out(tmp_path: Path) -> None:
             out = {}
             first = app.test_client()
             out["anonymous"] = [
-                (await first.get("/desk")).status_code,
-                (await first.get("/vault")).status_code,
+                (await first.get("/desk")).location,
+                (await first.get("/vault")).location,
+                (await first.get("/sign-in")).text,
             ]
             reply = await first.post("/sign-in", data={"name": "ivy", "stay": "yes"})
             out["sign_in"] = reply.text
@@ -143,14 +156,22 @@ def test_flask_login_logs_in_remembers_and_logs_out(tmp_path: Path) -> None:
         """,
     )
     assert seen == {
-        "anonymous": [401, 401],
+        "anonymous": [
+            "/sign-in?next=%2Fdesk",
+            "/sign-in?next=%2Fvault",
+            "Please log in to access this page. / Please log in to access this page.",
+        ],
         "sign_in": "welcome ivy",
         "desk": "desk of ivy",
         "vault": "vault of ivy",
         "remembered": "vault of ivy",
-        "after_sign_out": 401,
+        "after_sign_out": 302,
         "cookie_after_sign_out": None,
-        "events": [["logged in", "ivy", True], ["from cookie", "ivy", True]],
+        "events": [
+            ["logged in", "ivy", True],
+            ["from cookie", "ivy", True],
+            ["logged out", "ivy", True],
+        ],
     }
 
 
@@ -184,7 +205,7 @@ def test_flask_login_test_client_logs_the_user_in(tmp_path: Path) -> None:
     assert seen == {
         "stored": ["rex", True, "kept"],
         "vault": "vault of rex",
-        "plain": 401,
+        "plain": 302,
     }
 
 
