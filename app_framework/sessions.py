@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "WEBSOCKET_SESSION",
     "NullSession",
+    "SecureCookieSession",
     "SecureCookieSessionInterface",
     "Session",
     "SessionInterface",
@@ -162,6 +163,11 @@ class Session(dict[str, Any]):
     def clear(self) -> None:
         self._change()
         super().clear()
+
+
+SecureCookieSession = Session
+"""Flask's and Quart's name for the session class the cookie interface
+opens; here every interface opens a :class:`Session`."""
 
 
 class NullSession(Session):
