@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .ctx import AppContext, RequestContext
 
 __all__ = [
+    "after_this_request",
     "copy_current_app_context",
     "copy_current_request_context",
     "copy_current_websocket_context",
@@ -109,3 +110,13 @@ def stream_with_context(generator_or_function: T) -> T:
     if isinstance(generator_or_function, Iterable | AsyncIterable):
         request_context()
     return generator_or_function
+
+
+def after_this_request(func: F) -> F:
+    """Run ``func(response)`` after this request's view, before the
+    ``after_request`` hooks; it returns the response (sync or async).
+
+    :raises RuntimeError: outside a request.
+    """
+    request_context().after_request_funcs.append(func)
+    return func

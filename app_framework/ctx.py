@@ -9,8 +9,20 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from ._concurrency import PASS_THROUGH
+from ._context_helpers import (
+    after_this_request,
+    copy_current_app_context,
+    copy_current_request_context,
+    copy_current_websocket_context,
+)
 from .exceptions import SecurityError
-from .globals import _cv_app, _cv_request
+from .globals import (
+    _cv_app,
+    _cv_request,
+    has_app_context,
+    has_request_context,
+    has_websocket_context,
+)
 from .routing import RequestRedirect, SlashRedirect
 from .sessions import WEBSOCKET_SESSION
 from .signals import (
@@ -34,6 +46,24 @@ if TYPE_CHECKING:
     from .app import App
     from .routing import Rule
     from .sessions import Session
+
+# Flask and Quart export these helpers from their ctx module too.
+__all__ = [
+    "HTTP",
+    "WEBSOCKET",
+    "AppContext",
+    "AppGlobals",
+    "ConnectionKind",
+    "RequestContext",
+    "after_this_request",
+    "copy_current_app_context",
+    "copy_current_request_context",
+    "copy_current_websocket_context",
+    "has_app_context",
+    "has_request_context",
+    "has_websocket_context",
+    "preserved_contexts",
+]
 
 _MISSING: Any = object()
 

@@ -11,6 +11,7 @@ import anyio.from_thread
 from werkzeug.urls import iri_to_uri
 
 from ._awaiting import PLAIN, use_of_result
+from ._context_helpers import after_this_request, stream_with_context
 from ._conversion import make_response_override, to_response
 from ._sendfile import safe_join, send_file, send_from_directory
 from ._urls import url_for
@@ -41,6 +42,7 @@ __all__ = [
     "send_file",
     "send_from_directory",
     "stream_request_body",
+    "stream_with_context",
     "url_for",
 ]
 
@@ -241,13 +243,3 @@ def stream_request_body(view: F) -> F:
     ``await`` there, as in Quart."""
     view.preload_body = False  # type: ignore[attr-defined]
     return view
-
-
-def after_this_request(func: F) -> F:
-    """Run ``func(response)`` after this request's view, before the
-    ``after_request`` hooks; it returns the response (sync or async).
-
-    :raises RuntimeError: outside a request.
-    """
-    request_context().after_request_funcs.append(func)
-    return func
