@@ -26,6 +26,18 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 import httpx
 import werkzeug.test
 from starlette.types import Message
+from werkzeug.datastructures import Authorization, Headers
+from werkzeug.sansio.multipart import (
+    Data,
+    Epilogue,
+    Field,
+    File,
+    MultipartEncoder,
+    Preamble,
+)
+from werkzeug.urls import iri_to_uri
+
+from .json import dumps as _json_dumps
 
 if TYPE_CHECKING:
     from .app import App
@@ -40,6 +52,10 @@ __all__ = [
     "environ_target",
     "make_request",
     "make_scope",
+    "make_test_body_with_headers",
+    "make_test_headers_path_and_query_string",
+    "make_test_scope",
+    "no_op_push",
     "query_bytes",
     "resolve_target",
     "sentinel",
@@ -432,3 +448,145 @@ def make_request(
         return {"type": "http.request", "body": content, "more_body": False}
 
     return app.request_class(scope, receive, app.config["MAX_CONTENT_LENGTH"])
+
+
+# Quart's request-building helpers (``quart.testing``), for tests that build
+# Request objects by hand.
+
+
+async def no_op_push(path: str, headers: Any) -> None:
+    """A push-promise sender that sends nothing, for Quart's
+    ``Request(..., send_push_promise=no_op_push)``: browsers dropped HTTP/2
+    push, so a request never pushes."""
+
+
+QUART_USER_AGENT = "Quart"
+"""The ``User-Agent`` Quart's helpers put on a hand-built request."""
+
+MULTIPART_BOUNDARY = "----QuartBoundary"
+"""The fixed boundary of :func:`make_test_body_with_headers`' multipart
+bodies (Quart's, so a body built for Quart compares equal)."""
+
+
+def make_test_headers_path_and_query_string(
+    app: App,
+    path: str,
+    headers: Any = None,
+    query_string: Mapping[str, Any] | None = None,
+    auth: Any = None,
+    subdomain: str | None = None,
+) -> tuple[Headers, str, bytes]:
+    """``(headers, path, query_string)`` for a request to ``path``, as
+    Quart's helper of that name gives them: ``host`` from ``SERVER_NAME``
+    (else ``localhost``, ``subdomain`` in front), a ``User-Agent``, basic
+    auth from a ``(user, password)`` pair or an ``Authorization``; the path
+    is percent-decoded and loses its ``?query`` unless ``query_string`` is
+    given.
+
+    :raises ValueError: a query in ``path`` and ``query_string`` both.
+    """
+    found = headers if isinstance(headers, Headers) else Headers(headers or ())
+    if auth is not None:
+        if isinstance(auth, tuple):
+            auth = Authorization("basic", {"username": auth[0], "password": auth[1]})
+        found.setdefault("Authorization", auth.to_header())
+    found.setdefault("User-Agent", QUART_USER_AGENT)
+    host = app.config["SERVER_NAME"] or "localhost"
+    found.setdefault("host", f"{subdomain}.{host}" if subdomain else host)
+    if query_string is None:
+        path, _, query = path.partition("?")
+        return found, unquote(path), query.encode("ascii")
+    if "?" in path:
+        raise ValueError(
+            f"{path!r} has a query string and query_string= is given too: give "
+            "the query in one place."
+        )
+    return found, unquote(path), query_bytes(query_string)
+
+
+def make_test_body_with_headers(
+    *,
+    data: str | bytes | None = None,
+    form: Mapping[str, str] | None = None,
+    files: Mapping[str, Any] | None = None,
+    json: Any = sentinel,
+    app: App | None = None,
+) -> tuple[bytes, Headers]:
+    """``(body, headers)`` for raw ``data``, a urlencoded ``form``,
+    ``files`` (``FileStorage`` values; ``form`` fields follow them in one
+    multipart body) or ``json`` (with ``app``'s JSON provider if given).
+
+    :raises ValueError: ``data``, ``json`` and ``form`` or ``files`` given
+        together (``form`` and ``files`` go together).
+    """
+    has_json = json is not sentinel
+    for other in (form, files):
+        if sum((has_json, other is not None, data is not None)) > 1:
+            raise ValueError(
+                "give one of data=, json= and form=/files= (form= and files= "
+                "may go together)"
+            )
+    headers = Headers()
+    if has_json:
+        headers["Content-Type"] = "application/json"
+        dumps = app.json.dumps if app is not None else _json_dumps
+        return dumps(json).encode(), headers
+    if files is not None:
+        headers["Content-Type"] = f"multipart/form-data; boundary={MULTIPART_BOUNDARY}"
+        return _multipart(files, form or {}), headers
+    if form is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return urlencode(form).encode(), headers
+    return data.encode() if isinstance(data, str) else data or b"", headers
+
+
+def _multipart(files: Mapping[str, Any], form: Mapping[str, str]) -> bytes:
+    """A multipart body of ``files`` then ``form``'s fields."""
+    encoder = MultipartEncoder(MULTIPART_BOUNDARY.encode())
+    chunks = [encoder.send_event(Preamble(data=b""))]
+    for name, upload in files.items():
+        chunks.append(
+            encoder.send_event(
+                File(name=name, filename=upload.filename, headers=upload.headers)
+            )
+        )
+        chunks.append(encoder.send_event(Data(data=upload.read(), more_data=False)))
+    for name, value in form.items():
+        chunks.append(encoder.send_event(Field(name=name, headers=Headers())))
+        chunks.append(encoder.send_event(Data(data=value.encode(), more_data=False)))
+    chunks.append(encoder.send_event(Epilogue(data=b"")))
+    return b"".join(chunks)
+
+
+def make_test_scope(
+    type_: str,
+    path: str,
+    method: str,
+    headers: Headers,
+    query_string: bytes,
+    scheme: str,
+    root_path: str,
+    http_version: str,
+    scope_base: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The ASGI scope of a ``type_`` (``"http"``/``"websocket"``) request
+    from its parts (Quart's helper of that name), ``scope_base`` merged last.
+    """
+    scope: dict[str, Any] = {
+        "type": type_,
+        "http_version": http_version,
+        "asgi": {"spec_version": "2.1"},
+        "method": method,
+        "scheme": scheme,
+        "path": path,
+        "raw_path": iri_to_uri(path).encode("ascii"),
+        "query_string": query_string,
+        "root_path": root_path,
+        "headers": [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in headers.items()
+        ],
+        "extensions": {},
+    }
+    scope.update(scope_base or {})
+    return scope

@@ -62,6 +62,10 @@ from ._test_requests import (
     environ_target,
     make_request,
     make_scope,
+    make_test_body_with_headers,
+    make_test_headers_path_and_query_string,
+    make_test_scope,
+    no_op_push,
     query_bytes,
     resolve_target,
     sentinel,
@@ -92,8 +96,13 @@ __all__ = [
     "WebsocketRejected",
     "WebsocketResponseError",
     "WebsocketSession",
+    "QuartClient",
     "make_request",
     "make_scope",
+    "make_test_body_with_headers",
+    "make_test_headers_path_and_query_string",
+    "make_test_scope",
+    "no_op_push",
     "sentinel",
 ]
 
@@ -711,6 +720,10 @@ class TestClient(httpx.AsyncClient):
 # The apps inside an 'async with app.test_app():' block: they are serving,
 # so a test client's block must not start them again.
 _serving: weakref.WeakSet[App] = weakref.WeakSet()
+
+
+QuartClient = TestClient
+"""Quart's name for the test client class (``app.test_client_class``)."""
 
 
 class TestApp:

@@ -4,9 +4,11 @@ request-building helpers of ``testing``."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 
 import pytest
+from werkzeug.datastructures import FileStorage, Headers
 
 from app_framework import App, Response, request, session
 
@@ -81,3 +83,96 @@ async def test_helpers_stream_with_context_streams_inside_the_request() -> None:
 
     response = await app.test_client().get("/count?label=n")
     assert response.text == "n0;n1;n2;"
+
+
+def test_make_test_headers_path_and_query_string_defaults() -> None:
+    from app_framework.testing import make_test_headers_path_and_query_string
+
+    app = App(__name__)
+    app.config["SERVER_NAME"] = "shop.test"
+    headers, path, query = make_test_headers_path_and_query_string(
+        app, "/a%20b?x=1", subdomain="eu", auth=("ann", "pw")
+    )
+    assert (path, query) == ("/a b", b"x=1")
+    assert headers["host"] == "eu.shop.test"
+    assert headers["Authorization"] == "Basic YW5uOnB3"
+    assert headers["User-Agent"]
+    _, _, query = make_test_headers_path_and_query_string(
+        app, "/list", query_string={"tag": ["a", "b"]}
+    )
+    assert query == b"tag=a&tag=b"
+    with pytest.raises(ValueError, match="one place"):
+        make_test_headers_path_and_query_string(app, "/?x=1", query_string={"y": 2})
+
+
+async def test_make_test_body_with_headers_builds_bodies_a_request_reads() -> None:
+    from app_framework.testing import (
+        make_test_body_with_headers,
+        make_test_headers_path_and_query_string,
+        make_test_scope,
+        no_op_push,
+    )
+    from app_framework.wrappers import Request
+
+    app = App(__name__)
+    upload = FileStorage(io.BytesIO(b"pear,3\n"), filename="stock.csv")
+    body, body_headers = make_test_body_with_headers(
+        form={"shop": "north"}, files={"stock": upload}
+    )
+    headers, path, query = make_test_headers_path_and_query_string(app, "/up")
+    headers.update(body_headers)
+    headers["Content-Length"] = str(len(body))  # what a client would send
+    scope = make_test_scope(
+        "http",
+        path,
+        "POST",
+        headers,
+        query,
+        "http",
+        "",
+        "1.1",
+        {"client": ("10.0.0.9", 5)},
+    )
+    assert scope["client"] == ("10.0.0.9", 5) and scope["raw_path"] == b"/up"
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    built = Request(
+        "POST",
+        "http",
+        path,
+        query,
+        headers,
+        "",
+        "1.1",
+        scope,
+        send_push_promise=no_op_push,
+        receive=receive,
+    )
+    files = await built.files
+    assert (await built.form)["shop"] == "north"
+    assert files["stock"].filename == "stock.csv"
+    assert files["stock"].read() == b"pear,3\n"
+    files["stock"].close()
+    assert make_test_body_with_headers(json=[1]) == (
+        b"[1]",
+        Headers({"Content-Type": "application/json"}),
+    )
+    with pytest.raises(ValueError, match="one of data="):
+        make_test_body_with_headers(data=b"x", form={"a": "b"})
+    await no_op_push("/style.css", Headers())  # accepted, and nothing is sent
+
+
+async def test_quart_client_is_the_test_client() -> None:
+    from app_framework.testing import QuartClient
+
+    app = App(__name__)
+
+    @app.get("/")
+    async def index() -> str:
+        return "hello"
+
+    client = QuartClient(app)
+    assert isinstance(app.test_client(), QuartClient)
+    assert (await client.get("/")).text == "hello"
