@@ -51,6 +51,8 @@ __all__ = [
     "BuildError",
     "EndpointConflict",
     "Match",
+    "QuartMap",
+    "QuartRule",
     "RequestRedirect",
     "Router",
     "Rule",
@@ -619,6 +621,13 @@ class UrlMap:
 
     def __repr__(self) -> str:
         return f"UrlMap({list(self.iter_rules())!r})"
+
+
+QuartRule = Rule
+"""Quart's name for the class of ``app.url_map``'s rules (``request.url_rule``)."""
+
+QuartMap = UrlMap
+"""Quart's name for the class of ``app.url_map``."""
 
 
 class ViewFunctions(dict[str, Callable[..., Any]]):

@@ -176,3 +176,20 @@ async def test_quart_client_is_the_test_client() -> None:
     client = QuartClient(app)
     assert isinstance(app.test_client(), QuartClient)
     assert (await client.get("/")).text == "hello"
+
+
+async def test_quart_map_and_rule_are_the_url_map_and_its_rules() -> None:
+    from app_framework.routing import QuartMap, QuartRule
+
+    app = App(__name__)
+
+    @app.get("/item/<int:number>")
+    async def item(number: int) -> str:
+        assert isinstance(request.url_rule, QuartRule)
+        return str(number * 2)
+
+    assert isinstance(app.url_map, QuartMap)
+    assert [rule.rule for rule in app.url_map.iter_rules("item")] == [
+        "/item/<int:number>"
+    ]
+    assert (await app.test_client().get("/item/21")).text == "42"
