@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 from starlette.responses import Response as StarletteResponse
+from starlette.types import Scope
 from werkzeug.datastructures import Headers
 
 from .sessions import Session
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from .app import App
 
 __all__ = [
+    "HTTPScope",
+    "WebsocketScope",
     "AfterRequestCallable",
     "AfterServingCallable",
     "AfterWebsocketCallable",
@@ -63,6 +66,12 @@ __all__ = [
     "URLValuePreprocessorCallable",
     "WebsocketCallable",
 ]
+
+HTTPScope: TypeAlias = Scope
+"""An HTTP request's ASGI scope (Quart re-exports hypercorn's typed dict)."""
+
+WebsocketScope: TypeAlias = Scope
+"""A websocket's ASGI scope."""
 
 FilePath: TypeAlias = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 """A file name, as ``send_file`` and ``open_resource`` take it."""

@@ -193,3 +193,13 @@ async def test_quart_map_and_rule_are_the_url_map_and_its_rules() -> None:
         "/item/<int:number>"
     ]
     assert (await app.test_client().get("/item/21")).text == "42"
+
+
+def test_typing_names_the_scope_types() -> None:
+    from app_framework.typing import HTTPScope, WebsocketScope
+
+    def path_of(scope: HTTPScope | WebsocketScope) -> str:
+        return str(scope["path"])
+
+    assert path_of({"type": "http", "path": "/a"}) == "/a"
+    assert HTTPScope is WebsocketScope
