@@ -602,6 +602,12 @@ class UrlMap:
             return iter(self._rules_of(endpoint))
         return (rule for rules in self._router.by_endpoint.values() for rule in rules)
 
+    @property
+    def _rules_by_endpoint(self) -> Mapping[str, list[Rule]]:
+        # werkzeug Map's attribute of this name: code written for Flask and
+        # Quart reads it (app.url_map._rules_by_endpoint["index"][0]).
+        return self._router.by_endpoint
+
     def _rules_of(self, endpoint: str) -> list[Rule]:
         rules = self._router.by_endpoint.get(endpoint)
         if rules is None:

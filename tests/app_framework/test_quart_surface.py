@@ -203,3 +203,17 @@ def test_typing_names_the_scope_types() -> None:
 
     assert path_of({"type": "http", "path": "/a"}) == "/a"
     assert HTTPScope is WebsocketScope
+
+
+def test_url_map_rules_by_endpoint_lists_each_endpoints_rules() -> None:
+    app = App(__name__)
+
+    async def feed() -> str:
+        return "feed"
+
+    app.add_url_rule("/feed", "feed", feed, methods=["POST"])
+    app.add_url_rule("/feed.xml", "feed", feed)
+    rules = app.url_map._rules_by_endpoint["feed"]
+    assert [rule.rule for rule in rules] == ["/feed", "/feed.xml"]
+    assert "POST" in rules[0].methods and "POST" not in rules[1].methods
+    assert "missing" not in app.url_map._rules_by_endpoint
