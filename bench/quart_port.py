@@ -22,6 +22,13 @@ count) and ported against app_framework, with ``import quart`` blocked. A
 test that the ported run could not collect counts as an error with the
 collection error as its cause.
 
+``--as-installed`` measures the other way of using an extension: no
+renaming at all. Each extension's own tests run unchanged against the
+extension *installed* in the venv (``pip install "app-framework[compat-tests]"``),
+with ``import app_framework.compat.quart`` loaded first (a ``-p`` plugin, so
+before any conftest), which makes ``import quart`` mean app_framework. The
+baseline is the same tests under the real Quart.
+
 The venv sees the project's venv through a ``.pth`` link rather than
 ``--system-site-packages``: a venv made from a venv gets the *base*
 interpreter's site-packages that way, not the project's (and here the base
@@ -372,6 +379,11 @@ def pytest_collectreport(report):
 '''
 
 
+COMPAT_PLUGIN = '''"""Written by bench/quart_port.py: quart means app_framework."""
+import app_framework.compat.quart  # noqa: F401
+'''
+
+
 def venv_python() -> Path:
     """The interpreter of the port's venv."""
     return BUILD / "venv" / "bin" / "python"
@@ -401,6 +413,7 @@ def make_venv() -> None:
     (site / "_quart_port_guard.pth").write_text("import _quart_port_guard\n")
     (BUILD / "plugin").mkdir(parents=True, exist_ok=True)
     (BUILD / "plugin" / "quart_port_report.py").write_text(PLUGIN)
+    (BUILD / "plugin" / "quart_port_compat.py").write_text(COMPAT_PLUGIN)
     probe = (
         "import importlib.util as u, sys; "
         "print(' '.join(n for n in sys.argv[1:] if u.find_spec(n) is None))"
@@ -427,15 +440,24 @@ def make_venv() -> None:
 Records = dict[str, list[dict[str, str]]]
 
 
-def run_suite(suite: Suite, tree: Path, *, ported: bool) -> Records:
-    """Run ``tree``'s tests; the reports of each test id and file."""
-    kind = "ported" if ported else "quart"
+def run_suite(
+    suite: Suite, tree: Path, *, ported: bool, installed: bool = False
+) -> Records:
+    """Run ``tree``'s tests; the reports of each test id and file.
+
+    ``installed``: the tests as shipped, against the installed extension
+    (not the tree's copy) with app_framework.compat.quart loaded first.
+    """
+    kind = "installed" if installed else "ported" if ported else "quart"
     report = BUILD / "reports" / f"{suite.ported.name}-{kind}.jsonl"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.unlink(missing_ok=True)
     paths = [str(suite.import_root(tree)), str(BUILD / "plugin")]
     if ported:
         paths.insert(0, str(ROOT))
+    if installed:
+        paths = [str(ROOT), str(BUILD / "plugin")]
+    compat = ["-p", "quart_port_compat"] if installed else []
     skip = ("COVERAGE_", "PYTEST_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     env.update(
@@ -446,6 +468,7 @@ def run_suite(suite: Suite, tree: Path, *, ported: bool) -> Records:
     config = tree / "pyproject.toml"
     command = [
         *[str(venv_python()), "-m", "pytest", "-p", "no:cacheprovider"],
+        *compat,
         *["-p", "quart_port_report", "-o", "addopts=", "--rootdir", str(tree)],
         # Without it one file that fails to import stops the whole run.
         "--continue-on-collection-errors",
@@ -710,8 +733,38 @@ def measure(
     return merge(baseline, outcomes(records), collect_errors(records)), baseline
 
 
-def sources(quart_tests: Path) -> tuple[list[Suite], Suite | None, list[str]]:
-    """The extensions' suites, Quart's suite, and notes on what is absent."""
+def measure_installed(suite: Suite) -> tuple[dict[str, Outcome], dict[str, Outcome]]:
+    """Run ``suite``'s tests unchanged against the installed extension, on
+    app_framework through app_framework.compat.quart: (results, baseline)."""
+    print(f"{suite.label}: runs under Quart, then as installed on app_framework")
+    baseline = outcomes(run_suite(suite, suite.original, ported=False))
+    records = run_suite(suite, suite.original, ported=False, installed=True)
+    return merge(baseline, outcomes(records), collect_errors(records)), baseline
+
+
+def main_as_installed(suites: list[Suite]) -> None:
+    """The ``--as-installed`` table and causes."""
+    rows: list[Row] = []
+    everything: list[Outcome] = []
+    total = Row("TOTAL (extensions)")
+    for suite in suites:
+        results, baseline = measure_installed(suite)
+        rows.append(row(suite.label, results, baseline))
+        total.add(rows[-1])
+        everything.extend(results.values())
+    rows.append(total)
+    print("\n## Results: the extensions' own tests, unrenamed, as installed\n")
+    print(HEADER)
+    for line in rows:
+        print(line.line())
+    print_causes(everything)
+
+
+def sources(
+    quart_tests: Path | None,
+) -> tuple[list[Suite], Suite | None, list[str]]:
+    """The extensions' suites, Quart's suite (None: not asked for), and
+    notes on what is absent."""
     suites: list[Suite] = []
     notes: list[str] = []
     for extension in EXTENSIONS:
@@ -721,6 +774,8 @@ def sources(quart_tests: Path) -> tuple[list[Suite], Suite | None, list[str]]:
             suites.append(Suite(label, tree, BUILD / "ported" / tree.name))
         else:
             notes.append(f"{label}: no tests in the sdist")
+    if quart_tests is None:
+        return suites, None, notes
     if not quart_tests.is_dir():
         notes.append(
             f"Quart's own tests: {quart_tests} is absent; give the tests/ folder "
@@ -745,8 +800,23 @@ def main() -> None:
         default=DEFAULT_QUART_TESTS,
         help=f"the tests/ folder of a Quart checkout (default {DEFAULT_QUART_TESTS})",
     )
+    parser.add_argument(
+        "--as-installed",
+        action="store_true",
+        help="run the extensions' tests unrenamed against the installed "
+        "extensions, with app_framework.compat.quart imported first",
+    )
     args = parser.parse_args()
     BUILD.mkdir(parents=True, exist_ok=True)
+    if args.as_installed:
+        print("## Sources", flush=True)
+        suites, _, notes = sources(None)
+        print("## The port's venv", flush=True)
+        make_venv()
+        main_as_installed(suites)
+        for note in notes:
+            print(f"\n{note}")
+        return
     renamer = Renamer(quart_modules())
     print("## Sources", flush=True)
     suites, quart_suite, notes = sources(args.quart_tests)
