@@ -113,7 +113,8 @@ WebsocketSession = TestWebsocketConnection
 class _TestHeaders(httpx.Headers):
     """httpx's headers read as werkzeug's (Flask's and Quart's responses):
     ``headers[key]`` and ``get(key)`` give the first of repeated values, not
-    httpx's comma-joined line; ``getlist``/``get_list`` give them all."""
+    httpx's comma-joined line; ``getlist``/``get_all``/``get_list`` give
+    them all."""
 
     def __getitem__(self, key: str) -> str:
         values = self.get_list(key)
@@ -123,6 +124,10 @@ class _TestHeaders(httpx.Headers):
 
     def getlist(self, key: str) -> list[str]:
         """Every value of ``key`` (werkzeug's name for ``get_list``)."""
+        return self.get_list(key)
+
+    def get_all(self, key: str) -> list[str]:
+        """Every value of ``key`` (werkzeug's older name for ``getlist``)."""
         return self.get_list(key)
 
 

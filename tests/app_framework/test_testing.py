@@ -625,3 +625,20 @@ async def test_a_block_hands_back_the_context_that_was_pushed_before_it(
         streamed.close()
         assert streamed.text == "streamed from /stream"
         assert _cv_request.get(None) is outer and request.path == "/outer"
+
+
+async def test_repeated_response_headers_by_every_werkzeug_name() -> None:
+    app = App(__name__)
+
+    @app.get("/twice")
+    async def twice() -> Response:
+        reply = Response("ok")
+        reply.headers.add("X-Tag", "red")
+        reply.headers.add("X-Tag", "blue")
+        return reply
+
+    reply = await app.test_client().get("/twice")
+    assert reply.headers["x-tag"] == "red"
+    assert reply.headers.get_all("X-Tag") == ["red", "blue"]
+    assert reply.headers.get_all("X-Tag") == reply.headers.getlist("x-tag")
+    assert reply.headers.get_all("X-Absent") == []
