@@ -7,6 +7,7 @@ format)."""
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -34,6 +35,8 @@ from werkzeug.http import (
 from werkzeug.sansio.response import Response as _SansIOResponse
 from werkzeug.utils import get_content_type
 
+from ._contextvars import _cv_app
+
 __all__ = [
     "COOKIE_SIZE_LIMIT",
     "HeaderFields",
@@ -45,7 +48,9 @@ __all__ = [
 ]
 
 COOKIE_SIZE_LIMIT = 4093
-"""Browsers drop a ``Set-Cookie`` larger than this; it is logged."""
+"""Browsers drop a ``Set-Cookie`` larger than this: the default of
+``MAX_COOKIE_SIZE`` and of :attr:`HeaderProperties.max_cookie_size` outside
+an app context."""
 
 log = logging.getLogger("app_framework")
 
@@ -305,6 +310,21 @@ class HeaderFields:
         return unquote_etag(self.headers.get("etag"))
 
 
+def _check_cookie_size(key: str, header: str, limit: int) -> None:
+    # Warned, as werkzeug does (what Flask's users and tests look for), and
+    # logged: a warning shows once per place in the code, while the log
+    # records each oversized cookie in the app's logs.
+    size = len(header.encode("latin-1", "replace"))
+    if not limit or size <= limit:
+        return
+    message = (
+        f"The {key!r} cookie is too large: its Set-Cookie header is {size} "
+        f"bytes, over MAX_COOKIE_SIZE ({limit}); browsers will ignore it."
+    )
+    log.warning("%s", message)
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
 class HeaderProperties(HeaderFields):
     """Flask's header names over ``raw_headers`` (the list that is sent):
     werkzeug's (:class:`HeaderFields`), and ours where they differ."""
@@ -382,6 +402,16 @@ class HeaderProperties(HeaderFields):
 
     # -- cookies -------------------------------------------------------------
 
+    @property
+    def max_cookie_size(self) -> int:
+        """The largest ``Set-Cookie`` header :meth:`set_cookie` lets pass
+        silently: the current app's ``MAX_COOKIE_SIZE``, else 4093 (0: no
+        check)."""
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return COOKIE_SIZE_LIMIT
+        return int(ctx.app.config.get("MAX_COOKIE_SIZE", COOKIE_SIZE_LIMIT))
+
     def set_cookie(
         self,
         key: str,
@@ -396,7 +426,8 @@ class HeaderProperties(HeaderFields):
         partitioned: bool = False,
     ) -> None:
         """Add a ``Set-Cookie`` header (werkzeug's format, as Flask).
-        A cookie over 4093 bytes, which browsers drop, is logged as a warning."""
+        A header over :attr:`max_cookie_size` bytes, which browsers drop,
+        is warned about (``UserWarning``, as werkzeug) and logged."""
         header = dump_cookie(
             key,
             value,
@@ -406,19 +437,11 @@ class HeaderProperties(HeaderFields):
             domain=domain,
             secure=secure,
             httponly=httponly,
-            max_size=0,  # checked below, logged rather than warned
+            max_size=0,  # checked below, logged as well as warned
             samesite=samesite,
             partitioned=partitioned,
         )
-        size = len(header.encode("latin-1", "replace"))
-        if size > COOKIE_SIZE_LIMIT:
-            log.warning(
-                "The %r cookie is %d bytes, more than browsers accept (%d); "
-                "they will ignore it.",
-                key,
-                size,
-                COOKIE_SIZE_LIMIT,
-            )
+        _check_cookie_size(key, header, self.max_cookie_size)
         checked_header("Set-Cookie", header)  # werkzeug quotes the value only
         self.raw_headers.append((b"set-cookie", header.encode("latin-1")))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -24,7 +24,8 @@ from ._paths import find_instance_path
 from ._slow_receivers import watch_slow_receivers
 from .background import BackgroundTasks
 from .blueprints import Blueprint
-from .config import Config, default_config
+from .config import DEFAULTS, Config
+from .config import default_config as fresh_config
 from .ctx import AppContext, AppGlobals, RequestContext
 from .exceptions import Aborter, SetupError
 from .globals import _cv_request, request_context
@@ -100,6 +101,8 @@ class App(TemplatesMixin, Scaffold):
     """The class of :meth:`test_app` (``testing.TestApp``)."""
     aborter_class: type[werkzeug.exceptions.Aborter] = Aborter
     """The class of :attr:`aborter` (werkzeug's ``Aborter``, or a subclass)."""
+    default_config: Mapping[str, Any] = DEFAULTS
+    """Each app's initial :attr:`config` (``DEBUG`` from the environment)."""
 
     def __init__(
         self,
@@ -122,7 +125,7 @@ class App(TemplatesMixin, Scaffold):
         self.instance_path = instance_path or find_instance_path(import_name, self.name)
         """The instance folder, for files that are not part of the code."""
         root = self.instance_path if instance_relative_config else self.root_path
-        self.config = self.config_class(root, default_config())
+        self.config = self.config_class(root, fresh_config(self.default_config))
         self.json: JSONProvider = self.json_provider_class(self)
         """The JSON provider: ``app.json.dumps``, ``loads``, ``response``."""
         self.router = Router(self.config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import errno
 import importlib
 import json
@@ -12,6 +13,7 @@ from datetime import timedelta
 from typing import IO, Any
 
 __all__ = [
+    "DEFAULTS",
     "DEBUG_ENV",
     "SKIP_DOTENV_ENV",
     "Config",
@@ -65,14 +67,10 @@ def _is_cli_variable(name: str, start: str) -> bool:
     return name.startswith(CLI_ENV_PREFIX) and not start.startswith(CLI_ENV_PREFIX)
 
 
-def default_config() -> dict[str, Any]:
-    """A fresh copy of the defaults, so each app owns its values (a list
-    such as ``SECRET_KEY_FALLBACKS`` is never shared between apps)."""
-    return {
-        # Read when the app is made, as Flask does: code that looks at
-        # app.debug while setting up (Inspector(app, enabled=app.debug))
-        # sees what `app-framework run --debug` asked for.
-        "DEBUG": debug_flag(),
+DEFAULTS: Mapping[str, Any] = types.MappingProxyType(
+    {
+        # Read from the environment when each app is made (default_config).
+        "DEBUG": False,
         "TESTING": False,
         "PROPAGATE_EXCEPTIONS": None,
         "TRAP_HTTP_EXCEPTIONS": False,
@@ -98,6 +96,8 @@ def default_config() -> dict[str, Any]:
         "SESSION_REFRESH_EACH_REQUEST": True,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
         "TEMPLATES_AUTO_RELOAD": None,
+        # Browsers drop a larger Set-Cookie; 0: no check.
+        "MAX_COOKIE_SIZE": 4093,
         "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5.0,
         "TEARDOWN_TIMEOUT": 5.0,
         "TRUSTED_HOSTS": None,
@@ -105,6 +105,19 @@ def default_config() -> dict[str, Any]:
         # Off: nothing installed. Read when the app starts serving.
         "SIGNAL_SLOW_RECEIVER_MS": None,
     }
+)
+"""Every setting's default (read-only; ``App.default_config``, as Flask's)."""
+
+
+def default_config(defaults: Mapping[str, Any] = DEFAULTS) -> dict[str, Any]:
+    """A fresh copy of ``defaults``, so each app owns its values (a list
+    such as ``SECRET_KEY_FALLBACKS`` is never shared between apps)."""
+    values = copy.deepcopy(dict(defaults))
+    # Read when the app is made, as Flask does: code that looks at
+    # app.debug while setting up (Inspector(app, enabled=app.debug))
+    # sees what `app-framework run --debug` asked for.
+    values["DEBUG"] = debug_flag()
+    return values
 
 
 class Config(dict[str, Any]):

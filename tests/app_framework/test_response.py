@@ -81,9 +81,49 @@ def test_cookies_in_werkzeugs_format() -> None:
     )
 
 
-def test_an_oversized_cookie_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    Response().set_cookie("big", "x" * 5000)
-    assert "The 'big' cookie is 50" in caplog.text and "browsers" in caplog.text
+def test_an_oversized_cookie_is_warned_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert Response().max_cookie_size == 4093  # no app: werkzeug's figure
+    with pytest.warns(UserWarning, match="'big' cookie is too large"):
+        Response().set_cookie("big", "x" * 5000)
+    assert "The 'big' cookie is too large" in caplog.text
+    assert "browsers will ignore it" in caplog.text
+
+
+async def test_max_cookie_size_comes_from_the_app_config() -> None:
+    app = App(__name__)
+    assert App.default_config["MAX_COOKIE_SIZE"] == 4093
+    assert app.config["MAX_COOKIE_SIZE"] == 4093
+    app.config["MAX_COOKIE_SIZE"] = 64
+
+    @app.get("/crumb")
+    async def crumb() -> Response:
+        reply = Response(status=204)
+        reply.set_cookie("crumb", "c" * 80)
+        return reply
+
+    async with app.app_context():
+        assert Response().max_cookie_size == 64
+    client = app.test_client()
+    with pytest.warns(UserWarning, match="over MAX_COOKIE_SIZE \\(64\\)"):
+        assert (await client.get("/crumb")).status_code == 204
+    app.config["MAX_COOKIE_SIZE"] = 0  # no check at all
+    response = await client.get("/crumb")  # filterwarnings=error: none raised
+    assert response.headers["set-cookie"].startswith("crumb=" + "c" * 80)
+
+
+def test_default_config_is_read_only_and_each_app_gets_a_copy() -> None:
+    with pytest.raises(TypeError):
+        App.default_config["TESTING"] = True  # type: ignore[index]
+
+    class Tuned(App):
+        default_config = {**App.default_config, "MAX_COOKIE_SIZE": 8000}
+
+    first, second = Tuned(__name__), Tuned(__name__)
+    assert first.config["MAX_COOKIE_SIZE"] == 8000
+    first.config["SECRET_KEY_FALLBACKS"].append("old")
+    assert second.config["SECRET_KEY_FALLBACKS"] == []
 
 
 def test_json_on_responses() -> None:
