@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from inspect import isawaitable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -383,7 +384,11 @@ class RequestContext(_Pushable):
         self._token = _cv_request.set(self)
         interface = self.app.session_interface
         try:
-            session = await interface.open_session(self.app, self.connection)
+            # Flask's interfaces are plain methods, and may return None.
+            opened: Any = interface.open_session(self.app, self.connection)
+            if isawaitable(opened):
+                opened = await opened
+            session = interface.null_session(self.app) if opened is None else opened
             if self.kind.websocket and not interface.is_null_session(session):
                 session.read_only = WEBSOCKET_SESSION
             self.session = session

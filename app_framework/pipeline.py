@@ -14,6 +14,7 @@ import asyncio
 import html
 import traceback
 from collections.abc import Awaitable, Callable
+from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response as StarletteResponse
@@ -283,7 +284,9 @@ class Pipeline:
                 app.session_interface.is_null_session(session) or ctx.session_unsaved
             ):
                 try:
-                    await app.session_interface.save_session(app, session, response)
+                    saved = app.session_interface.save_session(app, session, response)
+                    if isawaitable(saved):  # else a plain method, as Flask's
+                        await saved
                 except HTTPException as exc:  # e.g. 503: the store is down
                     response = error_response(app, exc)
                 except Exception:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -193,8 +193,10 @@ class NullSession(Session):
 class SessionInterface:
     """How sessions are loaded and saved; subclass it for server-side stores
     and set ``app.session_interface``. ``open_session`` and ``save_session``
-    are async; the cookie settings come from the ``get_cookie_*`` methods,
-    as in Flask."""
+    may be async, or plain methods as Flask's are (they then run on the
+    event loop: keep them quick); ``open_session`` returning None means the
+    null session. The cookie settings come from the ``get_cookie_*``
+    methods, as in Flask."""
 
     null_session_class = NullSession
     _null: Session | None = None
@@ -292,14 +294,16 @@ class SessionInterface:
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
-    async def open_session(self, app: App, request: Connection) -> Session:
+    def open_session(
+        self, app: App, request: Connection
+    ) -> Session | None | Awaitable[Session | None]:
         """Load the session of ``request`` (an HTTP request or a websocket);
-        never raise for bad client input."""
+        never raise for bad client input. None: the null session."""
         raise NotImplementedError
 
-    async def save_session(
+    def save_session(
         self, app: App, session: Session, response: Response
-    ) -> None:
+    ) -> Awaitable[None] | None:
         """Persist ``session`` and set whatever cookie points at it."""
         raise NotImplementedError
 

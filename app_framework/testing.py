@@ -32,6 +32,7 @@ from contextvars import ContextVar
 from copy import copy
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
+from inspect import isawaitable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -613,7 +614,9 @@ class TestClient(httpx.AsyncClient):
         yield session
         response = app.response_class()
         async with ctx:
-            await app.session_interface.save_session(app, session, response)
+            saved = app.session_interface.save_session(app, session, response)
+            if isawaitable(saved):
+                await saved
         reply = httpx.Response(
             200, headers=response.raw_headers, request=httpx.Request("GET", url)
         )

@@ -140,9 +140,9 @@ async def test_session_interface_can_be_replaced(app: App) -> None:
 async def test_base_interface_is_abstract(app: App) -> None:
     interface = SessionInterface()
     with pytest.raises(NotImplementedError):
-        await interface.open_session(app, None)  # type: ignore[arg-type]
+        interface.open_session(app, None)  # type: ignore[arg-type]
     with pytest.raises(NotImplementedError):
-        await interface.save_session(app, interface.null_session(app), None)  # type: ignore[arg-type]
+        interface.save_session(app, interface.null_session(app), None)  # type: ignore[arg-type]
 
 
 async def test_every_mutation_marks_the_session_modified(app: App) -> None:
@@ -392,3 +392,37 @@ async def test_open_session_can_match_the_url_first(
     assert (await client.get("/cart/3")).text == "item 3"
     assert (await client.get("/missing")).status_code == 404
     assert seen == [("cart", {"item": 3}), (None, {})]
+
+
+async def test_plain_method_interfaces_as_flask_writes_them(app: App) -> None:
+    from app_framework.globals import request_ctx
+    from app_framework.sessions import Session
+
+    saved: list[dict[str, Any]] = []
+
+    class InMemory(SessionInterface):
+        # Flask's signatures: plain methods; None asks for the null session.
+        def open_session(self, app: App, request_: Any) -> Session | None:
+            if request_.path.startswith("/anon"):
+                return None
+            return Session(visits=len(saved))
+
+        def save_session(self, app: App, session: Any, response: Any) -> None:
+            saved.append(dict(session))
+
+    app.session_interface = InMemory()
+
+    @app.route("/count")
+    def count() -> str:
+        session["visits"] += 1
+        return str(session["visits"])
+
+    @app.route("/anon")
+    async def anon() -> str:
+        return type(request_ctx.session).__name__
+
+    client = app.test_client()
+    assert [(await client.get("/count")).text for _ in range(2)] == ["1", "2"]
+    assert saved == [{"visits": 1}, {"visits": 2}]
+    assert (await client.get("/anon")).text == "NullSession"
+    assert len(saved) == 2  # a null session is never saved
