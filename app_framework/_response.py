@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
-    Awaitable,
     Callable,
     Generator,
     Iterable,
 )
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import anyio.to_thread
 from starlette.background import BackgroundTask
@@ -26,6 +25,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
 from werkzeug.utils import get_content_type
 
+from ._awaiting import PLAIN, use_of_result
 from ._contextvars import hide_contexts, show_contexts
 from ._response_headers import (
     COOKIE_SIZE_LIMIT,
@@ -39,7 +39,36 @@ from ._streaming import send_body_chunks
 from ._values import NotLoadedError, Pending, ready
 from .exceptions import ClientDisconnected
 
-__all__ = ["COOKIE_SIZE_LIMIT", "Response", "ResponseHeaders", "html_response"]
+__all__ = [
+    "COOKIE_SIZE_LIMIT",
+    "Deferred",
+    "Response",
+    "ResponseHeaders",
+    "html_response",
+]
+
+T = TypeVar("T")
+
+
+class Deferred(Generic[T]):
+    """Blocking work a response needs before it is used (``send_file``
+    opening its path), and what to do with its result: done off the event
+    loop when the response is awaited, or in this thread for a plain
+    ``response.data``, which is a blocking read by nature."""
+
+    __slots__ = ("apply", "blocking")
+
+    def __init__(self, blocking: Callable[[], T], apply: Callable[[T], None]) -> None:
+        self.blocking = blocking
+        self.apply = apply
+
+    async def off_the_loop(self) -> None:
+        """The blocking part in a worker thread, then ``apply`` here."""
+        self.apply(await anyio.to_thread.run_sync(self.blocking))
+
+    def here(self) -> None:
+        """Both parts in this thread."""
+        self.apply(self.blocking())
 
 
 class Response(HeaderProperties, StarletteResponse):
@@ -73,10 +102,10 @@ class Response(HeaderProperties, StarletteResponse):
     _on_close: list[Callable[[], Any]] | None = None
     _stream: AsyncIterable[Any] | Iterable[Any] | None = None
     background: BackgroundTask | None = None
-    _pending: Callable[[], Awaitable[None]] | None = None
+    _pending: Deferred[Any] | None = None
     """Work to finish before the response is used, done by awaiting it:
     ``send_file`` in an async view opens and stats the file in a worker
-    thread there, not on the event loop."""
+    thread there, not on the event loop (or in this thread for ``data``)."""
 
     def __init__(
         self,
@@ -163,11 +192,13 @@ class Response(HeaderProperties, StarletteResponse):
         self._set_body(value)
 
     def get_data(self, as_text: bool = False) -> Any:
-        """The body as bytes (``as_text``: str). An opened file body
-        (``send_file``, ``direct_passthrough`` set to ``False``) is read;
-        any other streamed body is collected by ``await
-        response.get_data()`` (and the response keeps it)."""
-        if self._stream is None or self._read_file():
+        """The body as bytes (``as_text``: str). Unless
+        ``direct_passthrough``, a file body (``send_file``) or a sync
+        iterable is read into the body here, blocking, as Flask does, when
+        called plainly (an opened file: awaited too); ``await
+        response.get_data()`` collects any streamed body, async iterators
+        included, without blocking (and the response keeps it)."""
+        if self._stream is None or self._read_here(use_of_result() == PLAIN):
             body = bytes(self.body)
             return ready(body.decode(self.charset) if as_text else body)
 
@@ -182,10 +213,11 @@ class Response(HeaderProperties, StarletteResponse):
 
     @property
     def data(self) -> bytes:
-        """The body bytes (settable). An opened file body is read (unless
-        ``direct_passthrough``); any other streamed body must be collected
-        with ``await response.get_data()`` first."""
-        if self._stream is not None and not self._read_file():
+        """The body bytes (settable). Unless ``direct_passthrough``, a file
+        body (``send_file``: opened now if it was not) or a sync iterable is
+        read into the body, blocking, as Flask does; an async iterator must
+        be collected with ``await response.get_data()`` first."""
+        if self._stream is not None and not self._read_here(True):
             raise NotLoadedError(self._unread_message())
         return bytes(self.body)
 
@@ -193,16 +225,28 @@ class Response(HeaderProperties, StarletteResponse):
     def data(self, value: str | bytes) -> None:
         self.set_data(value)
 
-    def _read_file(self) -> bool:
-        """Read an opened file body into memory, as Flask's ``data`` does
-        (a local file, read whole), unless in direct passthrough mode.
-        False for any other streamed body: it needs ``await``."""
+    def _read_here(self, blocking: bool) -> bool:
+        """Read the streamed body into memory in this thread, as Flask's
+        ``data`` does: an opened file (read whole), and when ``blocking``
+        (a plain, not awaited, read) a file still to be opened or a sync
+        iterable too. False, leaving the body as it is, in direct
+        passthrough mode and for the rest: they need ``await``."""
         from ._conditional import FileChunks
 
-        stream = self._stream
-        if self.direct_passthrough or not isinstance(stream, FileChunks):
+        if self.direct_passthrough:
             return False
-        self._set_body(stream.read())
+        pending = self._pending
+        if blocking and pending is not None:
+            self._pending = None
+            pending.here()
+        stream = self._stream
+        if isinstance(stream, FileChunks):
+            body = stream.read()
+        elif blocking and self._pending is None and isinstance(stream, Iterable):
+            body = _consume(stream)
+        else:
+            return False
+        self._set_body(body)
         return True
 
     def _unread_message(self) -> str:
@@ -307,7 +351,7 @@ class Response(HeaderProperties, StarletteResponse):
         pending = self._pending
         if pending is not None:
             self._pending = None
-            yield from pending().__await__()
+            yield from pending.off_the_loop().__await__()
         return self
 
     # -- sending -------------------------------------------------------------
@@ -411,6 +455,16 @@ def _closers(iterable: Any, iterator: Any, name: str) -> list[Callable[[], Any]]
     return [
         close for close in (getattr(o, name, None) for o in owners) if close is not None
     ]
+
+
+def _consume(iterable: Iterable[Any]) -> bytes:
+    """A sync body's chunks joined, then closed as sending would close it."""
+    iterator = iter(iterable)
+    try:
+        return b"".join(_encode(chunk) for chunk in iterator)
+    finally:
+        for close in _closers(iterable, iterator, "close"):
+            close()
 
 
 def _encode(chunk: Any) -> bytes:

@@ -20,9 +20,8 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
-import anyio.to_thread
-
 from ._conditional import FileChunks, make_conditional
+from ._response import Deferred
 from .exceptions import NotFound, RequestedRangeNotSatisfiable
 from .globals import _cv_request, app_context
 
@@ -153,11 +152,9 @@ def _send_path(path: str, opener: Callable[[], _Opened], options: _Options) -> R
         _attach(response, opener(), options, connection)
         return response
 
-    async def open_off_the_loop() -> None:
-        opened = await anyio.to_thread.run_sync(opener)
-        _attach(response, opened, options, connection)
-
-    response._pending = open_off_the_loop
+    response._pending = Deferred(
+        opener, lambda opened: _attach(response, opened, options, connection)
+    )
     response._stream = ()  # streamed: the file is attached when awaited
     return response
 

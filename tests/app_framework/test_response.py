@@ -126,6 +126,33 @@ def test_default_config_is_read_only_and_each_app_gets_a_copy() -> None:
     assert second.config["SECRET_KEY_FALLBACKS"] == []
 
 
+async def test_data_consumes_a_sync_iterable_body_in_place() -> None:
+    closed: list[str] = []
+
+    def words() -> Iterator[str]:
+        try:
+            yield "ab"
+            yield "cd"
+        finally:
+            closed.append("words")
+
+    rv = Response(words())
+    assert rv.is_streamed
+    assert rv.data == b"abcd" and not rv.is_streamed
+    assert closed == ["words"] and rv.content_length == 4
+    assert make_response_parts(Response(iter([b"x", "y"]))) == b"xy"
+    assert await Response(iter(["q", "r"])).get_data() == b"qr"
+    passthrough = Response(iter(["kept"]), direct_passthrough=True)
+    with pytest.raises(NotLoadedError, match="direct passthrough"):
+        passthrough.data  # noqa: B018
+    assert passthrough.is_streamed
+
+
+def make_response_parts(rv: Response) -> bytes:
+    data: bytes = rv.get_data()  # a plain call, as a Flask view writes it
+    return data
+
+
 def test_json_on_responses() -> None:
     response = Response('{"a": 1}', mimetype="application/json")
     assert response.is_json and response.json == {"a": 1}

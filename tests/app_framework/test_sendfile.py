@@ -373,6 +373,31 @@ async def test_file_response_data_once_direct_passthrough_is_off(files: App) -> 
         assert upload.closed
 
 
+async def test_data_of_a_path_not_opened_yet_reads_it_here(files: App) -> None:
+    async with files.test_request_context("/"):
+        rv = send_file("notes.txt")  # not awaited: opened when needed
+        assert rv.direct_passthrough
+        with pytest.raises(RuntimeError, match="direct passthrough"):
+            rv.data  # noqa: B018
+        rv.direct_passthrough = False
+        assert rv.data == b"plain notes" and rv.content_length == 11
+        rv.close()
+
+        rv = send_from_directory(files.root_path, "data.bin")
+        rv.direct_passthrough = False
+        assert rv.get_data()[:4] == CONTENT[:4]
+        rv.close()
+
+        rv = send_file("notes.txt")
+        rv.direct_passthrough = False
+        assert await rv.get_data(as_text=True) == "plain notes"  # off the loop
+
+        rv = send_file("absent.txt")
+        rv.direct_passthrough = False
+        with pytest.raises(FileNotFoundError):
+            rv.data  # noqa: B018
+
+
 async def test_file_response_data_is_the_requested_range(files: App) -> None:
     async with files.test_request_context("/", headers={"Range": "bytes=6-10"}):
         rv = await send_file("notes.txt")
