@@ -49,6 +49,7 @@ __all__ = [
     "Target",
     "build_body",
     "default_environ_base",
+    "environ_request",
     "environ_target",
     "make_request",
     "make_scope",
@@ -423,10 +424,24 @@ def make_request(
     body = build_body(
         app, data=data, json=json, form=form, files=files, content_type=content_type
     )
+    target.headers.update(body.headers)
+    target.headers.update(headers or {})
+    target.scope.update(scope_base or {})
+    return _request_to(app, method, target, body.content or b"")
+
+
+def environ_request(app: App, environ: Mapping[str, Any]) -> Request:
+    """A request object for the WSGI ``environ`` (Flask's
+    ``app.request_context(environ)``): its method, URL, headers, client
+    address and body, as an ASGI server would have given them."""
+    method, target, content = environ_target(environ)
+    return _request_to(app, method, target, content)
+
+
+def _request_to(app: App, method: str, target: Target, content: bytes) -> Request:
+    """A request object for ``target``, with ``content`` as its body."""
     url = urlsplit(target.url)
-    all_headers = {"host": url.netloc, **target.headers, **body.headers}
-    all_headers.update(headers or {})
-    content = body.content or b""
+    all_headers = {"host": url.netloc, **target.headers}
     if content:
         all_headers["content-length"] = str(len(content))
     scope = make_scope("http", unquote(url.path), url.query, all_headers)
@@ -437,7 +452,7 @@ def make_request(
     scope["root_path"] = target.root_path
     if target.client is not None:
         scope["client"] = target.client
-    scope.update(scope_base or {})
+    scope.update(target.scope)
     sent = False
 
     async def receive() -> Message:

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
     import werkzeug.exceptions
     from jinja2 import Template
+    from starlette.responses import Response as StarletteResponse
 
     from asignals.relay import Relay
 
@@ -403,6 +404,19 @@ class App(TemplatesMixin, Scaffold):
     def app_context(self) -> AppContext:
         """An application context: ``async with app.app_context(): ...``."""
         return AppContext(self)
+
+    def request_context(self, environ: dict[str, Any]) -> RequestContext:
+        """A request context for a WSGI environ, as Flask's (extensions and
+        tests build one with werkzeug's ``EnvironBuilder``): ``async with
+        app.request_context(environ):``."""
+        from ._test_requests import environ_request
+
+        return RequestContext(self, environ_request(self, environ))
+
+    async def full_dispatch_request(self) -> StarletteResponse:
+        """The response to the pushed request (hooks, view, errors handled),
+        as Flask's; nothing is sent."""
+        return await self._pipeline.respond(request_context())
 
     def test_request_context(self, path: str = "/", **kwargs: Any) -> RequestContext:
         """A request context for a made-up request, for tests:

@@ -231,3 +231,36 @@ async def test_request_ctx_and_app_ctx_name_the_pushed_contexts(
     response = await client.get("/who")
     assert response.text == "/who on test_app"
     assert "session" in response.headers["set-cookie"]
+
+
+async def test_a_request_context_from_a_wsgi_environ(app: App) -> None:
+    from werkzeug.test import EnvironBuilder as WerkzeugBuilder
+
+    from app_framework import request
+
+    @app.post("/orders/<int:number>")
+    async def order(number: int) -> dict[str, Any]:
+        form = await request.form
+        return {"n": number, "qty": form["qty"], "host": request.host}
+
+    environ = WerkzeugBuilder(
+        "/orders/12",
+        base_url="https://shop.example:8443",
+        method="POST",
+        data={"qty": "3"},
+        headers=[("X-Trace", "t-1")],
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    ).get_environ()
+    async with app.request_context(environ) as ctx:
+        assert request.method == "POST" and request.path == "/orders/12"
+        assert request.scheme == "https" and request.remote_addr == "10.1.2.3"
+        assert request.headers["X-Trace"] == "t-1"
+        assert request.endpoint == "order" and ctx.request is request_ctx.request
+        response = await app.full_dispatch_request()
+    assert response.status_code == 200
+    assert response.body == b'{"host":"shop.example:8443","n":12,"qty":"3"}\n'
+    unicode_host = WerkzeugBuilder("/orders/1", method="POST", data={"qty": "1"})
+    environ = unicode_host.get_environ()
+    environ["HTTP_HOST"] = "bücher.example"  # not latin-1: still served
+    async with app.request_context(environ):
+        assert (await app.full_dispatch_request()).status_code == 200
