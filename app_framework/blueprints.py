@@ -69,8 +69,19 @@ class BlueprintSetupState:
         if endpoint is None:
             endpoint = getattr(view_func, "__name__", rule)
         options["defaults"] = {**self.url_defaults, **(options.get("defaults") or {})}
-        full = f"{self.name_prefix}.{self.name}.{endpoint}".lstrip(".")
-        self.app.add_url_rule(rule, full, view_func, **options)
+        self.app.add_url_rule(rule, self._full(endpoint), view_func, **options)
+
+    def _full(self, endpoint: str) -> str:
+        return f"{self.name_prefix}.{self.name}.{endpoint}".lstrip(".")
+
+    def view_endpoint(self, endpoint: str) -> str:
+        """The endpoint ``@blueprint.endpoint(endpoint)`` gives its view to:
+        the blueprint's own (prefixed) when it has such a rule, else the
+        app's rule of that plain name when there is one (Flask hands a
+        blueprint's endpoint views to the app under the plain name)."""
+        full = self._full(endpoint)
+        rules = self.app.router.by_endpoint
+        return endpoint if not rules.get(full) and rules.get(endpoint) else full
 
 
 class Blueprint(Scaffold):
@@ -172,7 +183,7 @@ class Blueprint(Scaffold):
         self.record(lambda s: s.add_url_rule(rule, endpoint, view_func, **settings))
 
     def _set_endpoint_view(self, endpoint: str, func: Callable[..., Any]) -> None:
-        self.record(lambda s: s.app._set_endpoint_view(f"{s.name}.{endpoint}", func))
+        self.record(lambda s: s.app._set_endpoint_view(s.view_endpoint(endpoint), func))
 
     def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
         """Nest ``blueprint`` in this one: its endpoints become

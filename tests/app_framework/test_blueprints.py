@@ -326,3 +326,29 @@ async def test_a_nested_blueprint_given_none_keeps_its_own_prefix(
     app.register_blueprint(shop, url_prefix=None)
     (rule,) = app.url_map.iter_rules("shop.cart.view_cart")
     assert (rule.rule, rule.subdomain) == ("/shop/cart/", "buy")
+
+
+async def test_blueprint_endpoint_views_for_own_and_app_rules(app: App) -> None:
+    from werkzeug.routing import Rule
+
+    from app_framework import request
+
+    app.url_map.add(Rule("/legacy", endpoint="report"))
+    shop = Blueprint("shop", __name__)
+    shop.add_url_rule("/cart", endpoint="cart")
+    parent = Blueprint("site", __name__)
+
+    @shop.endpoint("report")  # no "shop.report" rule: the app's plain one
+    async def report() -> str:
+        return f"report via {request.endpoint}"
+
+    @shop.endpoint("cart")  # the blueprint's own rule, prefixed
+    async def cart() -> str:
+        return f"cart via {request.endpoint}"
+
+    parent.register_blueprint(shop, url_prefix="/shop")
+    app.register_blueprint(parent)
+    client = app.test_client()
+    assert (await client.get("/legacy")).text == "report via report"
+    assert (await client.get("/shop/cart")).text == "cart via site.shop.cart"
+    assert (await client.get("/shop/report")).status_code == 404
