@@ -34,6 +34,7 @@ __all__ = [
     "BadRequest",
     "BadRequestKeyError",
     "ClientDisconnected",
+    "ClientDisconnectedError",
     "Forbidden",
     "HTTPException",
     "InternalServerError",
@@ -50,6 +51,12 @@ __all__ = [
     "describe",
     "http_error",
 ]
+
+
+ClientDisconnectedError = ClientDisconnected
+"""Quart 0.23's name for what a request body's or a stream's reader meets
+when the client has gone: here werkzeug's ``ClientDisconnected`` (a 400),
+the type the teardown of a stream cut short gets as ``exc``."""
 
 
 def http_error(code: int, description: str | None = None) -> HTTPException:

@@ -792,3 +792,35 @@ async def test_connecting_with_current_app_connects_the_app(app: App) -> None:
 def test_connecting_with_a_proxy_outside_a_context_says_what_to_pass() -> None:
     with pytest.raises(TypeError, match="connect to the object itself"):
         signals.request_started.connect(print, sender=current_app, weak=False)
+
+
+async def test_quart_s_client_disconnected_error_catches_a_client_that_left(
+    app: App, trace: Trace
+) -> None:
+    """Quart 0.23's spelling: ``except ClientDisconnectedError`` around a
+    body read, and as the teardown's ``exc`` of a stream cut short."""
+    from app_framework.exceptions import ClientDisconnectedError
+
+    @app.route("/upload", methods=["POST"])
+    @stream_request_body
+    async def upload() -> str:
+        try:
+            async for _ in request.stream():
+                pass
+        except ClientDisconnectedError:
+            return "left"
+        return "read"
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {**asgi_scope("/upload"), "method": "POST"}
+    scope["headers"] = [*scope["headers"], (b"content-length", b"10")]
+    with anyio.fail_after(5):
+        await app(scope, receive, send)
+    assert sent[-1]["body"] == b"left"
