@@ -27,6 +27,7 @@ from werkzeug.utils import get_content_type
 
 from ._awaiting import PLAIN, use_of_result
 from ._contextvars import hide_contexts, show_contexts
+from ._response_bodies import ResponseBody
 from ._response_headers import (
     COOKIE_SIZE_LIMIT,
     HeaderProperties,
@@ -100,7 +101,7 @@ class Response(HeaderProperties, StarletteResponse):
     ``data`` or ``get_data()`` (which raise instead), as in Flask:
     ``send_file`` sets it. Set it to ``False`` to read a file's bytes."""
     _on_close: list[Callable[[], Any]] | None = None
-    _stream: AsyncIterable[Any] | Iterable[Any] | None = None
+    _stream: AsyncIterable[Any] | Iterable[Any] | ResponseBody | None = None
     background: BackgroundTask | None = None
     _pending: Deferred[Any] | None = None
     """Work to finish before the response is used, done by awaiting it:
@@ -155,7 +156,7 @@ class Response(HeaderProperties, StarletteResponse):
                 part.encode(self.charset) if isinstance(part, str) else bytes(part)
                 for part in value
             )
-        elif isinstance(value, AsyncIterable | Iterable):
+        elif isinstance(value, AsyncIterable | Iterable | ResponseBody):
             self._stream = value
             self.body = b""
             self.headers.remove("content-length")
@@ -362,7 +363,11 @@ class Response(HeaderProperties, StarletteResponse):
         file body closes its file, and a generator's clean-up runs in the
         request, not whenever it is collected."""
         stream = self._stream
-        if isinstance(stream, AsyncIterable):
+        if isinstance(stream, ResponseBody):  # Quart's wrappers: entered to read
+            async with stream as chunks:
+                async for chunk in chunks:
+                    yield _encode(chunk)
+        elif isinstance(stream, AsyncIterable):
             iterator = aiter(stream)
             try:
                 async for chunk in iterator:
