@@ -75,7 +75,8 @@ def request_arguments(
     _check(named, set(_REQUEST_PARTS[:7]), _REQUEST_USAGE)
     scope = _scope("http", named)
     scope["method"] = named["method"].upper()
-    return scope, named.get("receive") or _no_body, named.get("max_content_length")
+    # No receive: the Request reads a Body that request.body.append() fills.
+    return scope, named.get("receive"), named.get("max_content_length")
 
 
 def websocket_arguments(
@@ -169,8 +170,3 @@ def _raw_headers(headers: Any) -> list[tuple[bytes, bytes]]:
         (str(name).lower().encode("latin-1"), str(value).encode("latin-1"))
         for name, value in items
     ]
-
-
-async def _no_body() -> dict[str, Any]:
-    """``receive`` for a request built with no ``receive``: an empty body."""
-    return {"type": "http.request", "body": b"", "more_body": False}

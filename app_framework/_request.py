@@ -14,6 +14,7 @@ from ._awaiting import passes_through
 from ._connection import Connection, route_path
 from ._contextvars import _cv_app
 from ._from_parts import request_arguments
+from ._request_body import Body
 from ._values import NotLoadedError, Pending, ReadyCombined, answer
 from .debughelpers import hint_missing_files
 from .exceptions import (
@@ -27,12 +28,22 @@ from .formparser import FORM_MIMETYPES, FormLimits, empty_form, parse_form
 if TYPE_CHECKING:
     from ._values import ReadyMultiDict
 
-__all__ = ["Body", "Connection", "NotLoadedError", "Request", "route_path"]
+__all__ = [
+    "Body",
+    "Connection",
+    "NotLoadedError",
+    "Request",
+    "RequestBody",
+    "route_path",
+]
 
 
-class Body:
+class RequestBody:
     """``request.body``: ``await request.body`` (Quart), ``await
-    request.body()`` (Starlette) or ``async for chunk in request.body``."""
+    request.body()`` (Starlette) or ``async for chunk in request.body``.
+    For a request built from Quart's parts without ``receive=``,
+    ``append()`` and ``set_complete()`` give its body (Quart's
+    :class:`Body` is what holds it)."""
 
     __slots__ = ("_request",)
 
@@ -42,11 +53,29 @@ class Body:
     def __await__(self) -> Generator[Any, None, bytes]:
         return self._request._read_body().__await__()
 
-    def __call__(self) -> Body:
+    def __call__(self) -> RequestBody:
         return self
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._request.stream()
+
+    def _buffer(self) -> Body:
+        buffer = self._request._buffer
+        if buffer is None:
+            raise RuntimeError(
+                "this request's body comes from its ASGI receive: append() and "
+                "set_complete() are for a Request built from its parts without "
+                "receive="
+            )
+        return buffer
+
+    def append(self, data: bytes) -> None:
+        """Give the next chunk of a request built from its parts."""
+        self._buffer().append(data)
+
+    def set_complete(self) -> None:
+        """Say that the body of a request built from its parts is whole."""
+        self._buffer().set_complete()
 
 
 class Request(Connection):
@@ -72,6 +101,9 @@ class Request(Connection):
     _body_done = False
     _body_read: asyncio.Event | None = None
     _preload_error: HTTPException | None = None
+    _buffer: Body | None = None
+    """Where the body comes from for a request built from Quart's parts
+    without ``receive=``: filled by ``request.body.append()``."""
 
     def __init__(
         self,
@@ -90,6 +122,9 @@ class Request(Connection):
             scope, receive, max_content_length = request_arguments(
                 (scope, receive, max_content_length, *parts), options
             )
+            if receive is None:
+                self._buffer = Body(None, None)  # the 413 is the request's
+                receive = self._buffer.receive
         self.scope = scope
         self._receive = receive
         self.max_content_length = max_content_length
@@ -150,6 +185,8 @@ class Request(Connection):
             length is None
             and self._header(b"transfer-encoding") is None
             and self.scope.get("http_version", "1.1").startswith("1")
+            # A body given with request.body.append() needs no framing.
+            and (self._buffer is None or not self._buffer.fed)
         )
 
     def _known_body(self) -> bytes | None:
@@ -279,9 +316,9 @@ class Request(Connection):
         return self._body
 
     @property
-    def body(self) -> Body:
+    def body(self) -> RequestBody:
         """The body: ``await request.body``, ``async for chunk in request.body``."""
-        return Body(self)
+        return RequestBody(self)
 
     def _pending(self, spelling: str, load: Any) -> Pending:
         limit, length = self.max_content_length, self.content_length

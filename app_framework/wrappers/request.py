@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .._request import Body, NotLoadedError, Request
+from .._request import Body, NotLoadedError, Request, RequestBody
 
-__all__ = ["Body", "NotLoadedError", "Request"]
+__all__ = ["Body", "NotLoadedError", "Request", "RequestBody"]
