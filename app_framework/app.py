@@ -503,6 +503,20 @@ class App(TemplatesMixin, Scaffold):
 
         run(self, host, port, debug, use_reloader, **options)
 
+    async def handle_request(self, request: Request) -> StarletteResponse:
+        """Quart's step: the response to ``request`` (built by hand, e.g.
+        from its parts), made in a request context of its own with every
+        hook and error handler run; not sent. Propagated exceptions
+        (``PROPAGATE_EXCEPTIONS``, testing or debug) are raised."""
+        response = await self._pipeline.handle(request)
+        assert response is not None  # a request always gets one
+        return response
+
+    async def handle_websocket(self, websocket: Websocket) -> None:
+        """Quart's step: serve ``websocket`` (built by hand, with its
+        ``receive`` and ``send``) through the whole lifecycle."""
+        await self._pipeline.handle(websocket)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point."""
         scope["app"] = self  # Starlette's convention (its form errors become 400s)

@@ -82,6 +82,23 @@ class Pipeline:
             RequestContext(app, connection), self._serve_websocket, send
         )
 
+    async def handle(self, connection: Any) -> StarletteResponse | None:
+        """Quart's ``handle_request``/``handle_websocket``: run ``connection``
+        (a request or websocket already built) through the whole lifecycle
+        in a request context of its own, and give the response made for a
+        request (None for a websocket). An exception that propagates
+        (``PROPAGATE_EXCEPTIONS``, a cancellation) is raised here."""
+        made: list[StarletteResponse] = []
+
+        async def respond(ctx: RequestContext, send: Send) -> None:
+            if ctx.kind.websocket:
+                await self._serve_websocket(ctx, send)
+            else:
+                made.append(await self.respond(ctx))
+
+        await self._in_context(RequestContext(self.app, connection), respond, _unsent)
+        return made[0] if made else None
+
     async def _in_context(
         self,
         ctx: RequestContext,
@@ -472,4 +489,12 @@ def _debug_page(exc: BaseException) -> str:
         "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
         "<h1>Internal Server Error</h1>\n"
         f"<p>{html.escape(repr(exc))}</p>\n<pre>{detail}</pre>\n"
+    )
+
+
+async def _unsent(message: Any) -> None:
+    """``send`` for a connection handled without a server: the response
+    is returned, not sent."""
+    raise RuntimeError(
+        f"handle_request() returns the response: nothing is sent ({message['type']})"
     )
