@@ -5,7 +5,7 @@ Each step leaves a screenshot in ``build/screenshots/`` (git-ignored); the
 inspector's is also written to ``docs/inspector.png`` when
 ``SCREENSHOT_DOCS=1`` (``make e2e`` sets it). Without Chromium the module is
 skipped with one line saying how to install it, unless ``E2E_REQUIRED=1``
-(``make e2e`` and CI), where that is a failure.
+(``make e2e`` and CI), where that is a failure (``tests/helpers/browser.py``).
 """
 
 from __future__ import annotations
@@ -13,32 +13,18 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.helpers.servers import ROOT, Server, uvicorn
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-INSTALL = (
-    "browser tests skipped: Chromium not found; install it with "
-    "`apt-get install chromium chromium-driver` (as root), then `make e2e`"
+from tests.helpers.browser import (
+    By,
+    WebDriver,
+    chromium,
+    fresh_tab,
+    shot,
+    wait_for_text,
 )
-if not (CHROMIUM and CHROMEDRIVER):
-    if os.environ.get("E2E_REQUIRED") == "1":
-        raise RuntimeError(INSTALL.replace("skipped", "required"))
-    pytest.skip(INSTALL, allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402 (only with a browser to drive)
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-SHOTS = ROOT / "build" / "screenshots"
-WAIT = 10.0  # seconds: an upper bound, never a pause
+from tests.helpers.servers import ROOT, Server, uvicorn
 
 
 @pytest.fixture(scope="module")
@@ -49,63 +35,14 @@ def server() -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    assert CHROMIUM is not None and CHROMEDRIVER is not None
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # CI runs as root
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1280,900",
-        "--no-first-run",
-        "--disable-extensions",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT)
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()  # stops chromedriver and Chromium
 
 
 @pytest.fixture
 def tab(browser: WebDriver) -> Iterator[WebDriver]:
-    """The browser with one tab, its cookies cleared, closing any others
-    when the test ends."""
-    first = browser.window_handles[0]
-    browser.switch_to.window(first)
-    browser.delete_all_cookies()
-    try:
-        yield browser
-    finally:
-        for handle in browser.window_handles:
-            if handle != first:
-                browser.switch_to.window(handle)
-                browser.close()
-        browser.switch_to.window(first)
-
-
-def shot(driver: WebDriver, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    return path
-
-
-def wait_for_text(driver: WebDriver, css: str, text: str) -> WebElement:
-    """The first element matching ``css`` whose text holds ``text``."""
-
-    def found(d: WebDriver) -> WebElement | bool:
-        for element in d.find_elements(By.CSS_SELECTOR, css):
-            if text in element.text:
-                return element
-        return False
-
-    element = WebDriverWait(driver, WAIT).until(found, f"no {css} with {text!r}")
-    assert isinstance(element, WebElement)
-    return element
+    with fresh_tab(browser) as driver:
+        yield driver
 
 
 def test_the_landing_page_links_everything(tab: WebDriver, server: Server) -> None:
