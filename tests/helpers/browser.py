@@ -30,6 +30,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip(INSTALL, allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402 (only with a browser to drive)
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -110,6 +111,10 @@ def wait_for_text(driver: WebDriver, css: str, text: str) -> WebElement:
                 return element
         return False
 
-    element = WebDriverWait(driver, WAIT).until(found, f"no {css} with {text!r}")
+    # An element of the page being left goes stale under our feet: look again.
+    waiting = WebDriverWait(
+        driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    element = waiting.until(found, f"no {css} with {text!r}")
     assert isinstance(element, WebElement)
     return element
