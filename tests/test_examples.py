@@ -287,3 +287,105 @@ def test_chat_across_two_workers_delivers_every_message_to_everyone() -> None:
                 assert delivered > 0, repr(reports)
             finally:
                 store.close()
+
+
+# The extensions demo takes over the name 'flask' for its whole process, and
+# this one may have imported the real Flask already: it runs in a fresh
+# interpreter, which prints what it saw as JSON on its last line.
+EXTENSIONS_DEMO_RUN = """\
+import asyncio, json, re
+from examples.extensions_demo import app
+
+def token(page):
+    return re.search('name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+async def main():
+    seen = {}
+    client = app.test_client()
+    seen["anonymous"] = (await client.get("/board")).location
+    login_page = (await client.get(seen["anonymous"])).text
+    seen["asked_to_log_in"] = "Please log in to access this page." in login_page
+    key = token(login_page)
+    wrong = await client.post(
+        "/login", data={"username": "ada", "password": "babbage", "csrf_token": key}
+    )
+    seen["wrong"] = [wrong.status_code, "wrong password" in wrong.text]
+    tokenless = await client.post(
+        "/login", data={"username": "ada", "password": "analytical-engine"}
+    )
+    seen["tokenless_login"] = tokenless.status_code
+    right = await client.post(
+        "/login?next=%2Fboard",
+        data={"username": "ada", "password": "analytical-engine", "csrf_token": key},
+    )
+    seen["right"] = [right.status_code, right.location]
+    board = (await client.get("/board")).text
+    seen["welcomed"] = "Welcome, ada!" in board
+    forged = await client.post("/board", data={"text": "forged"})
+    reason = re.search('id="reason">([^<]+)', forged.text).group(1)
+    seen["forged"] = [forged.status_code, reason]
+    posted = await client.post(
+        "/board", data={"text": "tea at <4>", "csrf_token": token(board)}
+    )
+    seen["posted"] = [posted.status_code, posted.location]
+    board = (await client.get("/board")).text
+    seen["board"] = re.findall('<li><strong>(.*)</li>|role="status">([^<]+)', board)
+    api = "/api/notes"
+    partner = await client.get(api, headers={"Origin": "https://partner.example"})
+    stranger = await client.get(api, headers={"Origin": "https://stranger.example"})
+    seen["api"] = [
+        partner.json(),
+        partner.headers.get("access-control-allow-origin"),
+        stranger.headers.get("access-control-allow-origin"),
+    ]
+    out = await client.post("/logout", data={"csrf_token": token(board)})
+    seen["logout"] = [out.location, (await client.get("/board")).status_code]
+    return seen
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def test_extensions_demo_logs_in_posts_with_csrf_and_shares_with_cors() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers.servers import ROOT
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "EXTENSIONS_DEMO_PARTNER": "https://partner.example",
+    }
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", EXTENSIONS_DEMO_RUN],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen == {
+        "anonymous": "/login?next=%2Fboard",
+        "asked_to_log_in": True,
+        "wrong": [401, True],
+        "tokenless_login": 400,
+        "right": [302, "/board"],
+        "welcomed": True,
+        "forged": [400, "The CSRF token is missing."],
+        "posted": [302, "/board"],
+        "board": [
+            ["", "Noted: tea at &lt;4&gt;"],
+            ["ada</strong>: tea at &lt;4&gt;", ""],
+        ],
+        "api": [
+            {"notes": [{"author": "ada", "text": "tea at <4>"}]},
+            "https://partner.example",
+            None,
+        ],
+        "logout": ["/login", 302],
+    }
