@@ -68,6 +68,11 @@ class Connection(_SansIORequest):
         """This object (through a proxy: the real object, to keep)."""
         return self
 
+    def body_expected(self) -> bool:
+        """Whether a body is still to be read before the view runs (an HTTP
+        request may say yes; a websocket has none)."""
+        return False
+
     def _close_uploads(self) -> None:
         """Close the uploaded files (called when the request is torn down)."""
         form = self._form

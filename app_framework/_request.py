@@ -197,9 +197,17 @@ class Request(Connection):
         return self._body
 
     def body_expected(self) -> bool:
-        """Whether a body is still to be read: HTTP framing announces one
-        and nobody has read it yet."""
-        return self._body is None and not self._has_no_body()
+        """Whether a ``Content-Length`` above 0 announces a body nobody has
+        read yet: what :meth:`preload` reads (a chunked body is left to the
+        view). The pipeline asks on every request, so this scans the raw
+        header list instead of parsing headers: a GET costs one short loop.
+        """
+        if self._body is not None:
+            return False
+        for name, value in self.scope["headers"]:
+            if name == b"content-length":
+                return bool(value != b"0")
+        return False
 
     def stream(self) -> AsyncGenerator[bytes, None]:
         """Yield the body in chunks as they arrive (the cached body, if it

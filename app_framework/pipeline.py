@@ -221,7 +221,7 @@ class Pipeline:
         app, chain = self.app, ctx.hooks()
         try:
             try:
-                if ctx.rule is not None and ctx.request.body_expected():
+                if ctx.rule is not None and ctx.connection.body_expected():
                     await _preload(ctx)
                 channel = app.signal_channels.request_started
                 entries = channel.entries
