@@ -14,7 +14,22 @@ if TYPE_CHECKING:
 
     from .app import App
 
-__all__ = ["read_relay_stats", "start_scale_out", "stop_scale_out"]
+__all__ = ["read_relay_stats", "share", "start_scale_out", "stop_scale_out"]
+
+
+def share(app: App, signal: object, max_bytes: int, max_age: float) -> None:
+    """Record ``signal`` as shared (``App.share_signal``).
+
+    :raises TypeError: ``signal`` has no name (use a namespace).
+    """
+    from asignals import NamedSignal
+
+    if not isinstance(signal, NamedSignal):
+        raise TypeError(
+            "only named signals can be shared: use "
+            "asignals.Namespace().signal('name') or asignals.signal('name')"
+        )
+    app.shared_signals[signal] = (max_bytes, max_age)
 
 
 async def start_scale_out(app: App) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import timedelta
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -21,6 +21,7 @@ from ._hooks import HookChain, resolve
 from ._json_provider import DefaultJSONProvider, JSONProvider
 from ._lazy_class import DefaultClass
 from ._paths import find_instance_path
+from ._scale_out import share
 from ._slow_receivers import watch_slow_receivers
 from .background import BackgroundTasks
 from .blueprints import Blueprint
@@ -30,7 +31,7 @@ from .ctx import AppContext, AppGlobals, RequestContext
 from .exceptions import Aborter, SetupError
 from .globals import _cv_request, request_context
 from .helpers import make_redirect
-from .lifespan import lifespan, shutdown, startup
+from .lifespan import add_while_serving, lifespan, shutdown, startup
 from .logging import create_logger
 from .pipeline import Pipeline, options_response, trap_http_exception
 from .routing import (
@@ -140,6 +141,7 @@ class App(TemplatesMixin, Scaffold):
         self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
         self.before_serving_funcs: list[Callable[..., Any]] = []
         self.after_serving_funcs: list[Callable[..., Any]] = []
+        self.while_serving_funcs: list[Callable[[], AsyncGenerator[None, None]]] = []
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
         self.string_templates: dict[str, Template] = {}
         """Compiled ``render_template_string`` sources (see ``templating``)."""
@@ -306,6 +308,16 @@ class App(TemplatesMixin, Scaffold):
         self.after_serving_funcs.append(func)
         return func
 
+    def while_serving(self, func: F) -> F:
+        """Serve inside the async generator ``func()`` (Quart's): the code
+        before its one ``yield`` runs at start-up, after the
+        ``before_serving`` hooks; the code after it at shutdown, before the
+        ``after_serving`` hooks. Both in an app context.
+
+        :raises TypeError: ``func`` is not an async generator function.
+        """
+        return add_while_serving(self, func)
+
     def shell_context_processor(self, func: F) -> F:
         """Add ``func()``'s dict to the ``shell`` command's names."""
         self.shell_context_processors.append(func)
@@ -462,12 +474,7 @@ class App(TemplatesMixin, Scaffold):
 
         :raises TypeError: ``signal`` has no name (use a namespace).
         """
-        if not isinstance(signal, NamedSignal):
-            raise TypeError(
-                "only named signals can be shared: use "
-                "asignals.Namespace().signal('name') or asignals.signal('name')"
-            )
-        self.shared_signals[signal] = (max_bytes, max_age)
+        share(self, signal, max_bytes, max_age)
 
     async def requests_in_flight(self, grace: float) -> None:
         """Wait (at most ``grace`` seconds) until no request or websocket

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import traceback
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.types import Receive, Send
 
@@ -21,6 +23,13 @@ from .signals import (
 
 if TYPE_CHECKING:
     from .app import App
+
+    F = TypeVar("F", bound=Callable[..., Any])
+
+# The while_serving generators paused at their yield, per serving app.
+_paused: weakref.WeakKeyDictionary[App, list[AsyncGenerator[None, None]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 WELL_KNOWN_SECRETS = frozenset(
@@ -43,8 +52,21 @@ def warn_about_weak_secret(app: App) -> None:
         )
 
 
+def add_while_serving(app: App, func: F) -> F:
+    """Register ``func`` for ``App.while_serving``."""
+    app._check_setup("while_serving")
+    if not inspect.isasyncgenfunction(func):
+        raise TypeError(
+            f"while_serving needs an async generator function, not {func!r}: "
+            "write 'async def func(): <start-up>; yield; <shutdown>'"
+        )
+    app.while_serving_funcs.append(func)
+    return func
+
+
 async def startup(app: App) -> None:
-    """In an app context: the ``before_serving`` hooks, then ``serving_started``.
+    """In an app context: the ``before_serving`` hooks, the ``while_serving``
+    generators up to their ``yield``, then ``serving_started``.
 
     A failure sends ``got_serving_exception`` and is raised.
     """
@@ -53,6 +75,7 @@ async def startup(app: App) -> None:
         await start_scale_out(app)  # first: start-up hooks may send shared signals
         for func in app.before_serving_funcs:
             await as_async(func)()
+        await _start_generators(app)
         await emit(app, serving_started)
 
 
@@ -60,17 +83,49 @@ async def shutdown(app: App) -> None:
     """In an app context: ``serving_stopping``; then waiting for requests
     still in flight or tearing down (at most ``TEARDOWN_TIMEOUT`` seconds)
     and for background tasks (at most ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``);
-    then the ``after_serving`` hooks. A failure sends
+    then the rest of the ``while_serving`` generators and the
+    ``after_serving`` hooks. A failure sends
     ``got_serving_exception``."""
     async with _reported(app), app.app_context():
         await emit(app, serving_stopping)
         await app.requests_in_flight(app.config["TEARDOWN_TIMEOUT"])
         await app.background.wait(app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
         try:
+            await _finish_generators(app)
             for func in app.after_serving_funcs:
                 await as_async(func)()
         finally:
             await stop_scale_out(app)
+
+
+async def _start_generators(app: App) -> None:
+    """Run each ``while_serving`` generator to its ``yield``; if one fails,
+    close those already paused (their shutdown code does not run)."""
+    paused = _paused[app] = []
+    try:
+        for func in app.while_serving_funcs:
+            gen = func()
+            await anext(gen)
+            paused.append(gen)
+    except BaseException:
+        del _paused[app]
+        for gen in reversed(paused):
+            await gen.aclose()
+        raise
+
+
+async def _finish_generators(app: App) -> None:
+    """Resume the paused ``while_serving`` generators, last started first."""
+    for gen in reversed(_paused.pop(app, [])):
+        try:
+            await anext(gen)
+        except StopAsyncIteration:
+            continue
+        await gen.aclose()
+        raise RuntimeError(
+            f"the while_serving generator {gen!r} yielded more than once: "
+            "it must yield exactly once"
+        )
 
 
 @asynccontextmanager
