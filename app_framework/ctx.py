@@ -355,6 +355,12 @@ class RequestContext(_Pushable):
         return self._after_this
 
     @property
+    def _after_request_functions(self) -> list[Callable[..., Any]]:
+        """Quart's name for :attr:`after_request_funcs` (extensions and tests
+        written for Quart read it)."""
+        return self.after_request_funcs
+
+    @property
     def request(self) -> Request:
         """The HTTP request. :raises RuntimeError: this is a websocket."""
         if not isinstance(self.connection, Request):

@@ -63,6 +63,17 @@ async def test_after_this_request_runs_before_the_after_request_hooks(
     assert order == ["after_request"]
 
 
+async def test_quart_s_name_for_the_after_this_request_list(app: App) -> None:
+    def stamp(response: Response) -> Response:
+        response.headers["X-Stamp"] = "1"
+        return response
+
+    async with app.test_request_context("/parcel") as ctx:
+        after_this_request(stamp)
+        assert ctx._after_request_functions == [stamp]
+        assert ctx._after_request_functions is ctx.after_request_funcs
+
+
 async def test_after_this_request_outside_a_request_says_so(app: App) -> None:
     async with app.app_context():
         with pytest.raises(RuntimeError, match="outside of request context"):
