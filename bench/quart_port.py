@@ -200,6 +200,8 @@ class Renamer:
         if match is None:
             return literal
         names = match.group(3).split(".")
+        if not _names_quart_object(names, self.modules):
+            return literal  # a host name ("quart.com"), not a dotted path
         head, used = self.dotted(names)
         tail = ["App" if name == "Quart" else name for name in names[used:]]
         return (
@@ -233,6 +235,18 @@ class Renamer:
                     edits.append((token.start, token.end, renamed_string))
             index += 1
         return _apply(source, edits)
+
+
+def _names_quart_object(names: list[str], modules: frozenset[str]) -> bool:
+    """Whether ``names`` is a Quart module or a name in one: the longest
+    module prefix of ``names`` has the attribute that follows it."""
+    for end in range(len(names), 0, -1):
+        module = ".".join(names[:end])
+        if module in modules:
+            return end == len(names) or hasattr(
+                importlib.import_module(module), names[end]
+            )
+    return False
 
 
 def _chain(tokens: list[tokenize.TokenInfo], start: int) -> list[int]:
