@@ -24,6 +24,7 @@ import platform
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
@@ -58,6 +59,7 @@ __all__ = [
     "cli",
     "find_best_app",
     "get_version",
+    "import_module",
     "in_app_context",
     "load_dotenv",
     "locate_app",

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+import app_framework.cli
 from app_framework import App, Blueprint, current_app, g
 from app_framework.cli import (
     APP_ENV,
@@ -1006,3 +1007,22 @@ def test_run_serves_https_with_cert_and_key(tmp_path: Path, no_cli_env: None) ->
         trusted = ssl.create_default_context(cafile=str(cert))
         response = httpx.get(f"https://127.0.0.1:{server.port}/", verify=trusted)
     assert response.text == "index"
+
+
+def test_apps_module_is_imported_through_cli_import_module(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Quart's spelling: replacing ``app_framework.cli.import_module`` changes
+    how ``--app`` imports the module (a wrapper, a stand-in module in tests)."""
+    stand_in = types.ModuleType("not_on_disk")
+    stand_in.app = App("not_on_disk")  # type: ignore[attr-defined]
+    asked: list[str] = []
+
+    def fake_import(name: str) -> types.ModuleType:
+        asked.append(name)
+        return stand_in
+
+    monkeypatch.setattr(app_framework.cli, "import_module", fake_import)
+    info = ScriptInfo("not_on_disk:app", set_debug_flag=False)
+    assert info.load_app() is stand_in.app
+    assert asked == ["not_on_disk"]
