@@ -1,7 +1,7 @@
 """Finding the app the command line runs, as Flask's ``flask`` command does:
 ``--app``/``APP_FRAMEWORK_APP`` as ``module``, ``module:name``,
 ``module:factory(args)`` or a file path (``src/hello.py``), else ``wsgi.py``
-or ``app.py`` in the working folder; and the ``.env``/``.flaskenv`` files.
+or ``app.py`` in the working folder; and the ``.env``/``.flaskenv``/``.quartenv`` files.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ __all__ = [
 APP_ENV = "APP_FRAMEWORK_APP"
 # Flask's names, still read (a .flaskenv or a shell profile written for Flask).
 FLASK_NAMES = {"FLASK_APP": APP_ENV, "FLASK_DEBUG": DEBUG_ENV}
-DOTENV_FILES = (".flaskenv", ".env")  # the later one wins
+# Flask's and Quart's own files, then the generic one: the later one wins.
+DOTENV_FILES = (".flaskenv", ".quartenv", ".env")
 NO_APP = (
     "Could not locate an app_framework application. Use the 'app-framework "
     f"--app' option, the '{APP_ENV}' (or Flask's 'FLASK_APP') environment "
@@ -244,9 +245,10 @@ def adopt_flask_variables() -> None:
 def load_dotenv(
     path: str | os.PathLike[str] | None = None, load_defaults: bool = True
 ) -> bool:
-    """Set environment variables from the nearest ``.flaskenv`` and ``.env``
-    (looked for from the working folder up) and ``path``: ``path`` wins over
-    ``.env``, which wins over ``.flaskenv``; a variable already set in the
+    """Set environment variables from the nearest ``.flaskenv``, ``.quartenv``
+    and ``.env`` (looked for from the working folder up) and ``path``: ``path``
+    wins over ``.env``, which wins over ``.quartenv``, which wins over
+    ``.flaskenv``; a variable already set in the
     environment wins over all. Needs python-dotenv (installed with
     ``uvicorn[standard]``); without it, says so when such files exist.
 
@@ -291,8 +293,8 @@ class ScriptInfo:
 
     :param set_debug_flag: Set ``app.debug`` from ``APP_FRAMEWORK_DEBUG``
         (``--debug``/``--no-debug``), as Flask does.
-    :param load_dotenv_defaults: Whether the group loads ``.flaskenv`` and
-        ``.env`` (kept here for reference, as in Flask).
+    :param load_dotenv_defaults: Whether the group loads ``.flaskenv``,
+        ``.quartenv`` and ``.env`` (kept here for reference, as in Flask).
     """
 
     def __init__(

@@ -144,7 +144,8 @@ _env_file_option = click.Option(
     ["-e", "--env-file"],
     type=click.Path(exists=True, dir_okay=False),
     help="Load environment variables from this file, taking precedence over "
-    "'.env' and '.flaskenv'. Variables set in the environment win over all.",
+    "'.env', '.quartenv' and '.flaskenv'. Variables set in the environment "
+    "win over all.",
     is_eager=True,
     expose_value=False,
     callback=_env_file_callback,
@@ -307,7 +308,7 @@ class FrameworkGroup(AppGroup):
         ``signals``.
     :param create_app: A callable returning the app (instead of ``--app``).
     :param add_version_option: Add ``--version``.
-    :param load_dotenv: Load ``.flaskenv`` and ``.env`` first.
+    :param load_dotenv: Load ``.flaskenv``, ``.quartenv`` and ``.env`` first.
     :param set_debug_flag: Set ``app.debug`` from ``--debug``/``--no-debug``
         (``APP_FRAMEWORK_DEBUG``).
     """

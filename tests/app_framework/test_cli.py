@@ -1026,3 +1026,18 @@ def test_apps_module_is_imported_through_cli_import_module(
     info = ScriptInfo("not_on_disk:app", set_debug_flag=False)
     assert info.load_app() is stand_in.app
     assert asked == ["not_on_disk"]
+
+
+def test_quartenv_is_read_between_flaskenv_and_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project moved from Quart keeps its ``.quartenv``: it overrides
+    ``.flaskenv`` and is overridden by ``.env``."""
+    (tmp_path / ".flaskenv").write_text("CLI_Q_A=flask\nCLI_Q_B=flask\n")
+    (tmp_path / ".quartenv").write_text("CLI_Q_A=quart\nCLI_Q_B=quart\nCLI_Q_C=q\n")
+    (tmp_path / ".env").write_text("CLI_Q_B=env\n")
+    _forget(monkeypatch, "CLI_Q_A", "CLI_Q_B", "CLI_Q_C")
+    monkeypatch.chdir(tmp_path)
+    assert load_dotenv() is True
+    found = {name: os.environ[name] for name in ("CLI_Q_A", "CLI_Q_B", "CLI_Q_C")}
+    assert found == {"CLI_Q_A": "quart", "CLI_Q_B": "env", "CLI_Q_C": "q"}
