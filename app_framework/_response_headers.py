@@ -187,6 +187,13 @@ def raw_headers(headers: Any) -> list[tuple[bytes, bytes]]:
 def status_code_of(status: int | str | HTTPStatus) -> int:
     if isinstance(status, int):
         return int(status)
+    if not isinstance(status, str):
+        # Often a tuple's parts in the wrong order: (body, headers, status).
+        raise TypeError(
+            f"a status is an int, an HTTPStatus or a str such as '404 NOT FOUND',"
+            f" not {type(status).__name__} ({status!r}); a response tuple is "
+            "(body, status, headers)"
+        )
     code = status.strip().split(None, 1)[0] if status.strip() else ""
     if not code.isdigit():
         raise ValueError(f"status {status!r} does not start with a status code")

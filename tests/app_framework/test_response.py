@@ -389,6 +389,16 @@ async def test_a_view_returning_something_else_is_a_clear_error(
         await client.get("/none")
 
 
+async def test_a_tuple_with_headers_before_the_status_is_a_type_error(
+    app: App,
+) -> None:
+    async with app.app_context():
+        with pytest.raises(TypeError, match=r"not dict .*\(body, status, headers\)"):
+            await app.make_response(("swapped", {"X-Kind": "swapped"}, 201))
+    with pytest.raises(TypeError, match=r"not list"):
+        Response("x").status = ["418"]  # type: ignore[assignment]
+
+
 def test_more_of_the_flask_surface() -> None:
     from starlette.datastructures import Headers as StarletteHeaders
 
