@@ -146,9 +146,10 @@ class TestResponse(HeaderFields, httpx.Response):
         self.headers = _TestHeaders(self.headers)
 
     @property
-    def data(self) -> bytes:
-        """The body bytes."""
-        return self.content
+    def data(self) -> Any:
+        """The body bytes (Flask's ``response.data``); awaitable too, for
+        Quart's ``await response.data``."""
+        return ready(self.content)
 
     def get_data(self, as_text: bool = False) -> Any:
         """The body as bytes (``as_text``: str)."""

@@ -412,3 +412,16 @@ def test_pass_script_info_hands_an_extension_command_the_app(door: App) -> None:
 
     result = door.test_cli_runner().invoke(door_name)
     assert result.output == f"{door.name}\n"
+
+
+async def test_response_data_is_bytes_and_awaitable() -> None:
+    """Flask reads ``response.data``; Quart awaits it: both give the body."""
+    kiosk = App(__name__)
+
+    @kiosk.get("/ticket")
+    async def ticket() -> str:
+        return "seat 14C"
+
+    response = await kiosk.test_client().get("/ticket")
+    assert response.data == b"seat 14C"
+    assert await response.data == b"seat 14C"
