@@ -20,7 +20,8 @@ __all__ = ["Blueprint", "BlueprintSetupState"]
 F = TypeVar("F", bound=Callable[..., Any])
 Deferred = Callable[["BlueprintSetupState"], None]
 
-_DEFAULT_GROUP: Any = object()
+# Quart's default, so that passing it (cli_group=...) means the default too.
+_DEFAULT_GROUP: Any = Ellipsis
 
 
 class BlueprintSetupState:
@@ -103,7 +104,8 @@ class Blueprint(Scaffold):
     :param subdomain: The subdomain its rules match (with subdomain matching).
     :param url_defaults: Default values for its rules' parts.
     :param cli_group: The name of its command group; ``None`` adds its
-        commands to the app's own group. Default: the blueprint's name.
+        commands to the app's own group. Default (or ``...``, as Quart
+        spells it): the blueprint's name.
     """
 
     def __init__(

@@ -891,6 +891,8 @@ def test_run_with_reload_needs_an_importable_app(app: App) -> None:
         ({"cli_group": None}, {}, ["tally"]),  # among the app's own
         ({}, {"cli_group": "later"}, ["later", "tally"]),
         ({"cli_group": "stock"}, {"cli_group": None}, ["tally"]),
+        ({"cli_group": ...}, {}, ["parts", "tally"]),  # Quart's explicit default
+        ({"cli_group": "stock"}, {"cli_group": ...}, ["parts", "tally"]),
     ],
 )
 def test_blueprint_commands_sit_where_cli_group_says(
