@@ -27,16 +27,27 @@ CHUNK = 64 * 1024
 class FileChunks:
     """An async iterable over ``length`` bytes of a binary file from
     ``offset``, each read in a worker thread; the file is closed at the end
-    (or when the client leaves)."""
+    (or when the client leaves). With ``owned`` (``send_file`` opened it
+    from a path), a response dropped unsent closes its file when collected,
+    as Quart's, which opens it late, leaves none open."""
 
-    def __init__(self, file: IO[bytes], offset: int, length: int | None) -> None:
+    def __init__(
+        self, file: IO[bytes], offset: int, length: int | None, owned: bool = False
+    ) -> None:
         self.file = file
         self.offset = offset
         self.length = length
+        self.owned = owned
 
     def with_range(self, offset: int, length: int) -> FileChunks:
-        """The same file, ``length`` bytes from ``offset``."""
-        return FileChunks(self.file, offset, length)
+        """The same file, ``length`` bytes from ``offset`` (the file is now
+        the new one's to close)."""
+        owned, self.owned = self.owned, False
+        return FileChunks(self.file, offset, length, owned)
+
+    def __del__(self) -> None:
+        if self.owned:
+            self.file.close()
 
     def read(self) -> bytes:
         """All its bytes at once, read in this thread, and the file closed:

@@ -200,7 +200,7 @@ def _attach(
     ``ETag`` or ``Last-Modified``, set before this ran, is kept), then
     answer the request's conditional headers."""
     file, size, mtime, path = opened
-    response._stream = FileChunks(file, 0, None)
+    response._stream = FileChunks(file, 0, None, owned=path is not None)
     headers = response.headers
     if size is not None:
         headers["Content-Length"] = str(size)

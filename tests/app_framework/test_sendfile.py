@@ -3,9 +3,11 @@ conditional requests, and files streamed rather than read whole."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -417,3 +419,17 @@ async def test_an_empty_static_folder_serves_the_root_path_at_the_root(
         assert site.has_static_folder and site.static_url_path == ""
         served = await site.test_client().get("/robots.txt")
         assert (served.status_code, served.text) == (200, "User-agent: *")
+
+
+async def test_a_file_response_dropped_unsent_closes_its_file(files: App) -> None:
+    # Quart's tests build file responses they never send: none may leave
+    # an open file behind (a ResourceWarning, an error under pytest).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with files.test_request_context("/", headers={"Range": "bytes=0-4"}):
+            whole = await send_file("data.bin", conditional=False)
+            part = await send_file("notes.txt")
+            assert (whole.status_code, part.status_code) == (200, 206)
+        del whole, part
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
