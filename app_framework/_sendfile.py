@@ -90,11 +90,16 @@ def send_file(
     etag: bool | str = True,
     last_modified: datetime | int | float | None = None,
     max_age: int | None = None,
+    *,
+    attachment_filename: str | None = None,
+    cache_timeout: int | None = None,
 ) -> Response:
     """A response sending a file (a path, relative to the app's
     ``root_path``, or a binary file object), streamed in chunks, with
     Flask's arguments and meaning. Returns the response; ``await
-    send_file(...)`` (Quart's spelling) works too.
+    send_file(...)`` (Quart's spelling) works too, and so do Quart's names
+    ``attachment_filename`` for ``download_name`` and ``cache_timeout`` for
+    ``max_age``.
 
     In an async view a path is stat'ed and opened in a worker thread, never
     on the event loop: when the response is awaited, or else by the
@@ -107,6 +112,8 @@ def send_file(
         without a name.
     :raises ValueError: a file opened in text mode.
     """
+    download_name = _either("download_name", download_name, attachment_filename)
+    max_age = _either("max_age", max_age, cache_timeout)
     options = _Options(
         mimetype,
         as_attachment,
@@ -132,6 +139,16 @@ def send_file(
         raise
     _attach(response, _Opened(file, size, None, None), options, _connection())
     return response
+
+
+def _either(name: str, flasks: Any, quarts: Any) -> Any:
+    """The value of an argument Flask and Quart name differently."""
+    if quarts is None:
+        return flasks
+    if flasks is not None:
+        alias = {"download_name": "attachment_filename", "max_age": "cache_timeout"}
+        raise TypeError(f"send_file() takes {name!r} or {alias[name]!r}, not both")
+    return quarts
 
 
 def _connection() -> Any:
@@ -273,5 +290,10 @@ def send_from_directory(
             raise NotFound(f"The requested file {path!r} was not found.")
         return _open(joined)
 
+    for flasks, quarts in (
+        ("download_name", "attachment_filename"),
+        ("max_age", "cache_timeout"),
+    ):
+        kwargs[flasks] = _either(flasks, kwargs.get(flasks), kwargs.pop(quarts, None))
     options = _Options(**kwargs)  # send_file's keyword arguments
     return _send_path(os.path.join(base, path), find_and_open, options)

@@ -433,3 +433,20 @@ async def test_a_file_response_dropped_unsent_closes_its_file(files: App) -> Non
         del whole, part
         gc.collect()
     assert [str(w.message) for w in caught] == []
+
+
+async def test_quarts_argument_names_for_the_name_and_the_cache_time(
+    files: App,
+) -> None:
+    async with files.test_request_context("/"):
+        by_path = await send_file(
+            "notes.txt", as_attachment=True, attachment_filename="n.csv"
+        )
+        in_dir = await send_from_directory(
+            files.root_path, "notes.txt", cache_timeout=90
+        )
+        with pytest.raises(TypeError, match="'max_age' or 'cache_timeout'"):
+            send_file("notes.txt", max_age=5, cache_timeout=5)
+    assert by_path.headers["Content-Disposition"] == "attachment; filename=n.csv"
+    assert by_path.mimetype == "text/csv"
+    assert in_dir.cache_control.max_age == 90
