@@ -28,7 +28,7 @@ from .globals import _cv_request, app_context
 if TYPE_CHECKING:
     from ._response import Response
 
-__all__ = ["safe_join", "send_file", "send_from_directory"]
+__all__ = ["UnknownMimetypeError", "safe_join", "send_file", "send_from_directory"]
 
 
 def _disposition(download_name: str, as_attachment: bool) -> tuple[str, dict[str, str]]:
@@ -41,6 +41,12 @@ def _disposition(download_name: str, as_attachment: bool) -> tuple[str, dict[str
         quoted = quote(download_name, safe="!#$&+-.^_`|~")  # RFC 5987 attr-chars
         names = {"filename": simple, "filename*": f"UTF-8''{quoted}"}
     return ("attachment" if as_attachment else "inline"), names
+
+
+class UnknownMimetypeError(TypeError, ValueError):
+    """``send_file`` has no file name to guess the type from. Flask (by
+    werkzeug) raises ``TypeError`` here and Quart ``ValueError``: it is
+    both, so either ``except`` catches it."""
 
 
 class _Opened(NamedTuple):
@@ -108,8 +114,9 @@ def send_file(
     ``await send_file(...)``.
 
     :raises FileNotFoundError: no file at that path.
-    :raises TypeError: no name to guess the type from, or an attachment
-        without a name.
+    :raises UnknownMimetypeError: no name to guess the type from (a
+        ``TypeError`` and a ``ValueError``).
+    :raises TypeError: an attachment without a name.
     :raises ValueError: a file opened in text mode.
     """
     download_name = _either("download_name", download_name, attachment_filename)
@@ -183,7 +190,7 @@ def _file_response(options: _Options) -> Response:
     mimetype, download_name = options.mimetype, options.download_name
     if mimetype is None:
         if download_name is None:
-            raise TypeError(
+            raise UnknownMimetypeError(
                 "Unable to detect the MIME type because a file name is not "
                 "available. Either set 'download_name', pass a path instead of "
                 "a file, or set 'mimetype'."

@@ -157,6 +157,8 @@ async def test_programmer_mistakes_say_what_to_write(files: App) -> None:
     async with files.test_request_context("/"):
         with pytest.raises(TypeError, match="Either set 'download_name'"):
             send_file(io.BytesIO(b"x"))
+        with pytest.raises(ValueError, match="Either set 'download_name'"):
+            send_file(io.BytesIO(b"x"))  # Quart raises ValueError for this one
         with pytest.raises(ValueError, match="binary mode"):
             send_file(io.StringIO("x"), mimetype="text/plain")  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="No name provided for attachment"):
