@@ -23,6 +23,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
+from werkzeug.http import generate_etag
 from werkzeug.utils import get_content_type
 
 from ._awaiting import PLAIN, use_of_result
@@ -301,6 +302,22 @@ class Response(HeaderProperties, StarletteResponse):
     @status.setter
     def status(self, value: int | str | HTTPStatus) -> None:
         self.status_code = status_code_of(value)
+
+    def add_etag(self, overwrite: bool = False, weak: bool = False) -> Any:
+        """Set an ``ETag`` from a hash of the body, unless one is set (or
+        with ``overwrite``). Flask's plain call reads a streamed body as
+        ``get_data()`` does; ``await response.add_etag()`` (Quart's
+        spelling) collects any streamed body without blocking."""
+        if not overwrite and "etag" in self.headers:
+            return ready(None)
+        if self._stream is None or self._read_here(use_of_result() == PLAIN):
+            self.set_etag(generate_etag(bytes(self.body)), weak)
+            return ready(None)
+
+        async def collect() -> None:
+            self.set_etag(generate_etag(await self.get_data()), weak)
+
+        return Pending(collect, self._unread_message())
 
     def make_conditional(
         self,

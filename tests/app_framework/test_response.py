@@ -632,3 +632,31 @@ async def test_call_on_close_runs_after_the_response_is_sent(
     assert log == ["greeting closed"]
     assert (await client.get("/feed")).data == b"ab"
     assert log[1:] == ["feed ended", "feed closed"]
+
+
+async def test_add_etag_plain_and_awaited(app: App) -> None:
+    first, same, other = Response("page"), Response("page"), Response("other")
+    first.add_etag()  # Flask's spelling
+    await same.add_etag()  # Quart's
+    other.add_etag(weak=True)
+    tag, weak = first.get_etag()
+    assert tag and not weak and same.get_etag() == (tag, False)
+    assert other.get_etag()[0] != tag and other.get_etag()[1] is True
+
+    kept = Response("page", headers={"ETag": '"mine"'})
+    kept.add_etag()
+    assert kept.get_etag() == ("mine", False)
+    kept.add_etag(overwrite=True)
+    assert kept.get_etag() == (tag, False)
+
+    async def parts() -> AsyncIterator[bytes]:
+        yield b"pa"
+        yield b"ge"
+
+    streamed = Response(parts())
+    await streamed.add_etag()
+    assert streamed.get_etag() == (tag, False)
+
+    async with app.test_request_context("/", headers={"If-None-Match": f'"{tag}"'}):
+        answered = first.make_conditional(request)
+    assert answered.status_code == 304
