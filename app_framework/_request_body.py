@@ -60,6 +60,12 @@ class Body:
         self._complete = True
         self._arrived.set()
 
+    def set_result(self, data: bytes) -> None:
+        """The whole body at once: :meth:`append` then :meth:`set_complete`
+        (Quart's name)."""
+        self.append(data)
+        self.set_complete()
+
     def _over_limit(self) -> bool:
         limit = self.max_content_length
         if limit is None:

@@ -15,7 +15,7 @@ werkzeug). Limits:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import parse_qsl
@@ -36,7 +36,7 @@ from ._values import ReadyMultiDict
 from .datastructures import FileStorage
 from .exceptions import BadRequest, RequestEntityTooLarge
 
-__all__ = ["FORM_MIMETYPES", "FormLimits", "parse_form"]
+__all__ = ["FORM_MIMETYPES", "FormLimits", "MultiPartParser", "parse_form"]
 
 FORM_MIMETYPES = frozenset(
     {
@@ -46,6 +46,8 @@ FORM_MIMETYPES = frozenset(
     }
 )
 """The content types whose bodies are parsed into ``request.form``."""
+
+_SLICE = 64 * 1024
 
 _CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
 
@@ -84,6 +86,47 @@ async def parse_form(
     if mimetype in FORM_MIMETYPES:
         return await _parse_urlencoded(chunks, limits)
     return empty_form()
+
+
+class MultiPartParser:
+    """Quart's multipart parser, over this module's: ``await
+    MultiPartParser(max_form_memory_size=...).parse(body, boundary,
+    content_length)`` gives ``(fields, files)`` with the limits above, and
+    ``max_content_length`` bounds the whole body (413 past it).
+    ``buffer_size`` is the most bytes handed to the decoder at a time."""
+
+    def __init__(
+        self,
+        *,
+        buffer_size: int = _SLICE,
+        max_content_length: int | None = None,
+        max_form_memory_size: int | None = None,
+        max_form_parts: int | None = None,
+    ) -> None:
+        self.buffer_size = buffer_size
+        self.max_content_length = max_content_length
+        self.limits = FormLimits(max_form_memory_size, max_form_parts)
+
+    async def parse(
+        self, body: AsyncIterable[bytes], boundary: bytes, content_length: int
+    ) -> Parsed:
+        """The fields and files of the multipart ``body``.
+
+        :raises BadRequest: a malformed body.
+        :raises RequestEntityTooLarge: over a limit.
+        """
+        return await _parse_multipart(self._slices(body), boundary, self.limits)
+
+    async def _slices(self, body: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+        size, limit, seen = self.buffer_size, self.max_content_length, 0
+        async for chunk in body:
+            seen += len(chunk)
+            if limit is not None and seen > limit:
+                raise RequestEntityTooLarge(
+                    f"The request body is larger than the limit of {limit} bytes."
+                )
+            for start in range(0, len(chunk), size):
+                yield chunk[start : start + size]
 
 
 async def _parse_urlencoded(chunks: AsyncIterator[bytes], limits: FormLimits) -> Parsed:
@@ -154,9 +197,6 @@ def _part_charset(headers: Headers) -> str:
         if charset in _CHARSETS:
             return charset
     return "utf-8"
-
-
-_SLICE = 64 * 1024
 
 
 async def _parse_multipart(
