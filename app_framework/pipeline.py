@@ -11,8 +11,6 @@ Everything runs in the server's task: no task is created per request.
 from __future__ import annotations
 
 import asyncio
-import html
-import traceback
 from collections.abc import Awaitable, Callable
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
@@ -30,6 +28,7 @@ from ._conversion import (
 from ._shielding import shielded
 from ._websocket_serving import serve_websocket
 from .ctx import RequestContext, preserved_contexts
+from .debug import traceback_page
 from .exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -373,7 +372,7 @@ class Pipeline:
         if handler is not None:
             rv = await handler(server_error)
         elif app.debug:
-            rv = app.response_class(_debug_page(exc), 500)
+            rv = app.response_class(traceback_page(exc), 500)
         else:
             rv = error_response(app, server_error)
         return await self._finalize(ctx, chain, rv, from_error=True)
@@ -479,17 +478,6 @@ async def _run_after(
             raise TypeError(f"after_this_request function {func!r} returned None")
         response = processed
     return response
-
-
-def _debug_page(exc: BaseException) -> str:
-    """The 500 page in debug mode: the traceback, HTML-escaped (it may hold
-    request data a client sent)."""
-    detail = html.escape("".join(traceback.format_exception(exc)))
-    return (
-        "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
-        "<h1>Internal Server Error</h1>\n"
-        f"<p>{html.escape(repr(exc))}</p>\n<pre>{detail}</pre>\n"
-    )
 
 
 async def _unsent(message: Any) -> None:
