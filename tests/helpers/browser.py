@@ -67,8 +67,22 @@ def chromium() -> Iterator[WebDriver]:
         "--window-size=1280,900",
         "--no-first-run",
         "--disable-extensions",
+        # The machine's network is closed: nothing may reach out (the env
+        # notes list these), and no password prompt or leak check may pop
+        # up over a page after a login form is sent.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-features=PasswordLeakDetection,PasswordManagerOnboarding",
     ):
         options.add_argument(argument)
+    options.add_experimental_option(
+        "prefs",
+        {
+            "credentials_enable_service": False,
+            "profile.password_manager_enabled": False,
+        },
+    )
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(WAIT)
     try:
