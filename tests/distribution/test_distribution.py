@@ -85,6 +85,61 @@ def test_users_get_the_runtime_and_maintainers_get_their_tools(dist: Path) -> No
         if "extra == 'test'" in r or 'extra == "test"' in r
     }
     assert test_extra == {"pytest", "pytest-asyncio"}
+    # Forms are parsed by app_framework.formparser (on werkzeug's sansio
+    # parser), never by Starlette's, so python-multipart is not a dependency.
+    assert "python-multipart" not in runtime
+
+
+NO_MULTIPART = """\
+import asyncio
+import sys
+
+# Importing either name now raises ImportError, as if it were not installed.
+sys.modules["multipart"] = None
+sys.modules["python_multipart"] = None
+
+from app_framework import App, request
+
+app = App("shop")
+
+
+@app.post("/order")
+async def order():
+    form = await request.form
+    files = await request.files
+    return f"{form['item']} x{form['count']} note={files['note'].read().decode()}"
+
+
+async def main():
+    client = app.test_client()
+    body = (
+        b"--sep\\r\\nContent-Disposition: form-data; name=item\\r\\n\\r\\ntea"
+        b"\\r\\n--sep\\r\\nContent-Disposition: form-data; name=count\\r\\n\\r\\n3"
+        b"\\r\\n--sep\\r\\nContent-Disposition: form-data; name=note;"
+        b" filename=n.txt\\r\\n\\r\\nno sugar\\r\\n--sep--\\r\\n"
+    )
+    multipart = await client.post(
+        "/order",
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=sep"},
+    )
+    print(multipart.status_code, multipart.text)
+
+
+asyncio.run(main())
+"""
+
+
+def test_forms_are_parsed_without_python_multipart() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", NO_MULTIPART],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "200 tea x3 note=no sugar\n"
 
 
 def test_the_sdist_carries_the_license(dist: Path) -> None:
