@@ -77,4 +77,4 @@ quart-port: $(STAMP) ## Quart extensions' and Quart's tests, ported by renames o
 	$(BIN)/python bench/quart_port.py
 
 clean: ## remove the venv and caches
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache .hypothesis .coverage .coverage.* htmlcov

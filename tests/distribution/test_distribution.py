@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,13 +18,36 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# What the project's tools leave in a checkout (`make lint`, `make test`,
+# `make e2e`): none of it belongs in the sdist.
+LEFTOVERS = (
+    ".import_linter_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "build",
+)
+
+
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel and the sdist, built from a copy of the checkout after a
+    run of every tool (each leftover folder holds a file)."""
+    checkout = tmp_path_factory.mktemp("checkout") / "app-framework"
+    shutil.copytree(
+        ROOT,
+        checkout,
+        ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", *LEFTOVERS),
+    )
+    for name in LEFTOVERS:
+        (checkout / name).mkdir()
+        (checkout / name / "left-by-a-tool").write_text("x")
     out = tmp_path_factory.mktemp("dist")
     hatchling = Path(sys.executable).with_name("hatchling")
     subprocess.run(
         [str(hatchling), "build", "-d", str(out)],
-        cwd=ROOT,
+        cwd=checkout,
         check=True,
         capture_output=True,
         timeout=60,
@@ -150,6 +174,29 @@ def test_the_sdist_carries_the_license(dist: Path) -> None:
         member = sdist.extractfile(license_name)
         assert member is not None
         assert member.read() == (ROOT / "LICENSE").read_bytes()
+
+
+def test_the_sdist_leaves_out_what_the_tools_left_behind(dist: Path) -> None:
+    (path,) = dist.glob("*.tar.gz")
+    with tarfile.open(path) as sdist:
+        # Each name is "app_framework-0.1.0/<path>".
+        top = {name.split("/")[1] for name in sdist.getnames() if "/" in name}
+    assert not top & set(LEFTOVERS)
+    assert {"app_framework", "asignals", "tests", "pyproject.toml"} <= top
+
+
+def test_make_clean_removes_the_tool_caches() -> None:
+    dry_run = subprocess.run(
+        ["make", "--dry-run", "clean"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    removed = dry_run.stdout.split()
+    # build/ is kept: it holds the screenshots `make e2e` takes.
+    assert {name for name in LEFTOVERS if name != "build"} <= set(removed)
 
 
 HELLO = """\
