@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+)
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response as StarletteResponse
@@ -149,9 +156,24 @@ def _body_to_response(app: App, rv: Any, view: Any) -> StarletteResponse:
             f"The view {_name(view)} did not return a valid response: it "
             "returned None (or ended without a return statement). " + _ACCEPTED
         )
+    if isinstance(rv, Coroutine):
+        raise _unawaited(rv, view)
     raise TypeError(
         f"The view {_name(view)} did not return a valid response: it was a "
         f"{type(rv).__name__}. " + _ACCEPTED
+    )
+
+
+def _unawaited(coroutine: Coroutine[Any, Any, Any], view: Any) -> TypeError:
+    """The error for an async view that returned ``render_template(...)``
+    (or another coroutine function's call) without awaiting it."""
+    name = getattr(coroutine, "__name__", "render_template")
+    # Closed, it is not reported again as "never awaited" when collected.
+    coroutine.close()
+    return TypeError(
+        f"The view {_name(view)} did not return a valid response: it returned "
+        f"the coroutine {name}() without awaiting it. Did you forget 'await'? "
+        f"e.g. return await {name}(...)"
     )
 
 

@@ -4,14 +4,24 @@ becoming ``app.response_class``, and changes in hooks being what is sent."""
 from __future__ import annotations
 
 import datetime
+import gc
+import warnings
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.responses import PlainTextResponse
 from werkzeug.datastructures import Headers
 
-from app_framework import App, Response, jsonify, make_response, request
+from app_framework import (
+    App,
+    Response,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from app_framework.testing import TestClient
 from app_framework.wrappers import NotLoadedError
 
@@ -387,6 +397,36 @@ async def test_a_view_returning_something_else_is_a_clear_error(
         TypeError, match=r"'returns_nothing' did not return a valid response"
     ):
         await client.get("/none")
+
+
+async def test_an_unawaited_render_template_asks_for_await(tmp_path: Path) -> None:
+    (tmp_path / "profile.html").write_text("<p>{{ user }}</p>")
+    app = App("profiles", template_folder=str(tmp_path))
+    app.testing = True
+
+    @app.route("/me")
+    async def profile() -> Any:
+        return render_template("profile.html", user="ada")  # no await
+
+    @app.route("/me/created")
+    async def created_profile() -> Any:
+        return render_template("profile.html", user="ada"), 201  # no await
+
+    client = app.test_client()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for path, view in [("/me", "profile"), ("/me/created", "created_profile")]:
+            with pytest.raises(TypeError) as error:
+                await client.get(path)
+            assert str(error.value) == (
+                f"The view '{view}' did not return a valid response: it returned "
+                "the coroutine render_template() without awaiting it. Did you "
+                "forget 'await'? e.g. return await render_template(...)"
+            )
+        del error
+        gc.collect()
+    # The coroutine is closed, so Python does not warn about it a second time.
+    assert not [w for w in caught if "never awaited" in str(w.message)]
 
 
 async def test_a_tuple_with_headers_before_the_status_is_a_type_error(
