@@ -265,11 +265,12 @@ def signals_command(info: ScriptInfo) -> None:
     print_signals(info.load_app(), sys.stdout)
 
 
+# A command's docstring is its --help text: plain words, no reST markup.
 @click.command("shell", short_help="A Python shell in an app context.")
 @pass_script_info
 def shell_command(info: ScriptInfo) -> None:
-    """An interactive Python shell in an app context (``app``, ``g`` and
-    the app's shell context; ``run(coro)`` runs a coroutine there)."""
+    """An interactive Python shell in an app context (app, g and the app's
+    shell context; run(coro) runs a coroutine there)."""
     app = info.load_app()
     context = contextvars.copy_context()
     with asyncio.Runner() as runner:

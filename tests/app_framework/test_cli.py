@@ -98,6 +98,14 @@ def test_no_app_at_all_says_how_to_give_one(monkeypatch: pytest.MonkeyPatch) -> 
     assert "routes" in invoke("--help").output  # help works without an app
 
 
+@pytest.mark.parametrize("command", ["", *sorted(cli.commands)])
+def test_help_is_plain_text_without_rest_markup(command: str) -> None:
+    # Docstrings become the help text: Sphinx's ``literal`` would show raw.
+    result = invoke(*command.split(), "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+    assert "``" not in result.output and ":mod:" not in result.output
+
+
 def test_routes_shows_websocket_rules() -> None:
     lines = invoke(
         "--app", "tests.app_framework.apps.cli_app:app", "routes"
