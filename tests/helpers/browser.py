@@ -16,15 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.browser_check import missing_browser_message
 from tests.helpers.servers import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-INSTALL = (
-    "browser tests skipped: Chromium not found; install it with "
-    "`apt-get install chromium chromium-driver` (as root), then `make e2e`"
-)
-if not (CHROMIUM and CHROMEDRIVER):
+INSTALL = missing_browser_message(CHROMIUM, CHROMEDRIVER)
+if INSTALL is not None:
     if os.environ.get("E2E_REQUIRED") == "1":
         raise RuntimeError(INSTALL.replace("skipped", "required"))
     pytest.skip(INSTALL, allow_module_level=True)
