@@ -31,7 +31,7 @@ install: $(STAMP) ## install the project and its dev tools into .venv
 
 run: $(RUN_STAMP) ## serve the demo on 127.0.0.1:8000 (HOST=, PORT= to change)
 	@echo "The demo: http://$(HOST):$(PORT)/  (the signal inspector: /_inspector/)"
-	$(BIN)/uvicorn examples.tour:app --host $(HOST) --port $(PORT) --log-level warning
+	$(BIN)/app-framework --app examples.tour:app run --host $(HOST) --port $(PORT) --log-level warning
 
 run-scaled: $(STAMP) ## the chat on 4 workers sharing signals through Redis
 	$(BIN)/python -m examples.run_scaled

@@ -17,7 +17,7 @@ from click.core import ParameterSource
 
 from ._cli_loading import APP_ENV, ScriptInfo, pass_script_info
 from .config import DEBUG_ENV, debug_flag
-from .serving import WS_MAX_QUEUE, websocket_limits
+from .serving import WS_MAX_QUEUE, port_in_use, websocket_limits
 
 if TYPE_CHECKING:
     from .app import App
@@ -227,6 +227,11 @@ def run_command(
         raise click.UsageError(
             "--reload and --workers load the app again in other processes, "
             "which a create_app callable cannot reach: give --app module:app."
+        )
+    if port_in_use(host, port):
+        raise click.ClickException(
+            f"port {port} on {host} is in use (another server?); "
+            "pass --port to serve on another one"
         )
     options: dict[str, Any] = {"host": host, "port": port, "reload": reload}
     options.update(websocket_limits(app))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +13,7 @@ from .config import DEBUG_ENV
 if TYPE_CHECKING:
     from .app import App
 
-__all__ = ["WS_MAX_QUEUE", "import_path_of", "run", "websocket_limits"]
+__all__ = ["WS_MAX_QUEUE", "import_path_of", "port_in_use", "run", "websocket_limits"]
 
 WS_MAX_QUEUE = 1
 """uvicorn's ``ws_max_queue`` under ``app.run()`` and ``app-framework run``
@@ -32,6 +34,38 @@ def websocket_limits(app: App) -> dict[str, int]:
     if max_size is not None:
         limits["ws_max_size"] = max_size
     return limits
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another socket already listens on ``host``:``port``.
+
+    uvicorn runs the app's lifespan start-up (``before_serving``,
+    ``serving_started``) before it binds, so a busy port would show a server
+    starting and then stopping; checking first lets the caller say so
+    instead. The probe binds as asyncio does (``SO_REUSEADDR``, IPv6-only
+    IPv6 sockets, every address ``host`` resolves to), so a port in
+    TIME_WAIT counts as free. A host that does not resolve is left for
+    uvicorn to report.
+    """
+    if port == 0:  # the system picks a free one
+        return False
+    try:
+        addresses = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror:
+        return False
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return True
+    return False
 
 
 def import_path_of(app: App) -> str | None:

@@ -7,6 +7,7 @@ import importlib.metadata
 import os
 import platform
 import re
+import socket
 import ssl
 import subprocess
 import sys
@@ -39,6 +40,7 @@ from app_framework.cli import (
     with_appcontext,
 )
 from app_framework.config import DEBUG_ENV
+from app_framework.serving import port_in_use
 from tests.helpers.servers import app_framework_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,6 +208,29 @@ def test_the_console_script_and_python_dash_m() -> None:
             cwd=ROOT,
         )
         assert "/countdown/<int:n>" in result.stdout
+
+
+def test_run_on_a_busy_port_says_so_before_the_app_starts() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = CliRunner().invoke(
+            cli, ["--app", "tests.app_framework.apps.cli_app:app", "run", "-p", port]
+        )
+    assert result.exit_code == 1
+    assert f"port {port} on 127.0.0.1 is in use" in result.output
+    assert "pass --port" in result.output
+
+
+def test_a_port_is_free_again_once_its_listener_closes() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert port_in_use("127.0.0.1", port)
+    assert not port_in_use("127.0.0.1", port)
+    assert not port_in_use("127.0.0.1", 0)  # the system picks one
 
 
 def test_test_cli_runner_and_with_appcontext(app: App) -> None:
