@@ -6,8 +6,11 @@ request and websocket, the framework signals sent in order, their sender and
 keyword arguments (summarised: secrets masked, text clipped, objects by
 type), each receiver with its duration and outcome, and the ``before_*``,
 ``after_*``, ``teardown_*`` hooks and error handlers that ran. It serves
-them at ``/_inspector/``: a timeline, newest first, updated live over a
-websocket, with filters by path and by signal. Tests read the same records::
+them at ``/_inspector/``: a timeline, newest first, one line a record
+(expanded on a click), updated live over a websocket, with filters by path
+and by signal. Its own requests, the app's static files and
+``/favicon.ico`` (what a browser fetches by itself) are not recorded
+(``record_static=True`` records the last two). Tests read the same records::
 
     with inspector.recording() as rec:
         await client.get("/")
@@ -101,6 +104,9 @@ class Inspector:
     :param allowed_hosts: host names besides the local ones on which the
         page answers (port ignored; a leading dot allows subdomains:
         ``[".devbox.lan"]``). Any other Host gets a 403 saying so.
+    :param record_static: also record requests for the app's static files
+        and ``/favicon.ico``, which a browser makes by itself with every
+        page (left out by default, as the inspector's own requests are).
     """
 
     def __init__(
@@ -112,8 +118,10 @@ class Inspector:
         capacity: int = 100,
         allow_without_debug: bool = False,
         allowed_hosts: Collection[str] = (),
+        record_static: bool = False,
     ) -> None:
         self.enabled = enabled
+        self.record_static = record_static
         self.allowed_hosts = check_allowed_hosts(allowed_hosts)
         """The hosts answered besides the local ones."""
         self.url_prefix = url_prefix.rstrip("/")
@@ -158,7 +166,8 @@ class Inspector:
         app.extensions["inspector"] = self
         app.signal_channels = app.signal_channels.wrapped(self._watch_entries)
         _watch_hooks(app, self)
-        app.add_middleware(_RecordRequests, inspector=self)
+        unrecorded = () if self.record_static else _static_paths(app)
+        app.add_middleware(_RecordRequests, inspector=self, unrecorded=unrecorded)
         app.register_blueprint(self._blueprint(), url_prefix=self.url_prefix)
 
     # -- for tests -----------------------------------------------------------
@@ -440,10 +449,14 @@ class _RecordRequests:
     answered only to a local host and a same-origin page (one check for
     every route under the prefix, before any of them runs)."""
 
-    def __init__(self, app: ASGIApp, inspector: Inspector) -> None:
+    def __init__(
+        self, app: ASGIApp, inspector: Inspector, unrecorded: tuple[str, ...]
+    ) -> None:
         self.app = app
         self.inspector = inspector
         self.prefix = inspector.url_prefix
+        # Paths (exact, or a prefix when ending in "/") served unrecorded.
+        self.unrecorded = unrecorded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -456,11 +469,10 @@ class _RecordRequests:
             if why is not None:
                 await refuse(scope, receive, send, why)
                 return
-            token = _current.set(_IGNORED)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                _current.reset(token)
+            await self._unrecorded(scope, receive, send)
+            return
+        if _matches(path, self.unrecorded):
+            await self._unrecorded(scope, receive, send)
             return
         record = Record(kind, scope.get("method", "WS"), path)
 
@@ -480,3 +492,25 @@ class _RecordRequests:
         finally:
             _current.reset(token)
             self.inspector.publish(record)
+
+    async def _unrecorded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request with its signals and hooks left out."""
+        token = _current.set(_IGNORED)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _current.reset(token)
+
+
+def _static_paths(app: App) -> tuple[str, ...]:
+    """What a browser fetches by itself along with a page: the app's static
+    files and the favicon."""
+    paths = ["/favicon.ico"]
+    if app.has_static_folder and app.static_url_path:
+        paths.append(app.static_url_path + "/")
+    return tuple(paths)
+
+
+def _matches(path: str, paths: tuple[str, ...]) -> bool:
+    """``path`` is one of ``paths``, or under one ending in ``/``."""
+    return any(path.startswith(p) if p.endswith("/") else path == p for p in paths)
