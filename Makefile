@@ -49,7 +49,7 @@ pytest: $(STAMP) ## the whole test suite, browser tests when Chromium is present
 
 test: lint typecheck pytest ## lint, type checks and every test
 
-e2e: $(STAMP) ## the demo in Chromium (apt-get install chromium chromium-driver); screenshots in build/
+e2e: $(STAMP) ## the demo in Chromium at 1280x900 and 390x844 (apt-get install chromium chromium-driver); screenshots in build/screenshots/
 	E2E_REQUIRED=1 SCREENSHOT_DOCS=1 $(BIN)/pytest -p no:cacheprovider tests/e2e
 
 bench: $(STAMP) ## in-process benchmarks, side by side with the peers

@@ -38,6 +38,7 @@ from app_framework import (
 )
 from asignals import Namespace
 from asignals.relay import is_remote
+from examples.site import navigation
 
 log = logging.getLogger("chat")
 if not log.handlers:  # its own lines, whoever else imports this module
@@ -123,6 +124,7 @@ app = App(__name__)
 app.config["SECRET_KEY"] = "chat-demo-secret-change-me-in-production-0123456789"
 app.config.from_prefixed_env()  # APP_SIGNAL_RELAY_URL: share rooms across workers
 app.register_blueprint(chat)
+app.context_processor(navigation)  # the header of the shared layout
 app.share_signal(said, max_bytes=16_384, max_age=5.0)
 
 LOGGED = (

@@ -24,16 +24,19 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from app_framework import (
     App,
     Blueprint,
+    Response,
     abort,
     g,
     render_template,
     request,
+    send_from_directory,
     session,
     signals,
 )
 from app_framework.inspector import Inspector
 from examples.chat import chat
 from examples.pages import pages
+from examples.site import navigation
 
 log = logging.getLogger("tour")
 
@@ -46,6 +49,7 @@ app.config.from_mapping(
 )
 app.config.from_prefixed_env()  # e.g. APP_DEBUG=false
 inspector = Inspector(app, enabled=app.debug)
+app.context_processor(navigation)  # the header's links
 
 SIGNALS = [
     "appcontext_pushed",
@@ -137,7 +141,9 @@ for _name in SIGNALS:
 @app.before_request
 async def count_visits() -> None:
     # Pages only: stylesheets, the favicon and the API are not visits.
-    if request.endpoint not in (None, "static") and request.blueprint != "inspector":
+    if request.endpoint not in (None, "static", "favicon") and (
+        request.blueprint != "inspector"
+    ):
         session["visits"] = session.get("visits", 0) + 1
     g.visits = session.get("visits", 0)
 
@@ -145,6 +151,13 @@ async def count_visits() -> None:
 @app.route("/")
 async def index() -> str:
     return await render_template("index.html", signals=SIGNALS, heard=heard)
+
+
+@app.route("/favicon.ico")
+async def favicon() -> Response:
+    # Browsers ask for /favicon.ico on pages that name no icon (the JSON
+    # API, the text stream, the inspector): answer it, not with a 404.
+    return send_from_directory("static", "favicon.ico", mimetype="image/x-icon")
 
 
 @app.route("/users/<int:user_id>")
