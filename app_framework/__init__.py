@@ -7,6 +7,10 @@ receivers. Serve an app with any ASGI server: ``uvicorn module:app``.
 
 from __future__ import annotations
 
+# The one place the version is written: pyproject.toml reads it (hatch's
+# dynamic version) and ``app-framework --version`` prints it.
+__version__ = "0.1.0.dev0"
+
 from . import json, signals
 from ._context_helpers import (
     copy_current_app_context,

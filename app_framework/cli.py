@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
+from . import __version__
 from ._cli_groups import AppGroup, in_app_context, run_in_app_context, with_appcontext
 from ._cli_loading import (
     APP_ENV,
@@ -91,9 +92,8 @@ def get_version(ctx: click.Context, param: click.Parameter | None, value: Any) -
     uvicorn versions (a click option callback, as Flask's)."""
     if not value or ctx.resilient_parsing:
         return
-    lines = [f"Python {platform.python_version()}"]
+    lines = [f"Python {platform.python_version()}", f"app_framework {__version__}"]
     for name, distribution in (
-        ("app_framework", "app-framework"),
         ("Starlette", "starlette"),
         ("Werkzeug", "werkzeug"),
         ("uvicorn", "uvicorn"),

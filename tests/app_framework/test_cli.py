@@ -457,14 +457,27 @@ def test_get_version(capsys: pytest.CaptureFixture[str]) -> None:
         get_version(ctx, None, True)
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "Python " + platform.python_version()
+    # app_framework's line is the package's own __version__, the one source
+    # pyproject.toml reads too (not the metadata of whatever was installed).
+    assert printed[1] == f"app_framework {app_framework.__version__}"
     for label, distribution in {
-        "app_framework": "app-framework",
         "Starlette": "starlette",
         "Werkzeug": "werkzeug",
         "uvicorn": "uvicorn",
     }.items():
         assert f"{label} {importlib.metadata.version(distribution)}" in printed
     assert invoke("--version").output.splitlines()[1].startswith("app_framework ")
+
+
+def test_python_m_app_framework_prints_the_version() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "app_framework", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert f"app_framework {app_framework.__version__}\n" in done.stdout
 
 
 @pytest.mark.parametrize(
