@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run run-scaled test e2e lint typecheck pytest bench flask-port quart-port load soak chaos relay-load clean
+.PHONY: help install run run-scaled test docs e2e lint typecheck pytest bench flask-port quart-port load soak chaos relay-load clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,7 +47,11 @@ typecheck: $(STAMP) ## mypy --strict
 pytest: $(STAMP) ## the whole test suite, browser tests when Chromium is present
 	$(BIN)/pytest --cov --cov-report=term
 
-test: lint typecheck pytest ## lint, type checks and every test
+test: lint typecheck docs pytest ## lint, type checks, the docs and every test
+
+docs: $(STAMP) ## the documentation site in build/docs (warnings are errors)
+	$(BIN)/sphinx-build -q -b html -W --keep-going -j auto docs build/docs
+	@echo "The docs: build/docs/index.html"
 
 e2e: $(STAMP) ## the demo in Chromium at 1280x900 and 390x844 (apt-get install chromium chromium-driver); screenshots in build/screenshots/
 	E2E_REQUIRED=1 SCREENSHOT_DOCS=1 $(BIN)/pytest -p no:cacheprovider tests/e2e
