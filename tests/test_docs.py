@@ -18,14 +18,14 @@ block's language and first line:
   line is run (``python``, ``pytest`` and ``app-framework`` are this
   interpreter's) and must succeed; each line printed below it in the page
   must appear in what it printed.
-MyST directives (```{toctree}, ```{eval-rst}) are the site's structure,
-not code blocks.
-
 * **sh** and **text**: shown, not run: the explicit marker for commands a
   reader runs elsewhere (``make run``, ``uvicorn ... --workers 4``) and for
   code that is not meant to run here (an import that must come first in a
   process, a log line). Any other block, or one with no language, fails
   ``test_every_block_is_of_a_known_kind``.
+
+MyST directives (```{toctree}, ```{eval-rst}) are the site's structure,
+not code blocks.
 
 After the files and blocks of a project run, pytest runs in its folder when
 it holds tests and the page has no console block that does.
