@@ -49,8 +49,8 @@ pytest: $(STAMP) ## the whole test suite, browser tests when Chromium is present
 
 test: lint typecheck docs pytest ## lint, type checks, the docs and every test
 
-docs: $(STAMP) ## the documentation site in build/docs (warnings are errors)
-	$(BIN)/sphinx-build -q -b html -W --keep-going -j auto docs build/docs
+docs: $(STAMP) ## the documentation site in build/docs (warnings are errors; -E: autodoc re-reads the docstrings)
+	$(BIN)/sphinx-build -q -E -b html -W --keep-going -j auto docs build/docs
 	@echo "The docs: build/docs/index.html"
 
 e2e: $(STAMP) ## the demo in Chromium at 1280x900 and 390x844 (apt-get install chromium chromium-driver); screenshots in build/screenshots/
