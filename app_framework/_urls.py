@@ -201,7 +201,7 @@ def _host_for(
         if place is None:
             return current, False
         return place, ctx is None or place != ctx.connection.host.lower()
-    if place is None or not settings.subdomain_matching or not server:
+    if place is None or not app.router.matches_subdomains or not server:
         return current, False
     host = f"{place}.{server}" if place else server
     here = ctx.connection.host.lower() if ctx is not None else None

@@ -242,12 +242,16 @@ def _host(scope: Mapping[str, Any]) -> str:
     return ""
 
 
-def allowed_methods(methods: Iterable[str] | None) -> frozenset[str]:
-    """Upper-cased methods; GET by default; HEAD with GET; OPTIONS always."""
+def allowed_methods(
+    methods: Iterable[str] | None, required: Iterable[str] = ()
+) -> frozenset[str]:
+    """Upper-cased methods (GET by default) with the required ones; HEAD
+    with GET, as werkzeug's rules have it."""
     chosen = {method.upper() for method in (methods or ("GET",))}
+    chosen.update(method.upper() for method in required)
     if "GET" in chosen:
         chosen.add("HEAD")
-    return frozenset(chosen | {"OPTIONS"})
+    return frozenset(chosen)
 
 
 @dataclass
@@ -338,18 +342,21 @@ class Router:
     ) -> Rule:
         settings = self.settings
         explicit = {m.upper() for m in options.methods or ()}
-        required = {m.upper() for m in options.required_methods}
-        methods = frozenset() if options.websocket else allowed_methods(options.methods)
+        methods = (
+            frozenset()
+            if options.websocket
+            else allowed_methods(options.methods, options.required_methods)
+        )
         automatic = options.provide_automatic_options
         if automatic is None:
             # The route's own methods decide, before the required ones join
             # (Flask's order): a view requiring OPTIONS keeps the automatic
-            # answer unless it turns it off.
+            # answer unless it turns it off. Only then does OPTIONS join the
+            # rule's methods; asked for explicitly, the answer is given but
+            # the methods stay as written (Flask's and Quart's rules).
             automatic = "OPTIONS" not in explicit and settings.provide_automatic_options
-        if not automatic:
-            methods = methods - {"OPTIONS"} | explicit
-        if not options.websocket:
-            methods |= required
+            if automatic and not options.websocket:
+                methods |= {"OPTIONS"}
         place_text = options.host if settings.host_matching else options.subdomain
         converters, url_map = self.converters, self.url_map
         place = (
@@ -431,13 +438,26 @@ class Router:
         if settings.host_matching:
             return hostname
         server = (self.config.get("SERVER_NAME") or "").lower().rsplit(":", 1)[0]
-        if not settings.subdomain_matching or not server:
+        if not self.matches_subdomains or not server:
             return ""
         if hostname == server:
             return ""
         if hostname.endswith("." + server):
             return hostname[: -len(server) - 1]
-        return None
+        # Another host: no rule matches it with subdomain_matching (Flask
+        # 3.1); when only a rule's subdomain turned matching on, the rules
+        # without one still do (Flask 3.1 without subdomain_matching).
+        return None if settings.subdomain_matching else ""
+
+    @property
+    def matches_subdomains(self) -> bool:
+        """Whether the subdomain below ``SERVER_NAME`` is matched against
+        rules' ``subdomain=``: with ``subdomain_matching``, or (Quart's rule,
+        which Flask before 1.0 had too) as soon as a rule names a subdomain."""
+        settings = self.settings
+        return settings.subdomain_matching or (
+            self._places and not settings.host_matching
+        )
 
     def _place_matches(
         self, rule: Rule, place: str | None, values: dict[str, Any]
@@ -504,7 +524,9 @@ class Router:
                 # 404 then, without trying later rules.
                 return Match(error=NotFound())
             allowed |= rule.methods
-            automatic = automatic or rule.automatic_options
+            if rule.automatic_options:
+                automatic = True
+                allowed.add("OPTIONS")
         if websocket:
             return Match(error=NotFound(f"No websocket route for {path}."))
         if allowed:

@@ -100,6 +100,27 @@ async def test_automatic_options(app: App, client: TestClient) -> None:
     assert (await client.options("/explicit")).text == "explicit options"
 
 
+async def test_rule_methods_list_options_only_when_added_automatically(
+    app: App, client: TestClient
+) -> None:
+    async def report() -> str:
+        return "report"
+
+    report.required_methods = {"GET"}  # type: ignore[attr-defined]
+    app.add_url_rule("/implied", "implied", report, methods=["PUT"])
+    app.add_url_rule("/asked", "asked", report, provide_automatic_options=True)
+    app.add_url_rule("/off", "off", report, provide_automatic_options=False)
+    methods = {rule.endpoint: rule.methods for rule in app.url_map.iter_rules()}
+    # Required GET brings HEAD along; OPTIONS joins only when implied.
+    assert methods["implied"] == {"GET", "HEAD", "OPTIONS", "PUT"}
+    assert methods["asked"] == {"GET", "HEAD"}
+    assert methods["off"] == {"GET", "HEAD"}
+    # Asked for, the automatic answer is still given, listing OPTIONS.
+    asked = await client.options("/asked")
+    assert asked.status_code == 200 and asked.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert (await client.options("/off")).status_code == 405
+
+
 async def test_the_config_turns_automatic_options_off(
     app: App, client: TestClient
 ) -> None:
@@ -180,10 +201,25 @@ async def test_subdomain_matching(client: TestClient) -> None:
         assert (await subclient.get("http://elsewhere.org/")).status_code == 404
 
 
-async def test_subdomains_do_not_match_without_subdomain_matching() -> None:
-    app = App("no_subdomains")
+async def test_a_subdomain_rule_turns_subdomain_matching_on() -> None:
+    # Quart's rule: naming a subdomain is enough, without subdomain_matching.
+    app = App("implied_subdomains")
     app.config["SERVER_NAME"] = "example.com"
     app.add_url_rule("/", "api", lambda: "api", subdomain="api")
+    app.add_url_rule("/", "index", lambda: "index")
+    async with app.test_client() as client:
+        assert (await client.get("http://api.example.com/")).text == "api"
+        assert (await client.get("http://example.com/")).text == "index"
+        assert (await client.get("http://www.example.com/")).status_code == 404
+        # A host outside SERVER_NAME still reaches the rules without one.
+        assert (await client.get("http://other.org/")).text == "index"
+        async with app.app_context():
+            assert url_for("api") == "http://api.example.com/"
+
+
+async def test_without_subdomain_rules_every_host_matches() -> None:
+    app = App("no_subdomains")
+    app.config["SERVER_NAME"] = "example.com"
     app.add_url_rule("/", "index", lambda: "index")
     async with app.test_client() as client:
         assert (await client.get("http://api.example.com/")).text == "index"
