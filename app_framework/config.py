@@ -85,7 +85,9 @@ DEFAULTS: Mapping[str, Any] = types.MappingProxyType(
         "APPLICATION_ROOT": "/",
         "PREFERRED_URL_SCHEME": "http",
         "PROVIDE_AUTOMATIC_OPTIONS": True,
-        "SEND_FILE_MAX_AGE_DEFAULT": None,
+        # Quart's default (Flask's is None: revalidate each time); set None
+        # for Flask's.
+        "SEND_FILE_MAX_AGE_DEFAULT": timedelta(hours=12),
         "SESSION_COOKIE_NAME": "session",
         "SESSION_COOKIE_DOMAIN": None,
         "SESSION_COOKIE_PATH": None,

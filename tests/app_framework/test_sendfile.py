@@ -61,11 +61,23 @@ async def test_a_file_with_its_headers(files: App, client: TestClient) -> None:
     assert response.headers["content-length"] == str(len(CONTENT))
     assert response.headers["content-type"] == "application/octet-stream"
     assert response.headers["accept-ranges"] == "bytes"
-    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["cache-control"] == "public, max-age=43200"
     assert response.headers["content-disposition"] == "inline; filename=data.bin"
     assert response.headers["etag"] and response.headers["last-modified"]
     text = await client.get("/file/notes.txt")
     assert text.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+async def test_files_are_cached_for_twelve_hours_unless_configured(
+    files: App, client: TestClient
+) -> None:
+    # Quart's default; None is Flask's (the browser asks again each time).
+    assert files.config["SEND_FILE_MAX_AGE_DEFAULT"].total_seconds() == 12 * 3600
+    cached = await client.get("/file/notes.txt")
+    assert cached.headers["cache-control"] == "public, max-age=43200"
+    files.config["SEND_FILE_MAX_AGE_DEFAULT"] = None
+    revalidated = await client.get("/file/notes.txt")
+    assert revalidated.headers["cache-control"] == "no-cache"
 
 
 async def test_attachments_and_names(files: App, client: TestClient) -> None:
