@@ -35,6 +35,7 @@ from .sessions import (
     Session,
     SessionInterface,
     dumps_session,
+    read_only_in_websocket,
     session_json_serializer,
     vary_on_cookie,
 )
@@ -125,7 +126,11 @@ class RedisSessionInterface(SessionInterface):
     async def open_session(self, app: App, request: Connection) -> Session:
         """The session the cookie's id points at; empty for no, bad or
         unknown ids and for stored data it cannot read; empty and
-        ``unavailable`` when Redis does not answer."""
+        ``unavailable`` when Redis does not answer. Read-only in a
+        websocket, which cannot set the cookie of a new id."""
+        return read_only_in_websocket(await self._open(app, request), request)
+
+    async def _open(self, app: App, request: Connection) -> Session:
         signer = self._signer(app)
         if signer is None:
             return self.null_session(app)
@@ -174,14 +179,14 @@ class RedisSessionInterface(SessionInterface):
         return {}
 
     async def save_session(
-        self, app: App, session: Session, response: Response
+        self, app: App, session: Session, response: Response | None
     ) -> None:
         """Write a changed session (a new id for a new or regenerated one),
         delete an emptied one with its cookie, or refresh a permanent one.
 
         :raises ServiceUnavailable: Redis did not take a change (503).
         """
-        if not isinstance(session, RedisSession):
+        if response is None or not isinstance(session, RedisSession):
             return
         if session.accessed:
             vary_on_cookie(response)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -144,11 +145,24 @@ async def _run(pipeline: Pipeline, ctx: RequestContext) -> None:
             pass  # the view used its websocket after the client left
         except Exception as exc:
             await _handle(app, ws, chain, exc)
+        await _save_session(app, ctx)
         await ws.close(1000)
         await emit(app, websocket_finished)
     except Exception as exc:
         await pipeline._report(ctx, exc, "Exception in websocket")
         await ws.close(1011)
+
+
+async def _save_session(app: Any, ctx: RequestContext) -> None:
+    """Quart's last step of a websocket: ``save_session(app, session,
+    None)``, so a store on the server keeps what the websocket changed (the
+    built-in interfaces open it read-only and do nothing here)."""
+    interface, session = app.session_interface, ctx.session
+    if interface.is_null_session(session):
+        return
+    saved = interface.save_session(app, session, None)
+    if isawaitable(saved):  # else a plain method, as Flask's
+        await saved
 
 
 def _uncancel() -> None:

@@ -25,7 +25,6 @@ from .globals import (
     has_websocket_context,
 )
 from .routing import RequestRedirect, SlashRedirect
-from .sessions import WEBSOCKET_SESSION
 from .signals import (
     Entries,
     appcontext_popped,
@@ -394,10 +393,9 @@ class RequestContext(_Pushable):
             opened: Any = interface.open_session(self.app, self.connection)
             if isawaitable(opened):
                 opened = await opened
-            session = interface.null_session(self.app) if opened is None else opened
-            if self.kind.websocket and not interface.is_null_session(session):
-                session.read_only = WEBSOCKET_SESSION
-            self.session = session
+            self.session = (
+                interface.null_session(self.app) if opened is None else opened
+            )
         except BaseException:
             self.session = interface.null_session(self.app)
             await self.pop(None)

@@ -24,6 +24,7 @@ __all__ = [
     "Session",
     "SessionInterface",
     "dumps_session",
+    "read_only_in_websocket",
     "session_json_serializer",
 ]
 
@@ -38,6 +39,16 @@ WEBSOCKET_SESSION = (
     "session in an HTTP request (before opening the websocket, or from a "
     "fetch() the page makes)."
 )
+
+
+def read_only_in_websocket(session: Session, connection: Connection) -> Session:
+    """``session``, marked read-only when ``connection`` is a websocket: for
+    a session interface whose store is a cookie, which a websocket cannot
+    set (Quart drops such a change with a logged error; here it raises
+    where it is made)."""
+    if connection.scope["type"] == "websocket" and not isinstance(session, NullSession):
+        session.read_only = WEBSOCKET_SESSION
+    return session
 
 
 def dumps_session(dumps: Callable[[Any], Any], session: Session) -> Any:
@@ -302,9 +313,11 @@ class SessionInterface:
         raise NotImplementedError
 
     def save_session(
-        self, app: App, session: Session, response: Response
+        self, app: App, session: Session, response: Response | None
     ) -> Awaitable[None] | None:
-        """Persist ``session`` and set whatever cookie points at it."""
+        """Persist ``session`` and set whatever cookie points at it.
+        ``response`` is None when a websocket ends (as in Quart): a store on
+        the server can still save what the websocket changed."""
         raise NotImplementedError
 
 
@@ -347,7 +360,11 @@ class SecureCookieSessionInterface(SessionInterface):
         return signer
 
     async def open_session(self, app: App, request: Connection) -> Session:
-        """The cookie's session; empty for no, bad or expired cookies."""
+        """The cookie's session; empty for no, bad or expired cookies;
+        read-only in a websocket (see :func:`read_only_in_websocket`)."""
+        return read_only_in_websocket(self._open(app, request), request)
+
+    def _open(self, app: App, request: Connection) -> Session:
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return self.null_session(app)
@@ -366,11 +383,14 @@ class SecureCookieSessionInterface(SessionInterface):
         return Session(data) if isinstance(data, dict) else Session()
 
     async def save_session(
-        self, app: App, session: Session, response: Response
+        self, app: App, session: Session, response: Response | None
     ) -> None:
         """Set (or delete) the cookie when the session changed or is
         permanent; a response that read or wrote the session varies by
-        ``Cookie``, so a shared cache never hands one user's page to another."""
+        ``Cookie``, so a shared cache never hands one user's page to another.
+        No response (the end of a websocket): nothing to do."""
+        if response is None:
+            return
         if session.accessed:
             vary_on_cookie(response)
         if not session:

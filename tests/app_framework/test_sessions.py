@@ -142,7 +142,7 @@ async def test_base_interface_is_abstract(app: App) -> None:
     with pytest.raises(NotImplementedError):
         interface.open_session(app, None)  # type: ignore[arg-type]
     with pytest.raises(NotImplementedError):
-        interface.save_session(app, interface.null_session(app), None)  # type: ignore[arg-type]
+        interface.save_session(app, interface.null_session(app), None)
 
 
 async def test_every_mutation_marks_the_session_modified(app: App) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from app_framework import App, abort, session, websocket
 from app_framework._websocket import trim_reason
+from app_framework.sessions import Session, SessionInterface
 from app_framework.testing import (
     TestClient,
     TestWebsocketConnection,
@@ -198,6 +199,40 @@ async def test_the_session_is_read_only_and_says_why(
     async with client.websocket("/ws") as ws:
         assert await ws.receive() == "ada"
         assert "read-only in a websocket" in str(await ws.receive())
+
+
+class _TokenStore(SessionInterface):
+    """A store on the server, keyed by a header: nothing for a websocket to
+    set on a response, so it can keep what a websocket changed."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+        self.saved_with: list[Any] = []
+
+    async def open_session(self, app: App, request: Any) -> Session:
+        return Session(self.data.get(request.headers.get("x-token", ""), {}))
+
+    async def save_session(self, app: App, sess: Session, response: Any) -> None:
+        self.saved_with.append(response)
+        if sess.modified:
+            self.data["t1"] = dict(sess)
+
+
+async def test_a_server_side_session_keeps_what_a_websocket_changed(
+    app: App, client: TestClient
+) -> None:
+    store = app.session_interface = _TokenStore()
+    store.data["t1"] = {"visits": 1}
+
+    @app.websocket("/visit")
+    async def visit() -> None:
+        session["visits"] += 1
+        await websocket.send(str(session["visits"]))
+
+    async with client.websocket("/visit", headers={"x-token": "t1"}) as ws:
+        assert await ws.receive() == "2"
+    assert store.data["t1"] == {"visits": 2}
+    assert store.saved_with == [None]  # Quart's call: no response to carry a cookie
 
 
 @pytest.mark.parametrize(
