@@ -33,6 +33,7 @@ from .globals import _cv_request, request_context
 from .helpers import make_redirect
 from .lifespan import add_while_serving, lifespan, shutdown, startup
 from .logging import create_logger
+from .middleware import AsgiAppSlot, serving_stack
 from .pipeline import Pipeline, options_response, trap_http_exception
 from .routing import (
     BuildError,
@@ -524,16 +525,15 @@ class App(TemplatesMixin, Scaffold):
         ``receive`` and ``send``) through the whole lifecycle."""
         await self._pipeline.handle(websocket)
 
+    asgi_app = AsgiAppSlot()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The ASGI entry point."""
+        """The ASGI entry point: :attr:`asgi_app`."""
         scope["app"] = self  # Starlette's convention (its form errors become 400s)
         stack = self._stack
         if stack is None:  # the first call: the app starts serving
             watch_slow_receivers(self)  # (again: a server with no lifespan)
-            stack = self._dispatch
-            for cls, options in reversed(self._middleware):
-                stack = cls(stack, **options)
-            self._stack = stack
+            stack = self._stack = serving_stack(self)
             self._pipeline.setup_done()
         await stack(scope, receive, send)
 

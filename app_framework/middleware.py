@@ -11,15 +11,68 @@ the framework builds (``request.host``, ``request.scheme``,
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ProxyFix"]
+if TYPE_CHECKING:
+    from .app import App
+
+__all__ = ["AsgiAppSlot", "ProxyFix", "serving_stack"]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 ORIGINAL = "app_framework.proxy_fix.orig"
 """The scope key keeping what :class:`ProxyFix` replaced."""
+
+
+class _Below:
+    """What ``app.asgi_app`` is until replaced: the app with the middleware
+    added by ``add_middleware``, below any wrapper given to ``asgi_app``."""
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def __call__(self, scope: Scope, receive: Any, send: Any) -> Awaitable[None]:
+        inner: ASGIApp | None = self.app.__dict__.get("_asgi_inner")
+        if inner is None:  # called before the app itself was
+            inner = _wrapped_in_middleware(self.app)
+        return inner(scope, receive, send)
+
+
+class AsgiAppSlot:
+    """``App.asgi_app``, Quart's name (Flask's ``wsgi_app``): the app as an
+    ASGI callable, which a wrapper may replace at start-up,
+    ``app.asgi_app = Wrapper(app.asgi_app)``, and ``app(...)`` then calls.
+
+    :raises SetupError: replaced after the app started serving.
+    """
+
+    def __get__(self, app: App | None, owner: type) -> Any:
+        if app is None:
+            return self
+        outer = app.__dict__.get("_asgi_outer")
+        return outer if outer is not None else _Below(app)
+
+    def __set__(self, app: App, value: ASGIApp) -> None:
+        app._check_setup("asgi_app")
+        app.__dict__["_asgi_outer"] = value
+
+
+def _wrapped_in_middleware(app: App) -> ASGIApp:
+    stack: ASGIApp = app._dispatch
+    for cls, options in reversed(app._middleware):
+        stack = cls(stack, **options)
+    return stack
+
+
+def serving_stack(app: App) -> ASGIApp:
+    """What ``app(...)`` calls once serving starts: the wrapper given to
+    ``asgi_app``, else the app in its ``add_middleware`` middleware."""
+    inner = app.__dict__["_asgi_inner"] = _wrapped_in_middleware(app)
+    outer: ASGIApp | None = app.__dict__.get("_asgi_outer")
+    return outer if outer is not None else inner
 
 
 def _trusted_value(trusted: int, header: bytes | None) -> str | None:

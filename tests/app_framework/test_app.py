@@ -111,6 +111,35 @@ async def test_middleware(app: App, client: TestClient) -> None:
     assert raw.index(b"x-inner") < raw.index(b"x-outer")
 
 
+class Gatekeeper:
+    """Answers 403 itself for paths under /private; passes the rest on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/private"):
+            await send({"type": "http.response.start", "status": 403, "headers": []})
+            await send({"type": "http.response.body", "body": b"gate"})
+            return
+        await self.app(scope, receive, send)
+
+
+async def test_asgi_app_can_be_wrapped_as_quart_allows(
+    app: App, client: TestClient
+) -> None:
+    app.add_url_rule("/private/x", "private", lambda: "secret")
+    app.add_url_rule("/open", "open", lambda: "hello")
+    app.add_middleware(AddHeader, name="x-inner", value="1")
+    app.asgi_app = Gatekeeper(app.asgi_app)
+    refused = await client.get("/private/x")
+    assert (refused.status_code, refused.text) == (403, "gate")
+    passed = await client.get("/open")
+    assert passed.text == "hello" and passed.headers["x-inner"] == "1"
+    with pytest.raises(SetupError, match="'asgi_app'"):
+        app.asgi_app = Gatekeeper(app.asgi_app)
+
+
 async def test_registration_closes_when_serving_starts(
     app: App, client: TestClient
 ) -> None:
