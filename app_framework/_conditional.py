@@ -136,7 +136,9 @@ def make_conditional(
 ) -> Response:
     """Make ``response`` answer the request's conditional headers (GET and
     HEAD only): 304 (or 412 with If-Match) when the client's copy is
-    current, 206 for a satisfiable range when ``accept_ranges``.
+    current, 206 for a satisfiable range when ``accept_ranges`` or when
+    ``complete_length`` is given: Quart answers a range whenever the caller
+    says how long the whole is (werkzeug only with ``accept_ranges``).
 
     :raises RequestedRangeNotSatisfiable: a bad range (a 416).
     """
@@ -144,9 +146,10 @@ def make_conditional(
         return response
     if "date" not in response.headers:
         response.headers["Date"] = http_date()
+    ranges = accept_ranges or complete_length is not None
     if complete_length is None and not response.is_streamed:
         complete_length = len(response.body)
-    partial = accept_ranges and _apply_range(response, request, complete_length)
+    partial = ranges and _apply_range(response, request, complete_length)
     if not partial and not _modified(request, response):
         if parse_etags(request.headers.get("If-Match")):
             response.status_code = 412

@@ -327,7 +327,8 @@ class Response(HeaderProperties, StarletteResponse):
     ) -> Response:
         """Answer the request's conditional headers: 304 when the client's
         copy is current (by ``ETag`` or ``Last-Modified``), 206 for a
-        satisfiable ``Range`` when ``accept_ranges``. Returns ``self``.
+        satisfiable ``Range`` when ``accept_ranges`` or ``complete_length``
+        is given (Quart's rule). Returns ``self``.
 
         :raises RequestedRangeNotSatisfiable: a bad range (a 416).
         """

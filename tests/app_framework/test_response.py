@@ -22,6 +22,7 @@ from app_framework import (
     render_template,
     request,
 )
+from app_framework.exceptions import RequestedRangeNotSatisfiable
 from app_framework.testing import TestClient
 from app_framework.wrappers import NotLoadedError
 
@@ -700,3 +701,17 @@ async def test_add_etag_plain_and_awaited(app: App) -> None:
     async with app.test_request_context("/", headers={"If-None-Match": f'"{tag}"'}):
         answered = first.make_conditional(request)
     assert answered.status_code == 304
+
+
+async def test_a_given_length_answers_ranges_without_accept_ranges(app: App) -> None:
+    # Quart's rule: the caller naming the whole length is enough for ranges.
+    async with app.test_request_context("/", headers={"Range": "bytes=2-4"}):
+        part = Response(b"0123456789").make_conditional(request, complete_length=10)
+        assert (part.status_code, part.body) == (206, b"234")
+        assert part.headers["content-range"] == "bytes 2-4/10"
+        whole = Response(b"0123456789").make_conditional(request)
+        assert (whole.status_code, whole.body) == (200, b"0123456789")
+    for bad in ("lines=0-3", "bytes=0-1,5-6", "bytes=30-40"):
+        async with app.test_request_context("/", headers={"Range": bad}):
+            with pytest.raises(RequestedRangeNotSatisfiable):
+                Response(b"0123456789").make_conditional(request, complete_length=10)
