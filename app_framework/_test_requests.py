@@ -409,9 +409,12 @@ def make_request(
     files: Any = None,
     content_type: str | None = None,
     scope_base: Mapping[str, Any] | None = None,
+    root_path: str | None = None,
 ) -> Request:
     """A request object for ``app.test_request_context``, addressed as the
-    test client addresses it (see the module docstring)."""
+    test client addresses it (see the module docstring); ``root_path``
+    (Quart's keyword) mounts the app below that path, as ``base_url``'s
+    path does."""
     target = resolve_target(
         app,
         path,
@@ -426,8 +429,19 @@ def make_request(
     )
     target.headers.update(body.headers)
     target.headers.update(headers or {})
+    if root_path:
+        _mount(target, root_path)
     target.scope.update(scope_base or {})
     return _request_to(app, method, target, body.content or b"")
+
+
+def _mount(target: Target, root_path: str) -> None:
+    """Put ``target`` below ``root_path`` (ASGI's ``path`` includes it)."""
+    mounted = target.root_path + "/" + root_path.strip("/")
+    url = urlsplit(target.url)
+    below = url.path[len(quote(target.root_path)) :]  # the path below the old root
+    target.url = url._replace(path=quote(mounted) + below).geturl()
+    target.root_path = mounted
 
 
 def environ_request(app: App, environ: Mapping[str, Any]) -> Request:

@@ -12,7 +12,7 @@ import anyio
 import click
 import pytest
 
-from app_framework import App, Response, redirect, request, session, websocket
+from app_framework import App, Response, redirect, request, session, url_for, websocket
 from app_framework.cli import ScriptInfo, pass_script_info
 from app_framework.testing import EnvironBuilder, TestApp, sentinel
 
@@ -425,3 +425,17 @@ async def test_response_data_is_bytes_and_awaitable() -> None:
     response = await kiosk.test_client().get("/ticket")
     assert response.data == b"seat 14C"
     assert await response.data == b"seat 14C"
+
+
+async def test_test_request_context_takes_quarts_root_path() -> None:
+    store = App("store")
+
+    @store.route("/item/<int:number>")
+    async def item(number: int) -> str:
+        return str(number)
+
+    async with store.test_request_context("/item/7", root_path="/store/"):
+        assert request.path == "/item/7" and request.view_args == {"number": 7}
+        assert request.root_path == "/store"
+        assert request.url == "http://localhost/store/item/7"
+        assert url_for("item", number=8) == "/store/item/8"
