@@ -16,7 +16,7 @@ random rules and paths).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -48,7 +48,9 @@ def _literal_segments(rule: str) -> list[str]:
 class RuleIndex:
     """The rules of one kind (HTTP or websocket), indexed for matching."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(
+        self, rules: Sequence[Rule], plain: Callable[[Rule], bool] = lambda _: False
+    ) -> None:
         self._exact: dict[str, list[tuple[int, Rule]]] = {}
         self._root = _Node()
         # The answers for recent paths: an app serves the same paths again
@@ -56,6 +58,14 @@ class RuleIndex:
         self._recent: dict[str, list[Rule]] = {}
         for order, rule in enumerate(rules):
             self._add(order, rule)
+        self.static: dict[str, Rule] = {}
+        """Paths answered by one rule without a regular expression: a rule
+        for which ``plain(rule)`` holds (no placeholder, value or redirect
+        to compute) that is the first candidate for its own path."""
+        for path, entries in self._exact.items():
+            rule = entries[0][1]
+            if rule.rule == path and plain(rule) and self._collect(path)[0] is rule:
+                self.static[path] = rule
 
     def _add(self, order: int, rule: Rule) -> None:
         entry = (order, rule)

@@ -47,6 +47,19 @@ def shielded(
         waiting_on = coro.send(None)
     except StopIteration:
         return  # finished without suspending: nothing could interrupt it
+    yield from finish_shielded(coro, waiting_on, timeout, on_abandon)
+
+
+@types.coroutine
+def finish_shielded(
+    coro: Coroutine[Any, Any, None],
+    waiting_on: Any,
+    timeout: float | None = None,
+    on_abandon: Callable[[float], None] | None = None,
+) -> Generator[Any, Any, None]:
+    """:func:`shielded` for a ``coro`` its caller started itself, with
+    ``coro.send(None)``, and that gave ``waiting_on``: a caller that drives
+    the first step inline pays for the shield only when it is needed."""
     deadline = None if timeout is None else time.monotonic() + timeout
     cancelled = abandoning = False
     with anyio.CancelScope(shield=True):

@@ -43,9 +43,9 @@ from .exceptions import HTTPException, NotFound, describe
 from .signals import emit, websocket_finished, websocket_started
 
 if TYPE_CHECKING:
-    from ._hooks import HookChain
+    from ._plan_runner import Runner as Pipeline
+    from ._plans import Plan as HookChain
     from .ctx import RequestContext
-    from .pipeline import Pipeline
 
 __all__ = ["CLOSE_CODES", "close_code_for", "serve_websocket"]
 
@@ -133,7 +133,8 @@ async def _read(ws: Websocket, view: asyncio.Task[None]) -> None:
 async def _run(pipeline: Pipeline, ctx: RequestContext) -> None:
     """The view's task: websocket_started, the hooks, the view, then close
     (1000) and websocket_finished; an unhandled error closes with 1011."""
-    app, ws, chain = pipeline.app, ctx.websocket, ctx.hooks()
+    app, ws, chain = pipeline.app, ctx.websocket, ctx.plan
+    assert chain is not None
     try:
         try:
             await _call_view(pipeline, ctx, chain)
@@ -149,7 +150,7 @@ async def _run(pipeline: Pipeline, ctx: RequestContext) -> None:
         await ws.close(1000)
         await emit(app, websocket_finished)
     except Exception as exc:
-        await pipeline._report(ctx, exc, "Exception in websocket")
+        await pipeline.report(ctx, exc, "Exception in websocket")
         await ws.close(1011)
 
 
@@ -175,17 +176,19 @@ async def _call_view(pipeline: Pipeline, ctx: RequestContext, chain: HookChain) 
     app, ws = pipeline.app, ctx.websocket
     await emit(app, websocket_started)
     if chain.value_preprocessors:
-        pipeline.preprocess(ctx, chain)
-    for func in chain.before:
-        refusal = await func()
+        chain.preprocess(ctx.rule.endpoint if ctx.rule else None, ctx.view_args)
+    for func, is_async in chain.before:
+        refusal = await func() if is_async else func()
         if refusal is not None:
             await _refuse(app, ws, refusal)
             return
     if ctx.rule is None:
         raise ctx.routing_error or NotFound()
-    rv = await pipeline.view_of(ctx.rule)(**ctx.view_args)
-    for after in chain.after:
-        rv = await after(rv)
+    pipeline.view_of(ctx.rule)
+    assert chain.view is not None
+    rv = await chain.view(**ctx.view_args)
+    for after, is_async in chain.after:
+        rv = await after(rv) if is_async else after(rv)
     if rv is not None and ws.state == CONNECTING:
         await _refuse(app, ws, rv)
 

@@ -15,12 +15,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from asignals import NamedSignal
 
 from . import _urls, signals
-from ._concurrency import AsyncFunc, as_async, as_async_view, as_sync
+from ._concurrency import as_async_view, as_sync
 from ._conversion import default_make_response
-from ._hooks import HookChain, resolve
 from ._json_provider import DefaultJSONProvider, JSONProvider
 from ._lazy_class import DefaultClass
 from ._paths import find_instance_path
+from ._plan_runner import Runner, options_response, trap_http_exception
 from ._scale_out import share
 from ._slow_receivers import watch_slow_receivers
 from .background import BackgroundTasks
@@ -31,10 +31,10 @@ from .ctx import AppContext, AppGlobals, RequestContext
 from .exceptions import Aborter, SetupError
 from .globals import _cv_request, request_context
 from .helpers import make_redirect
+from .instrumentation import Instrumentation
 from .lifespan import add_while_serving, lifespan, shutdown, startup
 from .logging import create_logger
 from .middleware import AsgiAppSlot, serving_stack
-from .pipeline import Pipeline, options_response, trap_http_exception
 from .routing import (
     BuildError,
     Router,
@@ -146,11 +146,12 @@ class App(TemplatesMixin, Scaffold):
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
         self.string_templates: dict[str, Template] = {}
         """Compiled ``render_template_string`` sources (see ``templating``)."""
-        self._chains: dict[tuple[str | None, bool], HookChain] = {}
-        self._appcontext_teardown: tuple[AsyncFunc, ...] | None = None
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         self._stack: ASGIApp | None = None
-        self._pipeline = Pipeline(self)
+        self._runner = Runner(self)
+        self.instrumentation = Instrumentation(self._observers_changed)
+        """The observers of this app's hooks, views, templates and
+        receivers (see :mod:`.instrumentation`)."""
         self.background = BackgroundTasks(self)
         self.shared_signals: dict[NamedSignal, tuple[int, float]] = {}
         """Signals shared with the app's other processes (see share_signal)."""
@@ -158,6 +159,7 @@ class App(TemplatesMixin, Scaffold):
         """The running signal relay (with ``SIGNAL_RELAY_URL``), or None."""
         self.signal_channels = signals.AppChannels(self)
         """Each framework signal's receivers for this app, kept current."""
+        self._unobserved_channels: signals.AppChannels | None = None
         if self.static_folder is not None:
             check_static_host(static_host, host_matching)
             self.add_url_rule(
@@ -240,6 +242,7 @@ class App(TemplatesMixin, Scaffold):
     # -- registration --------------------------------------------------------
 
     def _check_setup(self, what: str) -> None:
+        self._runner.plans.invalidate()
         if self._stack is not None:
             raise SetupError(
                 f"The setup method {what!r} cannot be called after the "
@@ -348,26 +351,15 @@ class App(TemplatesMixin, Scaffold):
             return open(path, mode)
         return open(path, mode, encoding=encoding)
 
-    # -- resolved hooks (cached once serving) --------------------------------
-
-    def hooks_for(self, blueprint: str | None, websocket: bool = False) -> HookChain:
-        """The hooks a request (or websocket) of ``blueprint`` runs."""
-        key = (blueprint, websocket)
-        chain = self._chains.get(key)
-        if chain is None:
-            chain = resolve(self, blueprint, websocket)
-            if self._stack is not None:  # registration is closed: safe to keep
-                self._chains[key] = chain
-        return chain
-
-    def teardown_appcontext_chain(self) -> tuple[AsyncFunc, ...]:
-        """The ``teardown_appcontext`` functions, in the order they run."""
-        chain = self._appcontext_teardown
-        if chain is None:
-            chain = tuple(as_async(f) for f in reversed(self.teardown_appcontext_funcs))
-            if self._stack is not None:
-                self._appcontext_teardown = chain
-        return chain
+    def _observers_changed(self) -> None:
+        """Observers were added or removed: receivers are observed through
+        the app's channels, everything else through its plans."""
+        base = self._unobserved_channels or self.signal_channels
+        self._unobserved_channels = base if self.instrumentation else None
+        self.signal_channels = (
+            base.observed(self.instrumentation) if self.instrumentation else base
+        )
+        self._runner.plans.invalidate()
 
     # -- sync and async ------------------------------------------------------
 
@@ -429,7 +421,7 @@ class App(TemplatesMixin, Scaffold):
     async def full_dispatch_request(self) -> StarletteResponse:
         """The response to the pushed request (hooks, view, errors handled),
         as Flask's; nothing is sent."""
-        return await self._pipeline.respond(request_context())
+        return await self._runner.respond(request_context())
 
     def test_request_context(self, path: str = "/", **kwargs: Any) -> RequestContext:
         """A request context for a made-up request, for tests:
@@ -480,7 +472,7 @@ class App(TemplatesMixin, Scaffold):
     async def requests_in_flight(self, grace: float) -> None:
         """Wait (at most ``grace`` seconds) until no request or websocket
         is in flight, their teardowns included (used at shutdown)."""
-        await self._pipeline.drain(grace)
+        await self._runner.drain(grace)
 
     def add_background_task(
         self, func: Callable[..., Any], *args: Any, **kwargs: Any
@@ -516,14 +508,14 @@ class App(TemplatesMixin, Scaffold):
         from its parts), made in a request context of its own with every
         hook and error handler run; not sent. Propagated exceptions
         (``PROPAGATE_EXCEPTIONS``, testing or debug) are raised."""
-        response = await self._pipeline.handle(request)
+        response = await self._runner.handle(request)
         assert response is not None  # a request always gets one
         return response
 
     async def handle_websocket(self, websocket: Websocket) -> None:
         """Quart's step: serve ``websocket`` (built by hand, with its
         ``receive`` and ``send``) through the whole lifecycle."""
-        await self._pipeline.handle(websocket)
+        await self._runner.handle(websocket)
 
     asgi_app = AsgiAppSlot()
 
@@ -534,16 +526,16 @@ class App(TemplatesMixin, Scaffold):
         if stack is None:  # the first call: the app starts serving
             watch_slow_receivers(self)  # (again: a server with no lifespan)
             stack = self._stack = serving_stack(self)
-            self._pipeline.setup_done()
+            self._runner.setup_done()
         await stack(scope, receive, send)
 
-    def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[Any]:
         # A plain function returning the coroutine: one layer less per request.
         kind = scope["type"]
         if kind == "http":
-            return self._pipeline(scope, receive, send)
+            return self._runner(scope, receive, send)
         if kind == "websocket":
-            return self._pipeline.websocket(scope, receive, send)
+            return self._runner.websocket(scope, receive, send)
         if kind == "lifespan":
             return lifespan(self, receive, send)
         raise ValueError(f"unknown ASGI scope type {kind!r}")

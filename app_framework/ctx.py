@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from inspect import isawaitable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from ._concurrency import PASS_THROUGH
 from ._context_helpers import (
     after_this_request,
     copy_current_app_context,
@@ -26,12 +24,10 @@ from .globals import (
 )
 from .routing import RequestRedirect, SlashRedirect
 from .signals import (
-    Entries,
-    appcontext_popped,
-    appcontext_tearing_down,
+    appcontext_pushed,
+    emit,
     got_request_exception,
     got_websocket_exception,
-    log_receiver_error,
     request_started,
     request_tearing_down,
     websocket_started,
@@ -42,7 +38,7 @@ from .wrappers import Connection, Request, Websocket, route_path
 if TYPE_CHECKING:
     from asignals import Signal
 
-    from ._hooks import HookChain
+    from ._plans import Plan
     from .app import App
     from .routing import Rule
     from .sessions import Session
@@ -118,21 +114,6 @@ class AppGlobals:
         return f"<app_framework.g of {ctx.app.name!r}>"
 
 
-async def run_teardown(
-    app: App,
-    funcs: tuple[Callable[[BaseException | None], Awaitable[Any]], ...],
-    exc: BaseException | None,
-) -> None:
-    """Run teardown callbacks in order; log errors, never stop early."""
-    for func in funcs:
-        try:
-            await func(exc)
-        except PASS_THROUGH:
-            raise
-        except BaseException:  # SystemExit too: one step fails, not the server
-            app.logger.exception("Error in teardown function %r", func)
-
-
 class _Pushable:
     """``async with ctx:`` pushes on entry and pops on exit, passing the
     block's exception (if any) to teardown, as Flask's contexts do."""
@@ -167,113 +148,21 @@ class AppContext(_Pushable):
         self._tokens: list[Token[AppContext | None]] = []
 
     async def push(self) -> None:
-        """Make this the current app context and send ``appcontext_pushed``."""
-        entries = self._bind()
-        if entries:
-            await self._announce(entries)
-
-    # The request path pushes and pops through these two halves, awaiting
-    # only when a receiver or teardown function is there to run: most
-    # requests then make no coroutine for their app context at all.
-
-    def _bind(self) -> Entries:
-        """Become current; the ``appcontext_pushed`` receivers to call."""
+        """Make this the current app context and send ``appcontext_pushed``
+        (a receiver that raises undoes the push)."""
         self._tokens.append(_cv_app.set(self))
-        channel = self.app.signal_channels.appcontext_pushed
-        entries = channel.entries
-        return entries if entries is not None else channel.current()
-
-    async def _announce(self, entries: Entries) -> None:
-        """Send ``appcontext_pushed``; on failure, stop being current."""
-        app = self.app
         try:
-            # The loop of signals.fire, written out: one coroutine less on
-            # the request path, where every receiver should cost its call.
-            # (Measured: calling fire_logged from the three teardown loops
-            # below instead costs 0.6-0.7 us a request with receivers, 8%.)
-            for get, is_async in entries:
-                receiver = get()
-                if receiver is not None:
-                    if is_async:
-                        await receiver(app)
-                    else:
-                        receiver(app)
+            await emit(self.app, appcontext_pushed)
         except BaseException:
             _cv_app.reset(self._tokens.pop())
             raise
-
-    def _is_quiet(self) -> bool:
-        """Whether popping would run nothing: the outermost push, current,
-        with no teardown function and no receiver to call."""
-        if len(self._tokens) != 1 or _cv_app.get(None) is not self:
-            return False
-        channels = self.app.signal_channels
-        for channel in (channels.appcontext_tearing_down, channels.appcontext_popped):
-            entries = channel.entries
-            if entries is None:
-                entries = channel.current()
-            if entries:
-                return False
-        return not self.app.teardown_appcontext_chain()
-
-    def _unbind(self) -> None:
-        _cv_app.reset(self._tokens.pop())
 
     async def pop(self, exc: BaseException | None = None) -> None:
         """Tear down (on the outermost pop) and stop being current.
 
         :raises RuntimeError: this context is not the current one.
         """
-        current = _cv_app.get(None)
-        if current is not self:
-            raise RuntimeError(
-                f"Popped wrong app context: {current!r} instead of {self!r}"
-            )
-        app = self.app
-        try:
-            if len(self._tokens) == 1:
-                funcs = app.teardown_appcontext_chain()
-                if funcs:
-                    await run_teardown(app, funcs, exc)
-                channel = app.signal_channels.appcontext_tearing_down
-                entries = channel.entries
-                if entries is None:
-                    entries = channel.current()
-                # signals.fire_logged's loop, written out (see _announce).
-                for get, is_async in entries:
-                    receiver = get()
-                    if receiver is None:
-                        continue
-                    try:
-                        if is_async:
-                            await receiver(app, exc=exc)
-                        else:
-                            receiver(app, exc=exc)
-                    except PASS_THROUGH:
-                        raise
-                    except BaseException as error:
-                        log_receiver_error(
-                            app, appcontext_tearing_down, receiver, error
-                        )
-        finally:
-            _cv_app.reset(self._tokens.pop())
-        channel = app.signal_channels.appcontext_popped
-        entries = channel.entries
-        if entries is None:
-            entries = channel.current()
-        for get, is_async in entries:
-            receiver = get()
-            if receiver is None:
-                continue
-            try:
-                if is_async:
-                    await receiver(app)
-                else:
-                    receiver(app)
-            except PASS_THROUGH:
-                raise
-            except BaseException as error:
-                log_receiver_error(app, appcontext_popped, receiver, error)
+        await self.app._runner.pop_app(self, exc)
 
     def __repr__(self) -> str:
         return f"<AppContext of {self.app.name!r}>"
@@ -330,7 +219,8 @@ class RequestContext(_Pushable):
     _after_this: list[Callable[..., Any]] | None = None
     _app_ctx: AppContext | None = None
     _token: Token[RequestContext | None] | None = None
-    _hooks: HookChain | None = None
+    plan: Plan | None = None
+    """What this request runs (its route's plan), once routing found it."""
 
     def __init__(self, app: App, connection: Connection) -> None:
         self.app = app
@@ -382,22 +272,15 @@ class RequestContext(_Pushable):
         app_ctx = _cv_app.get(None)
         if app_ctx is None or app_ctx.app is not self.app:
             app_ctx = AppContext(self.app)
-            entries = app_ctx._bind()
-            if entries:
-                await app_ctx._announce(entries)
+            await app_ctx.push()
             self._app_ctx = app_ctx
         self._token = _cv_request.set(self)
-        interface = self.app.session_interface
         try:
-            # Flask's interfaces are plain methods, and may return None.
-            opened: Any = interface.open_session(self.app, self.connection)
-            if isawaitable(opened):
-                opened = await opened
-            self.session = (
-                interface.null_session(self.app) if opened is None else opened
-            )
+            opened = self.app._runner.open_session(self)
+            if opened is not None:
+                await opened
         except BaseException:
-            self.session = interface.null_session(self.app)
+            self.session = self.app.session_interface.null_session(self.app)
             await self.pop(None)
             raise
         self.match_request()
@@ -444,60 +327,12 @@ class RequestContext(_Pushable):
             return False
         return True
 
-    def hooks(self) -> HookChain:
-        """The hooks of this request's blueprint and kind (resolved once,
-        after routing has named the blueprint)."""
-        chain = self._hooks
-        if chain is None:
-            chain = self.app.hooks_for(self.connection.blueprint, self.kind.websocket)
-            self._hooks = chain
-        return chain
-
     async def pop(self, exc: BaseException | None = None) -> None:
         """Tear down the request, unbind it and pop the app context it pushed.
 
         :raises RuntimeError: this context is not the current one.
         """
-        current = _cv_request.get(None)
-        if current is not self or self._token is None:
-            raise RuntimeError(
-                f"Popped wrong request context: {current!r} instead of {self!r}"
-            )
-        app = self.app
-        try:
-            funcs = self.hooks().teardown
-            if funcs:
-                await run_teardown(app, funcs, exc)
-            signal = self.kind.tearing_down
-            channel = app.signal_channels[signal]
-            entries = channel.entries
-            if entries is None:
-                entries = channel.current()
-            # signals.fire_logged's loop, written out (see AppContext._announce).
-            for get, is_async in entries:
-                receiver = get()
-                if receiver is None:
-                    continue
-                try:
-                    if is_async:
-                        await receiver(app, exc=exc)
-                    else:
-                        receiver(app, exc=exc)
-                except PASS_THROUGH:
-                    raise
-                except BaseException as error:
-                    log_receiver_error(app, signal, receiver, error)
-        finally:
-            if self.connection._form is not None:  # uploads to close
-                self.connection._close_uploads()
-            _cv_request.reset(self._token)
-            self._token = None
-            if self._app_ctx is not None:
-                app_ctx, self._app_ctx = self._app_ctx, None
-                if app_ctx._is_quiet():
-                    app_ctx._unbind()
-                else:
-                    await app_ctx.pop(exc)
+        await self.app._runner.tear_down(self, exc)
 
     def teardown_abandoned(self, seconds: float) -> None:
         """Log that this context's teardown outlived ``TEARDOWN_TIMEOUT``."""
@@ -507,27 +342,6 @@ class RequestContext(_Pushable):
             self.connection.path,
             seconds,
         )
-
-    def pop_quietly(self) -> bool:
-        """Pop at once, without a coroutine, when popping has nothing to run
-        (no teardown function, receiver or upload; the app context quiet as
-        well); return whether it did. Otherwise await :meth:`pop`."""
-        entries = self.app.signal_channels[self.kind.tearing_down].entries
-        if entries is None or entries:
-            return False  # (a stale channel: the full pop looks again)
-        if _cv_request.get(None) is not self or self._token is None:
-            return False
-        if self.hooks().teardown or self.connection._form is not None:
-            return False
-        app_ctx = self._app_ctx
-        if app_ctx is not None and not app_ctx._is_quiet():
-            return False
-        _cv_request.reset(self._token)
-        self._token = None
-        if app_ctx is not None:
-            self._app_ctx = None
-            app_ctx._unbind()
-        return True
 
     def __repr__(self) -> str:
         method = "WEBSOCKET" if self.kind.websocket else self.request.method

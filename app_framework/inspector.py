@@ -27,11 +27,9 @@ exactly as it was.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -41,7 +39,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectSendStream
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from asignals import Signal
+from asignals import is_async_callable
 
 from ._contextvars import _cv_app, _cv_request
 from ._inspector_guard import check_allowed_hosts, refusal, refuse
@@ -49,10 +47,9 @@ from ._inspector_page import page
 from ._inspector_records import Event, ReceiverCall, Record, describe, mask, summarise
 from .blueprints import Blueprint
 from .globals import websocket
-from .signals import Entries, python_name
+from .instrumentation import Call
 
 if TYPE_CHECKING:
-    from ._hooks import HookChain
     from .app import App
 
 __all__ = ["Inspector", "Recording"]
@@ -60,8 +57,6 @@ __all__ = ["Inspector", "Recording"]
 _current: ContextVar[Record | None] = ContextVar("inspector_record", default=None)
 # The inspector's own page and websocket: never recorded.
 _IGNORED = Record("ignored", "", "")
-
-Getter = Callable[[], Any]
 
 
 class Recording:
@@ -133,6 +128,7 @@ class Inspector:
         # The latest send of each signal outside any request, a record of
         # one event, kept until its last receiver has run.
         self._stray: dict[str, Record] = {}
+        self._stray_left: dict[str, int] = {}
         # The record of each app and request context: a test client inside
         # ``async with client:`` pops a request's contexts later, outside
         # the request, and its teardown still belongs to that request.
@@ -164,8 +160,7 @@ class Inspector:
                 "(app.extensions['inspector']) instead of making another."
             )
         app.extensions["inspector"] = self
-        app.signal_channels = app.signal_channels.wrapped(self._watch_entries)
-        _watch_hooks(app, self)
+        app.instrumentation.add(_Observer(self))
         unrecorded = () if self.record_static else _static_paths(app)
         app.add_middleware(_RecordRequests, inspector=self, unrecorded=unrecorded)
         app.register_blueprint(self._blueprint(), url_prefix=self.url_prefix)
@@ -204,10 +199,6 @@ class Inspector:
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                     self._subscribers.discard(stream)
 
-    def _watch_entries(self, signal: Signal, real: Entries) -> Entries:
-        """Each send marked, then each receiver timed (see ``_watch_entries``)."""
-        return _watch_entries(self, python_name(signal), real)
-
     def record_here(self, name: str = "") -> Record | None:
         """The record of the request being served, or of the contexts
         being popped; None outside both."""
@@ -241,6 +232,7 @@ class Inspector:
                 self.publish(record)
             else:
                 self._stray[name] = record
+                self._stray_left[name] = n
             return
         event.at = record.since()
         record.add(event)
@@ -267,20 +259,47 @@ class Inspector:
 
     def receiver_done(
         self,
+        name: str,
         started: tuple[ReceiverCall, Record | None] | None,
         begun: float,
         error: BaseException | None,
-        last: bool,
     ) -> None:
         """Note a receiver's duration and outcome (publishing a stray
-        record after its last receiver)."""
+        record after its last receiver, or its first that raised)."""
         if started is None:
             return
         call, stray = started
         call.ms = round((time.perf_counter() - begun) * 1000, 3)
         call.outcome = "ok" if error is None else f"raised {summarise(error)}"
-        if stray is not None and (last or error is not None):
-            self.publish(stray)
+        if stray is not None:
+            left = self._stray_left.get(name, 1) - 1
+            self._stray_left[name] = left
+            if left <= 0 or error is not None:
+                self.publish(stray)
+
+    def hook_started(self, call: Call) -> tuple[Event, float] | None:
+        """Note a hook (view, template, processor...) starting."""
+        record = self.record_here()
+        if record is None or record is _IGNORED:
+            return None
+        phase = (
+            f"errorhandler({call.name})" if call.kind == "errorhandler" else call.kind
+        )
+        event = Event("hook", phase, record.since(), describe(call.func))
+        record.add(event)
+        return event, time.perf_counter()
+
+    @staticmethod
+    def hook_done(
+        started: tuple[Event, float] | None, error: BaseException | None
+    ) -> None:
+        """Note a hook's duration and outcome."""
+        if started is None:
+            return
+        event, begun = started
+        if error is not None:
+            event.outcome = f"raised {summarise(error)}"
+        event.ms = round((time.perf_counter() - begun) * 1000, 3)
 
     # -- the page ------------------------------------------------------------
 
@@ -320,124 +339,30 @@ def _summarise_sender(sender: Any) -> str:
     return text if len(text) <= 60 else f"<{type(sender).__name__}>"
 
 
-def _watch_entries(inspector: Inspector, name: str, real: Entries) -> Entries:
-    count = len(real)
+class _Observer:
+    """How the inspector hears the app (see :mod:`.instrumentation`)."""
 
-    def mark(sender: Any, **kwargs: Any) -> None:
-        inspector.signal_sent(name, sender, kwargs, count)
+    def __init__(self, inspector: Inspector) -> None:
+        self.inspector = inspector
 
-    def get_mark() -> Callable[..., None]:
-        return mark
+    def sent(
+        self, call: Call, sender: Any, kwargs: dict[str, Any], receivers: int
+    ) -> None:
+        self.inspector.signal_sent(call.name, sender, kwargs, receivers)
 
-    watched: list[tuple[Getter, bool]] = [(get_mark, False)]
-    for index, (get, is_async) in enumerate(real):
-        last = index == count - 1
-        watched.append((_timed_getter(inspector, name, get, is_async, last), is_async))
-    return tuple(watched)
+    def start(self, call: Call) -> Any:
+        if call.kind != "receiver":
+            return self.inspector.hook_started(call)
+        is_async = is_async_callable(call.func)
+        started = self.inspector.receiver_called(call.name, call.func, is_async)
+        return started, time.perf_counter()
 
-
-def _timed_getter(
-    inspector: Inspector, name: str, get: Getter, is_async: bool, last: bool
-) -> Getter:
-    def get_timed() -> Any:
-        receiver = get()
-        if receiver is None:
-            return None
-        if is_async:
-
-            async def timed_async(sender: Any, **kwargs: Any) -> Any:
-                started = inspector.receiver_called(name, receiver, True)
-                begun = time.perf_counter()
-                try:
-                    result = await receiver(sender, **kwargs)
-                except BaseException as error:
-                    inspector.receiver_done(started, begun, error, last)
-                    raise
-                inspector.receiver_done(started, begun, None, last)
-                return result
-
-            # Named as the receiver by whatever wraps it in turn (the
-            # slow-receiver warning): describe() follows __wrapped__.
-            timed_async.__wrapped__ = receiver  # type: ignore[attr-defined]
-            return timed_async
-
-        def timed(sender: Any, **kwargs: Any) -> Any:
-            started = inspector.receiver_called(name, receiver, False)
-            begun = time.perf_counter()
-            try:
-                result = receiver(sender, **kwargs)
-            except BaseException as error:
-                inspector.receiver_done(started, begun, error, last)
-                raise
-            inspector.receiver_done(started, begun, None, last)
-            return result
-
-        timed.__wrapped__ = receiver  # type: ignore[attr-defined]
-        return timed
-
-    return get_timed
-
-
-# -- hooks ---------------------------------------------------------------------
-
-
-def _watch_hooks(app: App, inspector: Inspector) -> None:
-    """Make ``app.hooks_for`` give chains whose hooks are recorded."""
-    resolve = app.hooks_for
-    hook = functools.partial(_hook, inspector)
-    latest: dict[tuple[str | None, bool], tuple[HookChain, HookChain]] = {}
-
-    def hooks_for(blueprint: str | None, websocket: bool = False) -> HookChain:
-        chain = resolve(blueprint, websocket)
-        kept = latest.get((blueprint, websocket))
-        if kept is not None and kept[0] is chain:
-            return kept[1]
-        kind = "websocket" if websocket else "request"
-        watched = dataclasses.replace(
-            chain,
-            before=tuple(hook(f"before_{kind}", f) for f in chain.before),
-            after=tuple(hook(f"after_{kind}", f) for f in chain.after),
-            teardown=tuple(hook(f"teardown_{kind}", f) for f in chain.teardown),
-            handlers=tuple(
-                {
-                    code: {
-                        cls: hook(f"errorhandler({code or cls.__name__})", f)
-                        for cls, f in by_class.items()
-                    }
-                    for code, by_class in scope.items()
-                }
-                for scope in chain.handlers
-            ),
-        )
-        latest[(blueprint, websocket)] = (chain, watched)
-        return watched
-
-    # An instance attribute: the class's method is untouched for other apps.
-    app.hooks_for = hooks_for  # type: ignore[method-assign]
-
-
-def _hook(
-    inspector: Inspector, phase: str, func: Callable[..., Any]
-) -> Callable[..., Any]:
-    name = describe(func)
-
-    @functools.wraps(func)
-    async def watched(*args: Any, **kwargs: Any) -> Any:
-        record = inspector.record_here()
-        if record is None or record is _IGNORED:
-            return await func(*args, **kwargs)
-        event = Event("hook", phase, record.since(), name)
-        record.add(event)
-        begun = time.perf_counter()
-        try:
-            return await func(*args, **kwargs)
-        except BaseException as error:
-            event.outcome = f"raised {summarise(error)}"
-            raise
-        finally:
-            event.ms = round((time.perf_counter() - begun) * 1000, 3)
-
-    return watched
+    def end(self, call: Call, token: Any, error: BaseException | None) -> None:
+        if call.kind != "receiver":
+            self.inspector.hook_done(token, error)
+        else:
+            started, begun = token
+            self.inspector.receiver_done(call.name, started, begun, error)
 
 
 # -- requests ------------------------------------------------------------------

@@ -44,10 +44,9 @@ View = Callable[..., Awaitable[Any]]
 
 __all__ = [
     "CONVERTERS",
-    "Funcs",
     "blueprint_names",
-    "check_static_host",
     "each",
+    "check_static_host",
     "BuildError",
     "EndpointConflict",
     "Match",
@@ -504,6 +503,16 @@ class Router:
         allowed: set[str] = set()
         automatic = False
         index = self._indexes.get(websocket) or self._index(websocket)
+        if not places:
+            plain = index.static.get(path)
+            if plain is not None and (
+                websocket
+                or (
+                    method in plain.methods
+                    and not (method == "OPTIONS" and plain.automatic_options)
+                )
+            ):
+                return Match(plain, {})
         for rule in index.candidates(path):
             found = rule.path.regex.match(path)
             if found is None and not rule.strict_slashes and rule.rule.endswith("/"):
@@ -579,11 +588,23 @@ class Router:
                 return other.path.build({**values, **other.defaults})
         return None
 
+    def _plain(self, rule: Rule) -> bool:
+        """Whether matching ``rule`` computes nothing: no placeholder, host,
+        default, redirect, or other rule of its endpoint to redirect to."""
+        return (
+            rule.place is None
+            and not rule.path.builders
+            and not rule.defaults
+            and rule.redirect_to is None
+            and rule.strict_slashes
+            and len(self.by_endpoint[rule.endpoint]) == 1
+        )
+
     def _index(self, websocket: bool) -> RuleIndex:
         index = self._indexes.get(websocket)
         if index is None:
             rules = self.websocket_rules if websocket else self.rules
-            index = self._indexes[websocket] = RuleIndex(rules)
+            index = self._indexes[websocket] = RuleIndex(rules, self._plain)
         return index
 
     def endpoints(self) -> list[Rule]:
@@ -691,9 +712,6 @@ def _fill(
     return PLACEHOLDER.sub(part, target)
 
 
-Funcs = dict[str | None, list[Callable[..., Any]]]
-
-
 def blueprint_names(blueprint: str | None) -> tuple[str | None, ...]:
     """``(None, "a", "a.b")`` for blueprint ``"a.b"``: the hook dict keys a
     request of that blueprint uses, the app's first, innermost last."""
@@ -703,6 +721,8 @@ def blueprint_names(blueprint: str | None) -> tuple[str | None, ...]:
     return (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
 
 
-def each(funcs: Funcs, names: Iterable[str | None]) -> list[Callable[..., Any]]:
+def each(
+    funcs: Mapping[str | None, list[Callable[..., Any]]], names: Iterable[str | None]
+) -> list[Callable[..., Any]]:
     """The functions registered under ``names``, in that order."""
     return [func for name in names for func in funcs.get(name, ())]

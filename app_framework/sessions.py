@@ -305,6 +305,12 @@ class SessionInterface:
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
+    def opens_null(self, app: App) -> bool:
+        """Whether :meth:`open_session` would give the null session for
+        every request of ``app`` now (then it is not called: an interface
+        that can tell spares each request a coroutine)."""
+        return False
+
     def open_session(
         self, app: App, request: Connection
     ) -> Session | None | Awaitable[Session | None]:
@@ -358,6 +364,12 @@ class SecureCookieSessionInterface(SessionInterface):
             )
             self._signers[cache_key] = signer
         return signer
+
+    def opens_null(self, app: App) -> bool:
+        """No ``SECRET_KEY``: every request has the null session."""
+        return not app.config["SECRET_KEY"] and (
+            type(self).open_session is SecureCookieSessionInterface.open_session
+        )
 
     async def open_session(self, app: App, request: Connection) -> Session:
         """The cookie's session; empty for no, bad or expired cookies;

@@ -17,6 +17,8 @@ from typing import Any, cast
 
 from asignals import Channel, NamedSignal, Namespace, Outcome, Signal
 
+from .instrumentation import Call, Instrumentation, SignalObserver, observed
+
 __all__ = [
     "DONE",
     "AppChannels",
@@ -203,6 +205,12 @@ class AppChannels:
 
         return self.replaced(channel)
 
+    def observed(self, instrumentation: Instrumentation) -> AppChannels:
+        """A copy whose receivers report each call to ``instrumentation``'s
+        observers (as ``Call("receiver", <signal>, receiver)``), each send
+        first told to those that hear sends (see :mod:`.instrumentation`)."""
+        return self.wrapped(functools.partial(_observed_entries, instrumentation))
+
     def heard(self) -> frozenset[Signal]:
         """The signals with receivers for this app now."""
         return frozenset(s for s, ch in self._by_signal.items() if _entries(ch))
@@ -238,6 +246,38 @@ class WrappedChannel:
             self._cached = self._wrap(real)
             self._source = real
         return self._cached
+
+
+def _observed_entries(
+    instrumentation: Instrumentation, signal: Signal, real: Entries
+) -> Entries:
+    name = python_name(signal)
+    observers = instrumentation.observers
+    watched: list[tuple[Callable[[], Any], bool]] = []
+    if any(isinstance(o, SignalObserver) for o in observers):
+        send = Call("signal", name, signal)
+        count = len(real)
+
+        def mark(sender: Any, **kwargs: Any) -> None:
+            instrumentation.signal_sent(send, sender, kwargs, count)
+
+        watched.append((lambda: mark, False))
+    for get, is_async in real:
+        watched.append((_observed_getter(observers, name, get), is_async))
+    return tuple(watched)
+
+
+def _observed_getter(
+    observers: tuple[Any, ...], name: str, get: Callable[[], Any]
+) -> Callable[[], Any]:
+    def get_observed() -> Any:
+        receiver = get()
+        if receiver is None:
+            return None
+        # A Call per call: one kept would keep a weakly held receiver alive.
+        return observed(observers, Call("receiver", name, receiver), receiver)
+
+    return get_observed
 
 
 def python_name(signal: Signal) -> str:

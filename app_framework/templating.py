@@ -109,11 +109,10 @@ async def _prepare(app: App, template: Template, context: dict[str, Any]) -> Non
     if ctx is not None:
         name = "websocket" if ctx.kind.websocket else "request"
         extra.update({name: ctx.connection, "session": ctx.session})
-    processors = (
-        ctx.hooks().context_processors
-        if ctx is not None
-        else app.hooks_for(None).context_processors
-    )
+    plan = ctx.plan if ctx is not None else None
+    if plan is None:
+        plan = app._runner.plans.for_blueprint(None)
+    processors = plan.context_processors
     for processor in processors:
         extra.update(await processor())
     for key, value in extra.items():
@@ -124,7 +123,10 @@ async def _prepare(app: App, template: Template, context: dict[str, Any]) -> Non
 async def _render(template: Template, context: dict[str, Any]) -> str:
     app = app_context().app
     await _prepare(app, template, context)
-    text = await template.render_async(context)
+    render = app.instrumentation.wrap(
+        "template", template.name or "", template.render_async, template
+    )
+    text: str = await render(context)
     await emit(app, template_rendered, template=template, context=context)
     return text
 

@@ -1,0 +1,732 @@
+"""Running a request's plan: the whole HTTP lifecycle in one coroutine.
+
+1. app context pushed (appcontext_pushed), 2. request bound, session opened,
+URL matched, the route's plan found, 3. request_started, 4. URL value
+preprocessors, before_request, 5. the view, 6. errors, 7. response,
+after_request, session saved, request_finished, 8. response sent with the
+contexts still pushed, 9. teardown, shielded, exactly once (ARCHITECTURE.md,
+"The request lifecycle").
+
+Everything runs in the server's task, in one coroutine: sync hooks and sync
+receivers are called where they stand, no coroutine made for them. A
+signal's receivers are read from the app's channel when it is sent (a
+receiver connected mid-request is heard from the next signal on).
+
+The robust teardown loop (:meth:`Runner.tear_down`) is the only one: the
+request path, ``RequestContext.pop`` and ``AppContext.pop`` all use it,
+and :meth:`Runner.quiet` is the only answer to "is there anything to tear
+down"; when nothing is, the contexts are unbound without a coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from inspect import isawaitable
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import Response as StarletteResponse
+from starlette.types import Receive, Scope, Send
+
+from ._concurrency import PASS_THROUGH, as_async
+from ._contextvars import _cv_app, _cv_request, hiding_last_send
+from ._conversion import (
+    error_response,
+    made_response,
+    make_response_override,
+    to_response,
+)
+from ._plans import Plan, Plans
+from ._shielding import finish_shielded
+from ._websocket_serving import serve_websocket
+from .ctx import AppContext, RequestContext, preserved_contexts
+from .debug import traceback_page
+from .exceptions import (
+    BadRequest,
+    BadRequestKeyError,
+    ClientDisconnected,
+    HTTPException,
+    InternalServerError,
+)
+from .routing import RequestRedirect
+from .signals import (
+    appcontext_popped,
+    appcontext_tearing_down,
+    emit_logged,
+    got_request_exception,
+    log_receiver_error,
+)
+from .wrappers import Response
+
+if TYPE_CHECKING:
+    from asignals import Signal
+
+    from .app import App
+    from .routing import Rule
+
+__all__ = ["Runner", "options_response", "trap_http_exception"]
+
+# A teardown phase: groups of calls, then what unbinds once they ran. A
+# group is (hooks, args, None) or (channel, args, signal): receivers are
+# read from the channel when the group is reached.
+Group = tuple[Any, tuple[Any, ...], "Signal | None"]
+Phase = tuple[tuple[Group, ...], "Callable[[], None] | None"]
+
+
+class Runner:
+    """Runs requests and websockets through their plans, for one app."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.plans = Plans(app)
+        """The app's compiled plans."""
+        self.in_flight = 0
+        """Requests and websockets between their first step and the end of
+        their teardown."""
+        self._drained: asyncio.Event | None = None
+        self.make_response: Callable[[Any], Any] | None = make_response_override(app)
+        """The app's ``make_response`` when overridden (None: the
+        framework's, inlined)."""
+
+    def setup_done(self) -> None:
+        """The app starts serving: registration is closed, so plans are kept
+        from now on, and an extension's ``make_response`` set on the app
+        during set-up is the one used."""
+        self.make_response = make_response_override(self.app)
+        self.plans.keep = True
+        self.plans.invalidate()
+
+    # -- entry points --------------------------------------------------------
+
+    def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> Awaitable[StarletteResponse | None]:
+        """Handle one HTTP request (a plain function returning the
+        coroutine: one layer less)."""
+        app = self.app
+        request = app.request_class(scope, receive, app.config["MAX_CONTENT_LENGTH"])
+        return self.run(RequestContext(app, request), send)
+
+    def websocket(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> Awaitable[StarletteResponse | None]:
+        """Handle one websocket connection (same lifecycle, websocket signals)."""
+        app = self.app
+        return self.run(
+            RequestContext(app, app.websocket_class(scope, receive, send, app)), send
+        )
+
+    async def handle(self, connection: Any) -> StarletteResponse | None:
+        """Quart's ``handle_request``/``handle_websocket``: run ``connection``
+        through the whole lifecycle in a request context of its own, and
+        give the response made for a request (None for a websocket); nothing
+        is sent. An exception that propagates is raised here."""
+        return await self.run(RequestContext(self.app, connection), None)
+
+    async def respond(self, ctx: RequestContext) -> StarletteResponse:
+        """Steps 3 to 7 for a context pushed by the caller
+        (``full_dispatch_request``)."""
+        response = await self.run(ctx, None, pushed=True)
+        assert response is not None
+        return response
+
+    # -- the lifecycle ---------------------------------------------------------
+
+    async def run(
+        self, ctx: RequestContext, send: Send | None, pushed: bool = False
+    ) -> StarletteResponse | None:
+        """The lifecycle of ``ctx``; with ``send`` None the response is
+        returned, not sent; with ``pushed`` the caller pushed and pops."""
+        app = self.app
+        self.in_flight += 1
+        try:
+            if not pushed:
+                # Steps 1 and 2, written out: most requests make no
+                # coroutine for them.
+                app_ctx = _cv_app.get(None)
+                if app_ctx is None or app_ctx.app is not app:
+                    app_ctx = ctx._app_ctx = AppContext(app)
+                    app_ctx._tokens.append(_cv_app.set(app_ctx))
+                    channel = app.signal_channels.appcontext_pushed
+                    entries = channel.entries
+                    if entries is None:
+                        entries = channel.current()
+                    try:
+                        for get, is_async in entries:
+                            receiver = get()
+                            if receiver is not None:
+                                if is_async:
+                                    await receiver(app)
+                                else:
+                                    receiver(app)
+                    except BaseException as exc:
+                        _cv_app.reset(app_ctx._tokens.pop())
+                        ctx._app_ctx = None
+                        if not isinstance(exc, Exception):
+                            raise
+                        return await self._push_failed(ctx, exc, send)
+                ctx._token = _cv_request.set(ctx)
+                try:
+                    opened = self.open_session(ctx)
+                    if opened is not None:
+                        await opened
+                except BaseException as exc:
+                    ctx.session = app.session_interface.null_session(app)
+                    await self._tear_down(ctx, None)
+                    if not isinstance(exc, Exception):
+                        raise
+                    return await self._push_failed(ctx, exc, send)
+                ctx.match_request()
+            rule = ctx.rule
+            plan = ctx.plan = (
+                self.plans.for_rule(rule)
+                if rule is not None
+                else self.plans.for_blueprint(None, ctx.kind.websocket)
+            )
+            try:
+                if ctx.kind.websocket:
+                    await serve_websocket(self, ctx)
+                    response = None
+                else:
+                    response = await self._respond(ctx, plan)
+                    if send is not None:
+                        await self._send(ctx, response, send)
+            except BaseException as exc:
+                # Cancelled (or worse): teardown is told, so "commit unless
+                # exc" never commits half-done work.
+                if not pushed:
+                    if ctx.error is None:
+                        ctx.error = exc
+                    await self._tear_down(ctx, ctx.error)
+                    self._start_background(ctx)
+                raise
+            if not pushed:
+                # A test inside 'async with client:' keeps a finished HTTP
+                # request's contexts pushed, to read them; the client pops
+                # them afterwards.
+                kept = preserved_contexts.get()
+                if kept is None or ctx.kind.websocket:
+                    if ctx.error is not None or not self._unbind_if_quiet(ctx, plan):
+                        await self._tear_down(ctx, ctx.error)
+                else:
+                    kept.append(ctx)
+                self._start_background(ctx)
+            return response
+        finally:
+            self.in_flight -= 1
+            if self._drained is not None and not self.in_flight:
+                self._drained.set()
+
+    def open_session(self, ctx: RequestContext) -> Any:
+        """Open the session; an awaitable when the interface must be awaited."""
+        app = self.app
+        interface = app.session_interface
+        if interface.opens_null(app):
+            ctx.session = interface.null_session(app)
+            return None
+        # Flask's interfaces are plain methods, and may return None.
+        opened: Any = interface.open_session(app, ctx.connection)
+        if isawaitable(opened):
+            return self._opened(ctx, opened)
+        self._set_session(ctx, opened)
+        return None
+
+    async def _opened(self, ctx: RequestContext, opened: Any) -> None:
+        self._set_session(ctx, await opened)
+
+    def _set_session(self, ctx: RequestContext, opened: Any) -> None:
+        app = self.app
+        interface = app.session_interface
+        ctx.session = interface.null_session(app) if opened is None else opened
+
+    async def drain(self, grace: float) -> None:
+        """Wait (at most ``grace`` seconds) until no request or websocket
+        is in flight, teardowns included: at shutdown a server cancels the
+        requests still running and goes straight on, and ``after_serving``
+        (closing the database pool, say) must not pull the rug from under
+        their teardowns."""
+        if not self.in_flight:
+            return
+        self._drained = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._drained.wait(), grace)
+        except TimeoutError:
+            self.app.logger.warning(
+                "%d request(s) still in flight at shutdown after %s s "
+                "(TEARDOWN_TIMEOUT): after_serving runs now",
+                self.in_flight,
+                grace,
+            )
+        finally:
+            self._drained = None
+
+    def _start_background(self, ctx: RequestContext) -> None:
+        """Start the background tasks the request added."""
+        for func, args, kwargs in ctx.background:
+            self.app.background.spawn(func, args, kwargs)
+
+    async def _push_failed(
+        self, ctx: RequestContext, exc: Exception, send: Send | None
+    ) -> StarletteResponse | None:
+        """Nothing is pushed (push undid itself); answer 500 (or close a
+        websocket with 1011) after signalling and logging, unless exceptions
+        propagate."""
+        await self.report(ctx, exc, "Exception while setting up")
+        if self.app.propagate_exceptions:
+            raise exc
+        if ctx.kind.websocket:
+            if send is not None:
+                await send({"type": "websocket.close", "code": 1011})
+            return None
+        response = error_response(self.app, InternalServerError(original_exception=exc))
+        if send is not None:
+            await response(ctx.connection.scope, ctx.request.receive, send)
+        return response
+
+    async def _send(
+        self, ctx: RequestContext, response: StarletteResponse, send: Send
+    ) -> None:
+        """Step 8: send with the contexts pushed (streamed bodies see them)."""
+        request = ctx.request
+        if not isinstance(response, Response):  # ours hides the contexts itself
+            send = hiding_last_send(send)
+        try:
+            await response(request.scope, request.receive_after_body, send)
+        except (ClientDisconnected, OSError) as exc:
+            # The client went away mid-response: not an application error,
+            # but the teardown is told the response was cut short.
+            if not isinstance(exc, ClientDisconnected):
+                cause, exc = exc, ClientDisconnected()
+                exc.__cause__ = cause
+            ctx.error = exc
+            self.app.logger.debug("Client disconnected from %s", request.path)
+        except Exception as exc:
+            await self.report(ctx, exc, "Exception while sending the response")
+            raise
+
+    # -- steps 3 to 7 ----------------------------------------------------------
+
+    async def _respond(self, ctx: RequestContext, plan: Plan) -> StarletteResponse:
+        """The response for the bound request, errors handled."""
+        app = self.app
+        try:
+            try:
+                rule = ctx.rule
+                if rule is not None and ctx.connection.body_expected():
+                    await _preload(ctx)
+                channel = app.signal_channels.request_started
+                entries = channel.entries
+                if entries is None:
+                    entries = channel.current()
+                for get, is_async in entries:
+                    receiver = get()
+                    if receiver is not None:
+                        if is_async:
+                            await receiver(app)
+                        else:
+                            receiver(app)
+                if plan.value_preprocessors:
+                    plan.preprocess(rule.endpoint if rule else None, ctx.view_args)
+                rv = None
+                for func, is_async in plan.before:
+                    rv = await func() if is_async else func()
+                    if rv is not None:
+                        break
+                else:
+                    view = plan.view
+                    if view is None:
+                        rv = await _without_view(ctx)
+                    else:
+                        rv = await view(**ctx.view_args)
+            except Exception as exc:
+                rv = await self._handle_user_exception(plan, exc)
+            return await self._finalize(ctx, plan, rv)
+        except Exception as exc:
+            ctx.error = exc
+            return await self._handle_exception(ctx, plan, exc)
+
+    async def _handle_user_exception(self, plan: Plan, exc: Exception) -> Any:
+        """An HTTP error or an exception with a handler becomes a response;
+        anything else, or an HTTP error the app traps (``TRAP_*`` config),
+        is re-raised (step 6)."""
+        http = None
+        if isinstance(exc, HTTPException):
+            if isinstance(exc, BadRequestKeyError):
+                # Name the missing field: it is the client's mistake, and
+                # the name tells them what to send (werkzeug shows it only
+                # in debug mode).
+                exc.show_exception = True
+            if not self.app.trap_http_exception(exc):
+                http = exc
+                # Routing's redirects and abort(response) are answers.
+                if isinstance(exc, RequestRedirect) or exc.code is None:
+                    return error_response(self.app, exc)
+        handler = plan.find_handler(exc)
+        if handler is not None:
+            return await handler(exc)
+        if http is not None:
+            return error_response(self.app, http)
+        raise exc
+
+    async def _finalize(
+        self, ctx: RequestContext, plan: Plan, rv: Any, from_error: bool = False
+    ) -> StarletteResponse:
+        app = self.app
+        if self.make_response is None:
+            response = to_response(app, rv, ctx.connection)
+        else:
+            response = await self._made(ctx, rv)
+        try:
+            if isinstance(response, Response) and response._pending is not None:
+                response = await self._prepared(ctx, plan, response, from_error)
+            if ctx.after_this_request:
+                response = await _run_after(ctx.after_this_request, response)
+            for func, is_async in plan.after:
+                processed = await func(response) if is_async else func(response)
+                if processed is None:
+                    raise TypeError(f"after_request function {func!r} returned None")
+                response = processed
+            session = ctx.session
+            interface = app.session_interface
+            if not (interface.is_null_session(session) or ctx.session_unsaved):
+                try:
+                    saved = interface.save_session(app, session, response)
+                    if isawaitable(saved):  # else a plain method, as Flask's
+                        await saved
+                except HTTPException as exc:  # e.g. 503: the store is down
+                    response = error_response(app, exc)
+                except Exception:
+                    ctx.session_unsaved = True  # the 500 page must not fail too
+                    raise
+            channel = app.signal_channels.request_finished
+            entries = channel.entries
+            if entries is None:
+                entries = channel.current()
+            for get, is_async in entries:
+                receiver = get()
+                if receiver is not None:
+                    if is_async:
+                        await receiver(app, response=response)
+                    else:
+                        receiver(app, response=response)
+        except Exception:
+            if not from_error:
+                raise
+            app.logger.exception("Error while finishing the response to an error")
+        return response
+
+    async def _prepared(
+        self,
+        ctx: RequestContext,
+        plan: Plan,
+        response: Response,
+        from_error: bool,
+    ) -> StarletteResponse:
+        """``response`` with its pending work done (``send_file``'s stat and
+        open, off the event loop), before the hooks see it. That work is
+        the view's: its error is handled as the view's would have been (a
+        404 for ``send_from_directory``, an error handler, else a 500)."""
+        try:
+            return await response
+        except Exception as exc:
+            if from_error:
+                raise
+            rv = await self._handle_user_exception(plan, exc)
+        handled = await self._made(ctx, rv)
+        if isinstance(handled, Response):
+            await handled  # a handler's own file: its error is not handled again
+        return handled
+
+    async def _made(self, ctx: RequestContext, rv: Any) -> StarletteResponse:
+        """The response for ``rv``, by the app's ``make_response``."""
+        make = self.make_response
+        if make is None:
+            return to_response(self.app, rv, ctx.connection)
+        return await made_response(make, rv)
+
+    async def _handle_exception(
+        self, ctx: RequestContext, plan: Plan, exc: Exception
+    ) -> StarletteResponse:
+        """An unhandled exception: signal, log, then the 500 response (or
+        re-raise when exceptions propagate, as in testing)."""
+        app = self.app
+        await emit_logged(app, got_request_exception, exception=exc)
+        if app.propagate_exceptions:
+            raise exc
+        request = ctx.request
+        app.logger.error(
+            "Exception on %s [%s]", request.path, request.method, exc_info=exc
+        )
+        server_error = InternalServerError(original_exception=exc)
+        handler = plan.find_handler(server_error)
+        if handler is not None:
+            rv = await handler(server_error)
+        elif app.debug:
+            rv = app.response_class(traceback_page(exc), 500)
+        else:
+            rv = error_response(app, server_error)
+        return await self._finalize(ctx, plan, rv, from_error=True)
+
+    async def report(self, ctx: RequestContext, exc: Exception, what: str) -> None:
+        """An unhandled exception: keep it for teardown, signal it, log it."""
+        ctx.error = exc
+        await emit_logged(self.app, ctx.kind.got_exception, exception=exc)
+        self.app.logger.error("%s %s", what, ctx.connection.path, exc_info=exc)
+
+    # -- step 9 ----------------------------------------------------------------
+
+    def _unbind_if_quiet(self, ctx: RequestContext, plan: Plan) -> bool:
+        """Unbind ``ctx`` (and the app context it pushed) at once when
+        tearing down would run nothing; return whether it did."""
+        if not self.quiet(ctx, plan):
+            return False
+        _cv_request.reset(ctx._token)  # type: ignore[arg-type]
+        ctx._token = None
+        app_ctx = ctx._app_ctx
+        if app_ctx is not None:
+            ctx._app_ctx = None
+            _cv_app.reset(app_ctx._tokens.pop())
+        return True
+
+    def quiet(self, ctx: RequestContext, plan: Plan) -> bool:
+        """Whether tearing ``ctx`` down would run nothing: no teardown
+        function, receiver or upload, and the app context it pushed (if
+        any) as quiet; and ``ctx`` is current."""
+        if plan.teardown or ctx.connection._form is not None:
+            return False
+        if _cv_request.get(None) is not ctx or ctx._token is None:
+            return False
+        channels = self.app.signal_channels
+        if _heard(channels[ctx.kind.tearing_down]):
+            return False
+        app_ctx = ctx._app_ctx
+        return app_ctx is None or (
+            len(app_ctx._tokens) == 1
+            and _cv_app.get(None) is app_ctx
+            and not plan.app_teardown
+            and not _heard(channels.appcontext_tearing_down)
+            and not _heard(channels.appcontext_popped)
+        )
+
+    async def _tear_down(self, ctx: RequestContext, exc: BaseException | None) -> None:
+        """:meth:`tear_down`, shielded from cancellation (AnyIO's and
+        asyncio's) for at most ``TEARDOWN_TIMEOUT`` seconds of waiting; no
+        shield is made when it finishes without waiting."""
+        teardown = self.tear_down(ctx, exc)
+        try:
+            waiting_on = teardown.send(None)
+        except StopIteration:
+            return
+        await finish_shielded(
+            teardown,
+            waiting_on,
+            self.app.config["TEARDOWN_TIMEOUT"],
+            ctx.teardown_abandoned,
+        )
+
+    def tear_down(self, ctx: RequestContext, exc: BaseException | None) -> Any:
+        """Tear the request down, unbind it and pop the app context it
+        pushed (a coroutine).
+
+        :raises RuntimeError: ``ctx`` is not the current request context.
+        """
+        current = _cv_request.get(None)
+        if current is not ctx or ctx._token is None:
+            raise RuntimeError(
+                f"Popped wrong request context: {current!r} instead of {ctx!r}"
+            )
+        app = self.app
+        plan = ctx.plan or self.plans.for_blueprint(
+            ctx.connection.blueprint, ctx.kind.websocket
+        )
+        signal = ctx.kind.tearing_down
+        args = (exc,)
+        with_sender = (app,)
+        phases: list[Phase] = [
+            (
+                (
+                    (plan.teardown, args, None),
+                    (app.signal_channels[signal], with_sender, signal),
+                ),
+                lambda: _unbind_request(ctx),
+            )
+        ]
+        app_ctx = ctx._app_ctx
+        if app_ctx is not None:
+            ctx._app_ctx = None
+            phases.extend(self._app_phases(app_ctx, plan, exc))
+        return self._run_phases(phases, exc)
+
+    def pop_app(self, app_ctx: AppContext, exc: BaseException | None) -> Any:
+        """Tear down (on the outermost pop) and unbind ``app_ctx`` (a coroutine).
+
+        :raises RuntimeError: ``app_ctx`` is not the current app context.
+        """
+        current = _cv_app.get(None)
+        if current is not app_ctx:
+            raise RuntimeError(
+                f"Popped wrong app context: {current!r} instead of {app_ctx!r}"
+            )
+        plan = self.plans.for_blueprint(None)
+        return self._run_phases(self._app_phases(app_ctx, plan, exc), exc)
+
+    def _app_phases(
+        self, app_ctx: AppContext, plan: Plan, exc: BaseException | None
+    ) -> list[Phase]:
+        channels = self.app.signal_channels
+        if len(app_ctx._tokens) != 1:  # a nested push: only unbind
+            return [((), lambda: _cv_app.reset(app_ctx._tokens.pop()))]
+        with_sender = (self.app,)
+        return [
+            (
+                (
+                    (plan.app_teardown, (exc,), None),
+                    (
+                        channels.appcontext_tearing_down,
+                        with_sender,
+                        appcontext_tearing_down,
+                    ),
+                ),
+                lambda: _cv_app.reset(app_ctx._tokens.pop()),
+            ),
+            (((channels.appcontext_popped, with_sender, appcontext_popped),), None),
+        ]
+
+    async def _run_phases(self, phases: list[Phase], exc: BaseException | None) -> None:
+        """The robust teardown loop: every function and receiver runs, and
+        one that raises is logged; each phase's unbinding happens whatever
+        its calls did. A cancellation (or the coroutine closed) stops the
+        phase it lands in; the next phases still run (their contexts must
+        be torn down), then it is raised again."""
+        app = self.app
+        stopped: BaseException | None = None
+        for groups, unbind in phases:
+            try:
+                for source, args, signal in groups:
+                    kwargs: dict[str, Any] = {}
+                    if signal is None:
+                        calls = source
+                    else:
+                        calls = source.entries
+                        if calls is None:
+                            calls = source.current()
+                        if signal is not appcontext_popped:
+                            kwargs = {"exc": exc}
+                    for item, is_async in calls:
+                        func = item if signal is None else item()
+                        if func is None:  # a weakly held receiver that died
+                            continue
+                        try:
+                            if is_async:
+                                await func(*args, **kwargs)
+                            else:
+                                func(*args, **kwargs)
+                        except PASS_THROUGH:
+                            raise
+                        except BaseException as error:  # SystemExit too
+                            if signal is None:
+                                app.logger.exception(
+                                    "Error in teardown function %r",
+                                    func,
+                                    exc_info=error,
+                                )
+                            else:
+                                log_receiver_error(app, signal, func, error)
+            except PASS_THROUGH as cut:
+                stopped = stopped or cut
+            finally:
+                if unbind is not None:
+                    unbind()
+        if stopped is not None:
+            raise stopped
+
+    # -- kept for the websocket lifecycle ----------------------------------------
+
+    @staticmethod
+    def view_of(rule: Rule) -> Callable[..., Any]:
+        """The rule's view (see :func:`_view_of`)."""
+        return _view_of(rule)
+
+
+def _heard(channel: Any) -> bool:
+    entries = channel.entries
+    return bool(entries if entries is not None else channel.current())
+
+
+def _unbind_request(ctx: RequestContext) -> None:
+    if ctx.connection._form is not None:  # uploads to close
+        ctx.connection._close_uploads()
+    _cv_request.reset(ctx._token)  # type: ignore[arg-type]
+    ctx._token = None
+
+
+def trap_http_exception(app: App, exc: Exception) -> bool:
+    """Whether the HTTP error ``exc`` is treated as an unhandled exception
+    (it propagates in testing, else a 500) instead of becoming its error
+    page: Flask's ``TRAP_HTTP_EXCEPTIONS`` (all of them) and
+    ``TRAP_BAD_REQUEST_ERRORS`` (400s; when None, a missing key in debug
+    mode). An error handler registered for it still handles it."""
+    config = app.config
+    if config["TRAP_HTTP_EXCEPTIONS"]:
+        return True
+    trap_bad_request = config["TRAP_BAD_REQUEST_ERRORS"]
+    if trap_bad_request is None:
+        return app.debug and isinstance(exc, BadRequestKeyError)
+    return bool(trap_bad_request) and isinstance(exc, BadRequest)
+
+
+async def _preload(ctx: RequestContext) -> None:
+    """Read the announced body before ``request_started``, so Flask's
+    ``request.form[...]`` works without ``await`` everywhere after (see
+    ``Request.preload``), unless the app or the view says not to."""
+    view = ctx.rule.view if ctx.rule is not None else None
+    if getattr(view, "preload_body", True):
+        await ctx.request.preload(ctx.app.config["PRELOAD_REQUEST_BODY"])
+
+
+def _view_of(rule: Rule) -> Callable[..., Any]:
+    """The rule's view.
+
+    :raises RuntimeError: the rule was added with an endpoint and no view,
+        and no ``@app.endpoint(name)`` gave it one.
+    """
+    if rule.view is None:
+        raise RuntimeError(
+            f"The rule {rule.rule!r} has no view: give its endpoint one with "
+            f"@app.endpoint({rule.endpoint!r})."
+        )
+    return rule.view
+
+
+async def _without_view(ctx: RequestContext) -> StarletteResponse:
+    """No view to call: raise the routing error (404, 405, redirect), or
+    answer OPTIONS on a path with no explicit OPTIONS view, through
+    ``app.make_default_options_response`` (which an app may override)."""
+    if ctx.rule is not None:
+        _view_of(ctx.rule)
+    if ctx.routing_error is not None:
+        raise ctx.routing_error
+    return await ctx.app.make_default_options_response()
+
+
+def options_response(ctx: RequestContext) -> Response:
+    """An empty response whose ``Allow`` header lists the methods the
+    request's path allows (all its rules', as werkzeug's
+    ``MapAdapter.allowed_methods``)."""
+    request = ctx.request
+    methods = ctx.allowed_methods or ctx.app.router.allowed_methods(
+        request.path, request.scope
+    )
+    return ctx.app.response_class(headers={"Allow": ", ".join(sorted(methods))})
+
+
+async def _run_after(
+    funcs: list[Callable[..., Any]], response: StarletteResponse
+) -> StarletteResponse:
+    """The request's ``after_this_request`` functions, in order."""
+    for func in funcs:
+        processed = await as_async(func)(response)
+        if processed is None:
+            raise TypeError(f"after_this_request function {func!r} returned None")
+        response = processed
+    return response
