@@ -29,7 +29,13 @@ from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
 
 from ._concurrency import PASS_THROUGH, as_async
-from ._contextvars import _cv_app, _cv_request, hiding_last_send
+from ._contextvars import (
+    _cv_app,
+    _cv_request,
+    hide_contexts,
+    hiding_last_send,
+    show_contexts,
+)
 from ._conversion import (
     error_response,
     made_response,
@@ -66,11 +72,15 @@ if TYPE_CHECKING:
 
 __all__ = ["Runner", "options_response", "trap_http_exception"]
 
-# A teardown phase: groups of calls, then what unbinds once they ran. A
-# group is (hooks, args, None) or (channel, args, signal): receivers are
-# read from the channel when the group is reached.
-Group = tuple[Any, tuple[Any, ...], "Signal | None"]
-Phase = tuple[tuple[Group, ...], "Callable[[], None] | None"]
+# A teardown phase: its teardown functions, the channel of its signal (the
+# receivers are read when the phase is reached), the signal, and the
+# context to unbind once they ran.
+Phase = tuple[
+    tuple[tuple[Callable[..., Any], bool], ...],
+    Any,
+    "Signal",
+    "RequestContext | AppContext | None",
+]
 
 
 class Runner:
@@ -172,7 +182,9 @@ class Runner:
                         await opened
                 except BaseException as exc:
                     ctx.session = app.session_interface.null_session(app)
-                    await self._tear_down(ctx, None)
+                    pending = self._tear_down(ctx, None)
+                    if pending is not None:
+                        await pending
                     if not isinstance(exc, Exception):
                         raise
                     return await self._push_failed(ctx, exc, send)
@@ -190,14 +202,40 @@ class Runner:
                 else:
                     response = await self._respond(ctx, plan)
                     if send is not None:
-                        await self._send(ctx, response, send)
+                        if _plain(response):
+                            # The response as two ASGI messages, no layer
+                            # between (see _plain); contexts hidden from the
+                            # server while it sends (see hide_contexts).
+                            hidden = hide_contexts()
+                            try:
+                                await send(
+                                    {
+                                        "type": "http.response.start",
+                                        "status": response.status_code,
+                                        "headers": response.raw_headers,
+                                    }
+                                )
+                                await send(
+                                    {
+                                        "type": "http.response.body",
+                                        "body": response.body,
+                                    }
+                                )
+                            except (ClientDisconnected, OSError) as exc:
+                                self._client_left(ctx, exc)
+                            finally:
+                                show_contexts(hidden)
+                        else:
+                            await self._send(ctx, response, send)
             except BaseException as exc:
                 # Cancelled (or worse): teardown is told, so "commit unless
                 # exc" never commits half-done work.
                 if not pushed:
                     if ctx.error is None:
                         ctx.error = exc
-                    await self._tear_down(ctx, ctx.error)
+                    pending = self._tear_down(ctx, ctx.error)
+                    if pending is not None:
+                        await pending
                     self._start_background(ctx)
                 raise
             if not pushed:
@@ -207,7 +245,9 @@ class Runner:
                 kept = preserved_contexts.get()
                 if kept is None or ctx.kind.websocket:
                     if ctx.error is not None or not self._unbind_if_quiet(ctx, plan):
-                        await self._tear_down(ctx, ctx.error)
+                        pending = self._tear_down(ctx, ctx.error)
+                        if pending is not None:
+                            await pending
                 else:
                     kept.append(ctx)
                 self._start_background(ctx)
@@ -293,16 +333,19 @@ class Runner:
         try:
             await response(request.scope, request.receive_after_body, send)
         except (ClientDisconnected, OSError) as exc:
-            # The client went away mid-response: not an application error,
-            # but the teardown is told the response was cut short.
-            if not isinstance(exc, ClientDisconnected):
-                cause, exc = exc, ClientDisconnected()
-                exc.__cause__ = cause
-            ctx.error = exc
-            self.app.logger.debug("Client disconnected from %s", request.path)
+            self._client_left(ctx, exc)
         except Exception as exc:
             await self.report(ctx, exc, "Exception while sending the response")
             raise
+
+    def _client_left(self, ctx: RequestContext, exc: Exception) -> None:
+        """The client went away mid-response: not an application error, but
+        the teardown is told the response was cut short."""
+        if not isinstance(exc, ClientDisconnected):
+            cause, exc = exc, ClientDisconnected()
+            exc.__cause__ = cause
+        ctx.error = exc
+        self.app.logger.debug("Client disconnected from %s", ctx.connection.path)
 
     # -- steps 3 to 7 ----------------------------------------------------------
 
@@ -508,16 +551,19 @@ class Runner:
             and not _heard(channels.appcontext_popped)
         )
 
-    async def _tear_down(self, ctx: RequestContext, exc: BaseException | None) -> None:
-        """:meth:`tear_down`, shielded from cancellation (AnyIO's and
-        asyncio's) for at most ``TEARDOWN_TIMEOUT`` seconds of waiting; no
-        shield is made when it finishes without waiting."""
+    def _tear_down(
+        self, ctx: RequestContext, exc: BaseException | None
+    ) -> Awaitable[None] | None:
+        """Start :meth:`tear_down`; when it waits, the rest to await,
+        shielded from cancellation (AnyIO's and asyncio's) for at most
+        ``TEARDOWN_TIMEOUT`` seconds of waiting. None when it finished
+        without waiting (no shield is made)."""
         teardown = self.tear_down(ctx, exc)
         try:
             waiting_on = teardown.send(None)
         except StopIteration:
-            return
-        await finish_shielded(
+            return None
+        return finish_shielded(
             teardown,
             waiting_on,
             self.app.config["TEARDOWN_TIMEOUT"],
@@ -540,21 +586,13 @@ class Runner:
             ctx.connection.blueprint, ctx.kind.websocket
         )
         signal = ctx.kind.tearing_down
-        args = (exc,)
-        with_sender = (app,)
         phases: list[Phase] = [
-            (
-                (
-                    (plan.teardown, args, None),
-                    (app.signal_channels[signal], with_sender, signal),
-                ),
-                lambda: _unbind_request(ctx),
-            )
+            (plan.teardown, app.signal_channels[signal], signal, ctx)
         ]
         app_ctx = ctx._app_ctx
         if app_ctx is not None:
             ctx._app_ctx = None
-            phases.extend(self._app_phases(app_ctx, plan, exc))
+            phases.extend(self._app_phases(app_ctx, plan))
         return self._run_phases(phases, exc)
 
     def pop_app(self, app_ctx: AppContext, exc: BaseException | None) -> Any:
@@ -568,75 +606,72 @@ class Runner:
                 f"Popped wrong app context: {current!r} instead of {app_ctx!r}"
             )
         plan = self.plans.for_blueprint(None)
-        return self._run_phases(self._app_phases(app_ctx, plan, exc), exc)
+        return self._run_phases(self._app_phases(app_ctx, plan), exc)
 
-    def _app_phases(
-        self, app_ctx: AppContext, plan: Plan, exc: BaseException | None
-    ) -> list[Phase]:
+    def _app_phases(self, app_ctx: AppContext, plan: Plan) -> list[Phase]:
         channels = self.app.signal_channels
         if len(app_ctx._tokens) != 1:  # a nested push: only unbind
-            return [((), lambda: _cv_app.reset(app_ctx._tokens.pop()))]
-        with_sender = (self.app,)
+            return [((), None, appcontext_tearing_down, app_ctx)]
         return [
             (
-                (
-                    (plan.app_teardown, (exc,), None),
-                    (
-                        channels.appcontext_tearing_down,
-                        with_sender,
-                        appcontext_tearing_down,
-                    ),
-                ),
-                lambda: _cv_app.reset(app_ctx._tokens.pop()),
+                plan.app_teardown,
+                channels.appcontext_tearing_down,
+                appcontext_tearing_down,
+                app_ctx,
             ),
-            (((channels.appcontext_popped, with_sender, appcontext_popped),), None),
+            ((), channels.appcontext_popped, appcontext_popped, None),
         ]
 
     async def _run_phases(self, phases: list[Phase], exc: BaseException | None) -> None:
-        """The robust teardown loop: every function and receiver runs, and
-        one that raises is logged; each phase's unbinding happens whatever
-        its calls did. A cancellation (or the coroutine closed) stops the
-        phase it lands in; the next phases still run (their contexts must
-        be torn down), then it is raised again."""
+        """The robust teardown loop: in each phase, the teardown functions
+        (``func(exc)``), then the signal's receivers (``receiver(app,
+        exc=exc)``; ``appcontext_popped`` without ``exc``), every one run
+        and one that raises logged; then the phase's context is unbound,
+        whatever its calls did. A cancellation (or the coroutine closed)
+        stops the phase it lands in; the next phases still run (their
+        contexts must be torn down), then it is raised again."""
         app = self.app
         stopped: BaseException | None = None
-        for groups, unbind in phases:
+        for funcs, channel, signal, unbind in phases:
             try:
-                for source, args, signal in groups:
-                    kwargs: dict[str, Any] = {}
-                    if signal is None:
-                        calls = source
-                    else:
-                        calls = source.entries
-                        if calls is None:
-                            calls = source.current()
-                        if signal is not appcontext_popped:
-                            kwargs = {"exc": exc}
-                    for item, is_async in calls:
-                        func = item if signal is None else item()
-                        if func is None:  # a weakly held receiver that died
-                            continue
-                        try:
-                            if is_async:
-                                await func(*args, **kwargs)
-                            else:
-                                func(*args, **kwargs)
-                        except PASS_THROUGH:
-                            raise
-                        except BaseException as error:  # SystemExit too
-                            if signal is None:
-                                app.logger.exception(
-                                    "Error in teardown function %r",
-                                    func,
-                                    exc_info=error,
-                                )
-                            else:
-                                log_receiver_error(app, signal, func, error)
+                for func, is_async in funcs:
+                    try:
+                        if is_async:
+                            await func(exc)
+                        else:
+                            func(exc)
+                    except PASS_THROUGH:
+                        raise
+                    except BaseException as error:  # SystemExit too
+                        app.logger.exception(
+                            "Error in teardown function %r", func, exc_info=error
+                        )
+                if channel is None:
+                    continue
+                entries = channel.entries
+                if entries is None:
+                    entries = channel.current()
+                kwargs = {} if signal is appcontext_popped else {"exc": exc}
+                for get, is_async in entries:
+                    receiver = get()
+                    if receiver is None:  # a weakly held receiver that died
+                        continue
+                    try:
+                        if is_async:
+                            await receiver(app, **kwargs)
+                        else:
+                            receiver(app, **kwargs)
+                    except PASS_THROUGH:
+                        raise
+                    except BaseException as error:
+                        log_receiver_error(app, signal, receiver, error)
             except PASS_THROUGH as cut:
                 stopped = stopped or cut
             finally:
-                if unbind is not None:
-                    unbind()
+                if isinstance(unbind, RequestContext):
+                    _unbind_request(unbind)
+                elif unbind is not None:
+                    _cv_app.reset(unbind._tokens.pop())
         if stopped is not None:
             raise stopped
 
@@ -646,6 +681,18 @@ class Runner:
     def view_of(rule: Rule) -> Callable[..., Any]:
         """The rule's view (see :func:`_view_of`)."""
         return _view_of(rule)
+
+
+def _plain(response: StarletteResponse) -> bool:
+    """Whether ``response`` is sent as two messages and nothing else: one of
+    ours, not streamed, sending as ours do, with nothing to run after."""
+    return (
+        isinstance(response, Response)
+        and response._stream is None
+        and type(response).__call__ is Response.__call__
+        and response._on_close is None
+        and response.background is None
+    )
 
 
 def _heard(channel: Any) -> bool:
