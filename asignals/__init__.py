@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._dispatch import AsyncWrapper, Outcome, SyncWrapper
 from ._namespace import NamedSignal, Namespace, default_namespace, signal
+from ._observe import Observation, ReceiverCall, ReceiverObserver, observe
 from ._refs import is_async_callable
 from ._registry import Channel
 from ._signal import ANY, Signal
@@ -19,10 +20,14 @@ __all__ = [
     "Channel",
     "NamedSignal",
     "Namespace",
+    "Observation",
     "Outcome",
+    "ReceiverCall",
+    "ReceiverObserver",
     "Signal",
     "SyncWrapper",
     "default_namespace",
     "is_async_callable",
+    "observe",
     "signal",
 ]

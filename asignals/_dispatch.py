@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NamedTuple
 
+from ._observe import originals
 from ._registry import Plan
 
 Receiver = Callable[..., Any]
@@ -106,7 +107,10 @@ def async_callable(
 def call_wrapped(
     plan: Plan, sender: Any, kwargs: dict[str, Any], wrapper: AsyncWrapper | None
 ) -> list[tuple[Receiver, Any]]:
-    """``send`` when some receivers are async: wrapped, or refused up front."""
+    """``send`` when some receivers are async (wrapped, or refused up
+    front), or when the signal is observed."""
+    if plan.observed is not None:
+        return list(originals(call_wrapped(plan.observed, sender, kwargs, wrapper)))
     refuse_async(plan, wrapper)
     return [
         (receiver, sync_callable(receiver, is_async, wrapper)(sender, **kwargs))
@@ -119,12 +123,33 @@ async def await_wrapped(
 ) -> list[tuple[Receiver, Any]]:
     """``send_async`` with a ``_sync_wrapper``: sync receivers are called
     through it and awaited, one receiver after another."""
+    if plan.observed is not None:
+        done = await await_wrapped(plan.observed, sender, kwargs, wrapper)
+        return list(originals(done))
     results = []
     for get, is_async in plan.entries:
         receiver = get()
         if receiver is not None:
             call = receiver if is_async else wrapper(receiver)
             results.append((receiver, await call(sender, **kwargs)))
+    return results
+
+
+async def await_observed(
+    plan: Plan, sender: Any, kwargs: dict[str, Any]
+) -> list[tuple[Receiver, Any]]:
+    """``send_async`` of an observed signal: ``plan`` is the plan to call
+    (its receivers wrapped for their observers); the results name the
+    receivers themselves."""
+    results = []
+    for get, is_async in plan.entries:
+        call = get()
+        if call is None:
+            continue
+        if is_async:
+            results.append((call.__wrapped__, await call(sender, **kwargs)))
+        else:
+            results.append((call.__wrapped__, call(sender, **kwargs)))
     return results
 
 
@@ -148,6 +173,8 @@ def call_robust(
     plan: Plan, sender: Any, kwargs: dict[str, Any], wrapper: AsyncWrapper | None
 ) -> list[tuple[Receiver, Outcome]]:
     """``send_robust``: every receiver runs; each result is an Outcome."""
+    if plan.observed is not None:
+        return list(originals(call_robust(plan.observed, sender, kwargs, wrapper)))
     refuse_async(plan, wrapper)
     return [
         (receiver, capture(sync_callable(receiver, is_async, wrapper), sender, kwargs))
@@ -159,6 +186,9 @@ async def await_robust(
     plan: Plan, sender: Any, kwargs: dict[str, Any], wrapper: SyncWrapper | None
 ) -> list[tuple[Receiver, Outcome]]:
     """``send_async_robust`` one receiver after another."""
+    if plan.observed is not None:
+        done = await await_robust(plan.observed, sender, kwargs, wrapper)
+        return list(originals(done))
     outcomes = []
     for get, is_async in plan.entries:
         receiver = get()
@@ -187,6 +217,9 @@ async def await_concurrently(
     are being started. Each task runs in a copy of the caller's context. A
     failing receiver is recorded and never cancels the others.
     """
+    if plan.observed is not None:
+        done = await await_concurrently(plan.observed, sender, kwargs, wrapper)
+        return list(originals(done))
     receivers = live(plan)
     outcomes: list[Outcome] = [_RETURNED_NONE] * len(receivers)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ._signal import Signal
+
+if TYPE_CHECKING:
+    from ._observe import ReceiverObserver
 
 
 class NamedSignal(Signal):
@@ -26,6 +29,10 @@ class NamedSignal(Signal):
 class Namespace(dict[str, NamedSignal]):
     """A dict of signals by name."""
 
+    observers: tuple[ReceiverObserver, ...] = ()
+    """What observes every signal of this namespace (see
+    :func:`asignals.observe`; read-only here)."""
+
     def signal(self, name: str, doc: str | None = None) -> NamedSignal:
         """Return the signal called ``name``, creating it on first use.
 
@@ -35,7 +42,10 @@ class Namespace(dict[str, NamedSignal]):
         try:
             return self[name]
         except KeyError:
-            return self.setdefault(name, NamedSignal(name, doc))
+            made = self.setdefault(name, NamedSignal(name, doc))
+            # Its namespace's observers see it (see asignals.observe).
+            made._registry.namespace = self
+            return made
 
 
 class _SignalFactory(Protocol):

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from . import _observe
 from ._refs import (
     Getter,
     KeyedMethodRef,
@@ -50,9 +51,15 @@ class Plan:
     weakly held receiver has died, skip it); ``flags`` whether each is
     async. ``entries`` pairs them. ``first_async`` is the getter of the
     first async receiver, if any; ``all_async`` tells the common cases apart.
+
+    ``observed`` is None unless the signal is observed (see ``_observe``):
+    then it is the plan to call, whose getters give the receivers wrapped
+    for their observers, and ``first_async`` is set and ``all_async``
+    false whatever the receivers are, so that the sends leave their fast
+    loops for the calls in ``_dispatch``.
     """
 
-    __slots__ = ("all_async", "first_async", "flags", "getters")
+    __slots__ = ("all_async", "first_async", "flags", "getters", "observed")
 
     def __init__(self, getters: tuple[Getter, ...], flags: tuple[bool, ...]) -> None:
         self.getters = getters
@@ -62,6 +69,7 @@ class Plan:
             None,
         )
         self.all_async = all(flags)
+        self.observed: Plan | None = None
 
     @property
     def entries(self) -> zip[tuple[Getter, bool]]:
@@ -70,6 +78,10 @@ class Plan:
 
 
 EMPTY_PLAN = Plan((), ())
+
+
+def _no_owner() -> None:
+    return None
 
 
 class Channel:
@@ -214,7 +226,14 @@ class _Mutation:
 class Registry:
     """Who is connected to what, for one signal."""
 
-    def __init__(self) -> None:
+    def __init__(self, owner: Any = None) -> None:
+        # The signal, for its observers (weakly: the signal holds us).
+        self.owner: Callable[[], Any] = (
+            weakref.ref(owner) if owner is not None else _no_owner
+        )
+        self.namespace: Any = None  # set by Namespace.signal
+        self.observers: tuple[_observe.ReceiverObserver, ...] = ()
+        _observe.registries.add(self)
         self._lock = threading.Lock()
         self._owner = 0  # the thread holding the lock for a mutation
         self._pending: deque[tuple[bool, Hashable, object]] = deque()
@@ -324,7 +343,25 @@ class Registry:
         held = [self._receivers[rkey] for rkey in order if rkey in self._receivers]
         if not held:
             return EMPTY_PLAN
-        return Plan(tuple(h.call for h in held), tuple(h.is_async for h in held))
+        plan = Plan(tuple(h.call for h in held), tuple(h.is_async for h in held))
+        observers = _observe.observers_for(self)
+        signal = self.owner()
+        if observers and signal is not None:
+            plan.observed = Plan(
+                tuple(
+                    _observe.observed_getter(get, is_async, signal, observers)
+                    for get, is_async in plan.entries
+                ),
+                plan.flags,
+            )
+            plan.first_async = plan.getters[0]
+            plan.all_async = False
+        return plan
+
+    def replan(self) -> None:
+        """Drop every plan (its observers changed): the next sends rebuild."""
+        with self._mutation:
+            self._stale(ANY_KEY)
 
     @property
     def listing(self) -> dict[Hashable, Any]:
@@ -352,12 +389,13 @@ class Registry:
         """The entries for ``channel`` now; published on it when no mute is
         active anywhere (a mute is local to its context, a channel is not)."""
         if self._mutes:
-            return tuple(self.plan_for(channel.sender).entries)
+            plan = self.plan_for(channel.sender)
+            return tuple((plan.observed or plan).entries)
         with self._building() as cacheable:
             # Under the lock: a change made after this publishes staleness
             # after it, so the channel never keeps an outdated plan.
             plan = self._locked_plan(channel.key, cacheable)
-            entries = tuple(plan.entries)
+            entries = tuple((plan.observed or plan).entries)
             if cacheable and not self._mutes:
                 channel.entries = entries
         return entries

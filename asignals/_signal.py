@@ -13,6 +13,7 @@ from ._dispatch import (
     Receiver,
     SyncWrapper,
     await_concurrently,
+    await_observed,
     await_robust,
     await_wrapped,
     call_robust,
@@ -56,7 +57,7 @@ class Signal:
     def __init__(self, doc: str | None = None) -> None:
         if doc:
             self.__doc__ = doc
-        self._registry = Registry()
+        self._registry = Registry(self)
         self._plan = self._registry.plan_for  # one call on the hot path
 
     @cached_property
@@ -293,6 +294,8 @@ class Signal:
                 receiver = get()
                 if receiver is not None:
                     results.append((receiver, receiver(sender, **kwargs)))
+        elif plan.observed is not None:
+            return await await_observed(plan.observed, sender, kwargs)
         else:
             for get, is_async in zip(plan.getters, plan.flags, strict=True):
                 receiver = get()

@@ -147,6 +147,34 @@ TARGETS = {
 }
 
 
+def observation_timers() -> dict[str, Timer]:
+    """One send to 1 receiver: nobody observing, an observer on another
+    signal (what every unobserved signal of an observed app pays), and
+    this signal observed by an observer that does nothing."""
+    [receiver] = sync_receivers(1)
+    plain, beside, watched, other = (asignals.Signal() for _ in range(4))
+    for signal in (plain, beside, watched, other):
+        signal.connect(receiver)
+
+    def timed(signal: asignals.Signal) -> Timer:
+        def run(n: int) -> float:
+            start = time.perf_counter()
+            for _ in range(n):
+                signal.send(SENDER, value=1)
+            return time.perf_counter() - start
+
+        run.keep = receiver  # type: ignore[attr-defined]
+        return run
+
+    asignals.observe(asignals.ReceiverObserver(), on=other)
+    asignals.observe(asignals.ReceiverObserver(), on=watched)
+    return {
+        "unobserved": timed(plain),
+        "another signal observed": timed(beside),
+        "observed": timed(watched),
+    }
+
+
 def connect_pair_timers(connected: int) -> dict[str, Timer]:
     """A connect + disconnect pair with ``connected`` receivers already
     connected (to ANY, weakly, as blinker's users connect them)."""
@@ -207,6 +235,16 @@ def main() -> None:
             f"| {theirs / ours:.1f}x faster | {ours / plain:.2f}x "
             f"| {TARGETS.get(label, '')} |"
         )
+    print()
+    print("asignals.observe: send to 1 receiver, ns (target: unobserved = no cost)")
+    print()
+    ns = measure(observation_timers())
+    print("| nobody observes | another signal observed | this signal observed |")
+    print("|---:|---:|---:|")
+    print(
+        f"| {ns['unobserved']:,.0f} | {ns['another signal observed']:,.0f} "
+        f"| {ns['observed']:,.0f} |"
+    )
     print()
     print("connect + disconnect pair, µs, with N receivers already connected")
     print()
