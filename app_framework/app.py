@@ -482,6 +482,7 @@ class App(TemplatesMixin, Scaffold):
         request, else right away. It gets an app context of its own, not the
         request. Shutdown waits for it; an exception is logged and sent as
         ``got_background_exception``."""
+        func = self.instrumentation.background(func)
         ctx = _cv_request.get(None)
         if ctx is not None and ctx.app is self and not ctx.kind.websocket:
             ctx.background.append((func, args, kwargs))

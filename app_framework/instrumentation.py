@@ -19,7 +19,10 @@ extension's own context variables are current)::
 ``start`` returns a token (an OpenTelemetry span, a start time, None);
 ``end`` gets it back with the exception the call raised (None when it
 returned). An observer may also define ``sent(call, sender, kwargs,
-receivers)``, told of every send of a framework signal, heard or not.
+receivers)``, told of every send of a framework signal, heard or not, and
+``spawned(call)``, told when a background task is added, in the context
+that adds it (a tracer notes the request's span there, to link the task's
+own span to it when the task runs, as a ``"background"`` call).
 
 With no observer the app's plans hold the callables themselves: observing
 costs nothing until something observes (``bench/bench_requests.py`` has the
@@ -47,6 +50,7 @@ KINDS = frozenset(
         "after_websocket",
         "teardown_websocket",
         "teardown_appcontext",
+        "background",
         "errorhandler",
         "url_value_preprocessor",
         "context_processor",
@@ -152,6 +156,21 @@ class Instrumentation:
         if not self.observers:
             return func
         call = Call(kind, name, func if subject is None else subject)
+        return observed(self.observers, call, func)
+
+    def background(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func``, a background task being added now: ``func`` itself
+        when nothing observes; else the observers that define
+        ``spawned(call)`` are told at once, and the task's run is reported
+        as a ``"background"`` call (named by its qualified name)."""
+        if not self.observers:
+            return func
+        name = getattr(func, "__qualname__", None) or repr(func)
+        call = Call("background", name, func)
+        for observer in self.observers:
+            spawned = getattr(observer, "spawned", None)
+            if spawned is not None:
+                spawned(call)
         return observed(self.observers, call, func)
 
     def signal_sent(
