@@ -40,6 +40,10 @@ The semantics, and what keeps them:
   wrong type, is dropped and counted (``dropped_unreadable``), and the
   dispatcher goes on after any failure of one delivery (counted in
   ``delivery_errors``). Both are logged at most once a minute.
+* **Context across processes**: a propagator added with
+  :func:`add_propagator` (a tracer's) writes what it needs into a message's
+  optional ``ctx`` object when the signal is sent, and is given it back
+  around the delivery in the other process (string keys and values only).
 * **Counters** in :attr:`Relay.stats`, also written to Redis every second
   (``<prefix>:<name>:stats:<process>``, expiring) for the command line.
 """
@@ -58,15 +62,23 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ._namespace import NamedSignal
 from ._signal import Signal
 
-__all__ = ["Relay", "SharedSignal", "is_remote", "origin"]
+__all__ = [
+    "ContextPropagator",
+    "Relay",
+    "SharedSignal",
+    "add_propagator",
+    "is_remote",
+    "origin",
+    "remove_propagator",
+]
 
 origin: ContextVar[str | None] = ContextVar("asignals_relay_origin", default=None)
 """The process a delivery came from (``None``: sent here)."""
@@ -100,6 +112,62 @@ def _reraise_cancel() -> None:
         raise asyncio.CancelledError()
 
 
+class ContextPropagator(Protocol):
+    """Carries a context (a trace) from a send to its remote deliveries."""
+
+    def inject(self, signal: str, carrier: dict[str, str]) -> None:
+        """Called in the sender's context as signal ``signal`` is sent:
+        add what the other processes need to ``carrier``."""
+
+    def delivering(
+        self, signal: str, carrier: dict[str, str]
+    ) -> contextlib.AbstractContextManager[Any]:
+        """Around the remote delivery of ``signal``, given the ``carrier``
+        the sender filled (empty when it had no propagator)."""
+
+
+_propagators: tuple[ContextPropagator, ...] = ()
+
+
+def add_propagator(propagator: ContextPropagator) -> None:
+    """Have every relay of this process carry ``propagator``'s context."""
+    global _propagators
+    _propagators = (*_propagators, propagator)
+
+
+def remove_propagator(propagator: ContextPropagator) -> None:
+    """Stop carrying ``propagator``'s context (nothing if it was not added)."""
+    global _propagators
+    _propagators = tuple(p for p in _propagators if p is not propagator)
+
+
+def _injected(name: str) -> dict[str, str] | None:
+    if not _propagators:
+        return None
+    carrier: dict[str, str] = {}
+    for propagator in _propagators:
+        propagator.inject(name, carrier)
+    return carrier or None
+
+
+@contextlib.contextmanager
+def _delivering(name: str, carrier: dict[str, str] | None) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for propagator in _propagators:
+            stack.enter_context(propagator.delivering(name, carrier or {}))
+        yield
+
+
+def _carrier(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError('"ctx" is not an object of strings')
+    return value
+
+
 def is_remote() -> bool:
     """Whether the current delivery came from another process."""
     return origin.get() is not None
@@ -114,6 +182,7 @@ class _Arrival:
     sent_at: float
     sender: Any
     kwargs: dict[str, Any]
+    context: dict[str, str] | None = None
 
 
 def _sent_at(value: Any) -> float:
@@ -320,6 +389,9 @@ class Relay:
             "from": who,
             "kw": kwargs,
         }
+        carrier = _injected(shared.signal.name)
+        if carrier is not None:
+            message["ctx"] = carrier
         try:
             text = self._dumps(message)
         except (TypeError, ValueError) as exc:
@@ -563,6 +635,7 @@ class Relay:
             _sent_at(message.get("t")),
             self._sender(message.get("from")),
             _keywords(message.get("kw")),
+            _carrier(message.get("ctx")),
         )
 
     def _sender(self, who: Any) -> Any:
@@ -612,11 +685,14 @@ class Relay:
         sender, kwargs = arrival.sender, arrival.kwargs
         token = origin.set(arrival.origin)
         try:
-            if self._around is not None:
-                async with self._around():
+            with _delivering(arrival.name, arrival.context):
+                if self._around is not None:
+                    async with self._around():
+                        outcomes = await shared.signal.send_async_robust(
+                            sender, **kwargs
+                        )
+                else:
                     outcomes = await shared.signal.send_async_robust(sender, **kwargs)
-            else:
-                outcomes = await shared.signal.send_async_robust(sender, **kwargs)
         finally:
             origin.reset(token)
         self._count("delivered", 1)
