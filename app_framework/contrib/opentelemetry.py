@@ -435,7 +435,7 @@ class _SignalSpans(asignals.ReceiverObserver):
         self.receiver_duration = receiver_duration
 
     def receiver_started(self, call: asignals.ReceiverCall) -> Any:
-        if call.signal in _FRAMEWORK_SIGNALS:
+        if call.signal in _FRAMEWORK_SIGNALS or _is_relay(call.receiver):
             return None
         if not trace.get_current_span().get_span_context().is_valid:
             return None
@@ -462,6 +462,12 @@ class _SignalSpans(asignals.ReceiverObserver):
             span.set_status(Status(StatusCode.ERROR, type(call.error).__name__))
         span.end()
         otel_context.detach(attached)
+
+
+def _is_relay(receiver: Any) -> bool:
+    """Whether ``receiver`` is the relay's own forwarder (which only queues
+    the message: the delivery in the other process has the span)."""
+    return getattr(receiver, "__module__", None) == signal_relay.__name__
 
 
 class _RelayContext:
