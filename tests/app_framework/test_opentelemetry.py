@@ -315,3 +315,50 @@ async def test_instrumenting_twice_is_refused_and_close_undoes_it(
     await shop.test_client().get("/users/1")
     assert otel.spans() == []
     assert not signals.request_started.has_receivers_for(shop)
+
+
+async def test_the_prometheus_recipe_serves_what_a_scraper_reads() -> None:
+    """The README's /metrics recipe: the OTel Prometheus exporter, scraped."""
+    from opentelemetry.exporter.prometheus import PrometheusMetricReader
+    from prometheus_client import (
+        CONTENT_TYPE_LATEST,
+        CollectorRegistry,
+        generate_latest,
+    )
+    from prometheus_client.parser import text_string_to_metric_families
+
+    registry = CollectorRegistry()
+    meter_provider = MeterProvider(
+        metric_readers=[PrometheusMetricReader(registry=registry)]
+    )
+    app = App("metered")
+    instrument_app(app, meter_provider=meter_provider, tracer_provider=TracerProvider())
+
+    @app.route("/items/<int:number>")
+    async def item(number: int) -> str:
+        return f"item {number}"
+
+    @app.route("/metrics")
+    async def prometheus_metrics() -> Any:
+        return app.response_class(
+            generate_latest(registry), mimetype=CONTENT_TYPE_LATEST
+        )
+
+    try:
+        client = app.test_client()
+        await client.get("/items/1")
+        await client.get("/items/2")
+        scrape = await client.get("/metrics")
+        assert scrape.headers["content-type"].startswith("text/plain; version=")
+        samples = {
+            (sample.name, sample.labels.get("http_route")): sample.value
+            for family in text_string_to_metric_families(scrape.text)
+            for sample in family.samples
+        }
+        count = samples[
+            ("http_server_request_duration_seconds_count", "/items/<int:number>")
+        ]
+        assert count == 2
+        assert samples[("http_server_active_requests", None)] == 1  # the scrape
+    finally:
+        meter_provider.shutdown()
