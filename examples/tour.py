@@ -230,3 +230,48 @@ def _configure_logging() -> None:
 
 
 _configure_logging()
+
+
+def _trace_when_installed() -> None:
+    """With OpenTelemetry installed (``pip install "app-framework[otel]"``),
+    every request and websocket is a span, logged at DEBUG as one line
+    (``trace GET /users/<int:user_id> 200 1.8 ms trace_id=...``) on the
+    ``tour.traces`` logger; without it, nothing changes."""
+    try:
+        from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+        from opentelemetry.sdk.trace.export import (
+            SimpleSpanProcessor,
+            SpanExporter,
+            SpanExportResult,
+        )
+
+        from app_framework.contrib.opentelemetry import instrument_app
+    except ImportError:
+        return
+    traces = logging.getLogger("tour.traces")
+
+    def log_span(span: ReadableSpan) -> None:
+        took = ((span.end_time or 0) - (span.start_time or 0)) / 1e6
+        status = (span.attributes or {}).get("http.response.status_code", "")
+        traces.debug(
+            "trace %s %s %.1f ms trace_id=%032x",
+            span.name,
+            status,
+            took,
+            span.context.trace_id,
+        )
+
+    class LoggedSpans(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            for span in spans:
+                log_span(span)
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(LoggedSpans()))
+    instrument_app(app, tracer_provider=provider)
+    if app.debug:
+        traces.setLevel(logging.DEBUG)
+
+
+_trace_when_installed()
