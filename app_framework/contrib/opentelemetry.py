@@ -27,6 +27,7 @@ patched, and the app without it runs exactly as before.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import time
 import weakref
 from collections.abc import Iterator
@@ -221,7 +222,7 @@ class OpenTelemetryInstrumentation:
                 unit="s",
                 description="Duration of each signal receiver call.",
             )
-            ours_ids = frozenset(id(func) for _, func in self._connected)
+            ours_ids = frozenset(_identity(func) for _, func in self._connected)
             self._calls = _CallSpans(self.tracer, receiver_duration, ours_ids)
             app.instrumentation.add(self._calls)
             self._observation = asignals.observe(
@@ -366,13 +367,24 @@ def _call_name(call: Call) -> str:
     return f"{kind} {_qualname(call.func)}"
 
 
+def _identity(func: Any) -> Any:
+    """What stays the same for a receiver across calls: a bound method is
+    a new object at each attribute read, its instance and function are not;
+    a receiver observed by asignals is seen through its wrapper."""
+    func = inspect.unwrap(func)
+    owner = getattr(func, "__self__", None)
+    if owner is not None:
+        return (id(owner), id(getattr(func, "__func__", func)))
+    return id(func)
+
+
 class _CallSpans:
     """``app.instrumentation`` observer: a child span for every hook, view,
     handler, processor, template and receiver of the app run under a span;
     background tasks as root spans linked to the request that added them."""
 
     def __init__(
-        self, tracer: trace.Tracer, receiver_duration: Any, skip: frozenset[int]
+        self, tracer: trace.Tracer, receiver_duration: Any, skip: frozenset[Any]
     ):
         self.tracer = tracer
         self.receiver_duration = receiver_duration
@@ -389,7 +401,7 @@ class _CallSpans:
             self.origins[call] = origin
 
     def start(self, call: Call) -> Any:
-        if call.kind == "receiver" and id(call.func) in self.skip:
+        if call.kind == "receiver" and _identity(call.func) in self.skip:
             return None
         begun = time.perf_counter()
         if call.kind == "background":

@@ -362,3 +362,12 @@ async def test_the_prometheus_recipe_serves_what_a_scraper_reads() -> None:
         assert samples[("http_server_active_requests", None)] == 1  # the scrape
     finally:
         meter_provider.shutdown()
+
+
+async def test_its_own_receivers_make_no_spans(shop: App, otel: Telemetry) -> None:
+    otel.instrument(shop, receivers=True)
+    await shop.test_client().get("/users/7")
+    own = [s.name for s in otel.spans() if "OpenTelemetryInstrumentation" in s.name]
+    assert own == []
+    # the request's span is the last to end: nothing of ours outlives it
+    assert otel.spans()[-1].name == "GET /users/<int:user_id>"
