@@ -7,6 +7,7 @@ import os
 import sys
 from importlib.machinery import ModuleSpec
 from pathlib import PurePath
+from typing import IO, Any
 
 __all__ = ["find_instance_path", "module_folder"]
 
@@ -16,6 +17,16 @@ def module_folder(import_name: str) -> str:
     module = sys.modules.get(import_name)
     path = getattr(module, "__file__", None)
     return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+
+
+def open_resource(
+    folder: str, resource: str, mode: str, encoding: str | None
+) -> IO[Any]:
+    """Open ``resource`` in ``folder`` (any mode; ``encoding`` for text)."""
+    path = os.path.join(folder, resource)
+    if "b" in mode:
+        return open(path, mode)
+    return open(path, mode, encoding=encoding)
 
 
 def find_instance_path(import_name: str, name: str) -> str:

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
     from .app import App
     from .routing import Rule
+    from .signals import AppChannels
 
 __all__ = ["Runner", "options_response", "trap_http_exception"]
 
@@ -97,6 +98,18 @@ class Runner:
         self.make_response: Callable[[Any], Any] | None = make_response_override(app)
         """The app's ``make_response`` when overridden (None: the
         framework's, inlined)."""
+        self._unobserved: AppChannels | None = None
+
+    def observers_changed(self) -> None:
+        """Observers were added or removed: receivers are observed through
+        the app's channels, everything else through its plans."""
+        app = self.app
+        base = self._unobserved or app.signal_channels
+        self._unobserved = base if app.instrumentation else None
+        app.signal_channels = (
+            base.observed(app.instrumentation) if app.instrumentation else base
+        )
+        self.plans.invalidate()
 
     def setup_done(self) -> None:
         """The app starts serving: registration is closed, so plans are kept

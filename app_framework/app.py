@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from datetime import timedelta
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -19,30 +18,23 @@ from ._concurrency import as_async_view, as_sync
 from ._conversion import default_make_response
 from ._json_provider import DefaultJSONProvider, JSONProvider
 from ._lazy_class import DefaultClass
-from ._paths import find_instance_path
+from ._paths import find_instance_path, open_resource
 from ._plan_runner import Runner, options_response, trap_http_exception
 from ._scale_out import share
 from ._slow_receivers import watch_slow_receivers
 from .background import BackgroundTasks
 from .blueprints import Blueprint
-from .config import DEFAULTS, Config
+from .config import DEFAULTS, Config, ConfigAttributes
 from .config import default_config as fresh_config
 from .ctx import AppContext, AppGlobals, RequestContext
 from .exceptions import Aborter, SetupError
-from .globals import _cv_request, request_context
+from .globals import request_context
 from .helpers import make_redirect
 from .instrumentation import Instrumentation
 from .lifespan import add_while_serving, lifespan, shutdown, startup
 from .logging import create_logger
 from .middleware import AsgiAppSlot, serving_stack
-from .routing import (
-    BuildError,
-    Router,
-    RuleOptions,
-    UrlMap,
-    ViewFunctions,
-    check_static_host,
-)
+from .routing import Router, ViewFunctions, check_static_host
 from .scaffold import Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import TemplatesMixin
@@ -57,13 +49,14 @@ if TYPE_CHECKING:
 
     from asignals.relay import Relay
 
+    from .routing import BuildError, RuleOptions, UrlMap
     from .testing import AppCliRunner, TestApp, TestClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 P = ParamSpec("P")
 
 
-class App(TemplatesMixin, Scaffold):
+class App(ConfigAttributes, TemplatesMixin, Scaffold):
     """An ASGI application with Flask's programming model.
 
     :param import_name: The application's module, usually ``__name__``.
@@ -149,7 +142,7 @@ class App(TemplatesMixin, Scaffold):
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         self._stack: ASGIApp | None = None
         self._runner = Runner(self)
-        self.instrumentation = Instrumentation(self._observers_changed)
+        self.instrumentation = Instrumentation(self._runner.observers_changed)
         """The observers of this app's hooks, views, templates and
         receivers (see :mod:`.instrumentation`)."""
         self.background = BackgroundTasks(self)
@@ -159,7 +152,6 @@ class App(TemplatesMixin, Scaffold):
         """The running signal relay (with ``SIGNAL_RELAY_URL``), or None."""
         self.signal_channels = signals.AppChannels(self)
         """Each framework signal's receivers for this app, kept current."""
-        self._unobserved_channels: signals.AppChannels | None = None
         if self.static_folder is not None:
             check_static_host(static_host, host_matching)
             self.add_url_rule(
@@ -180,42 +172,11 @@ class App(TemplatesMixin, Scaffold):
             return os.path.splitext(os.path.basename(main))[0]
         return self.import_name
 
-    debug = property(
-        lambda self: bool(self.config["DEBUG"]),
-        lambda self, value: self.config.__setitem__("DEBUG", value),
-        doc="``config['DEBUG']``: 500 pages show the traceback.",
-    )
-    testing = property(
-        lambda self: bool(self.config["TESTING"]),
-        lambda self, value: self.config.__setitem__("TESTING", value),
-        doc="``config['TESTING']``: unhandled exceptions reach the caller.",
-    )
     subdomain_matching = property(
         lambda self: self.router.settings.subdomain_matching,
         lambda self, value: setattr(self.router.settings, "subdomain_matching", value),
         doc="Match rules' ``subdomain=`` below ``SERVER_NAME`` (set before serving).",
     )
-    secret_key = property(
-        lambda self: self.config["SECRET_KEY"],
-        lambda self, value: self.config.__setitem__("SECRET_KEY", value),
-        doc="``config['SECRET_KEY']``.",
-    )
-
-    @property
-    def permanent_session_lifetime(self) -> timedelta:
-        """``config['PERMANENT_SESSION_LIFETIME']`` (seconds become a timedelta)."""
-        value = self.config["PERMANENT_SESSION_LIFETIME"]
-        return value if isinstance(value, timedelta) else timedelta(seconds=value)
-
-    @permanent_session_lifetime.setter
-    def permanent_session_lifetime(self, value: timedelta | int) -> None:
-        self.config["PERMANENT_SESSION_LIFETIME"] = value
-
-    @property
-    def propagate_exceptions(self) -> bool:
-        """``PROPAGATE_EXCEPTIONS`` if set, else ``TESTING``."""
-        value = self.config["PROPAGATE_EXCEPTIONS"]
-        return bool(self.testing if value is None else value)
 
     @cached_property
     def aborter(self) -> werkzeug.exceptions.Aborter:
@@ -346,20 +307,7 @@ class App(TemplatesMixin, Scaffold):
         self, resource: str, mode: str = "rb", encoding: str | None = None
     ) -> IO[Any]:
         """Open a file in the instance folder (any mode)."""
-        path = os.path.join(self.instance_path, resource)
-        if "b" in mode:
-            return open(path, mode)
-        return open(path, mode, encoding=encoding)
-
-    def _observers_changed(self) -> None:
-        """Observers were added or removed: receivers are observed through
-        the app's channels, everything else through its plans."""
-        base = self._unobserved_channels or self.signal_channels
-        self._unobserved_channels = base if self.instrumentation else None
-        self.signal_channels = (
-            base.observed(self.instrumentation) if self.instrumentation else base
-        )
-        self._runner.plans.invalidate()
+        return open_resource(self.instance_path, resource, mode, encoding)
 
     # -- sync and async ------------------------------------------------------
 
@@ -482,12 +430,7 @@ class App(TemplatesMixin, Scaffold):
         request, else right away. It gets an app context of its own, not the
         request. Shutdown waits for it; an exception is logged and sent as
         ``got_background_exception``."""
-        func = self.instrumentation.background(func)
-        ctx = _cv_request.get(None)
-        if ctx is not None and ctx.app is self and not ctx.kind.websocket:
-            ctx.background.append((func, args, kwargs))
-        else:
-            self.background.spawn(func, args, kwargs)
+        self.background.add(func, args, kwargs)
 
     def run(
         self,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from ._concurrency import PASS_THROUGH, is_async_callable
+from ._contextvars import _cv_request
 from .signals import emit_logged, got_background_exception
 
 if TYPE_CHECKING:
@@ -27,6 +28,18 @@ class BackgroundTasks:
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+    def add(
+        self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        """``app.add_background_task``: after the response when called while
+        handling one of this app's HTTP requests, else right away."""
+        func = self.app.instrumentation.background(func)
+        ctx = _cv_request.get(None)
+        if ctx is not None and ctx.app is self.app and not ctx.kind.websocket:
+            ctx.background.append((func, args, kwargs))
+        else:
+            self.spawn(func, args, kwargs)
 
     def spawn(
         self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]

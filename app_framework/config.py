@@ -17,6 +17,7 @@ __all__ = [
     "DEBUG_ENV",
     "SKIP_DOTENV_ENV",
     "Config",
+    "ConfigAttributes",
     "debug_flag",
     "default_config",
     "import_string",
@@ -299,6 +300,45 @@ class Config(dict[str, Any]):
 
 
 _SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY")
+
+
+class ConfigAttributes:
+    """The app's attributes that read and write its config (Flask's
+    ``app.debug``, ``app.testing``, ``app.secret_key``...)."""
+
+    config: Config
+
+    debug = property(
+        lambda self: bool(self.config["DEBUG"]),
+        lambda self, value: self.config.__setitem__("DEBUG", value),
+        doc="``config['DEBUG']``: 500 pages show the traceback.",
+    )
+    testing = property(
+        lambda self: bool(self.config["TESTING"]),
+        lambda self, value: self.config.__setitem__("TESTING", value),
+        doc="``config['TESTING']``: unhandled exceptions reach the caller.",
+    )
+    secret_key = property(
+        lambda self: self.config["SECRET_KEY"],
+        lambda self, value: self.config.__setitem__("SECRET_KEY", value),
+        doc="``config['SECRET_KEY']``.",
+    )
+
+    @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """``config['PERMANENT_SESSION_LIFETIME']`` (seconds become a timedelta)."""
+        value = self.config["PERMANENT_SESSION_LIFETIME"]
+        return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+    @permanent_session_lifetime.setter
+    def permanent_session_lifetime(self, value: timedelta | int) -> None:
+        self.config["PERMANENT_SESSION_LIFETIME"] = value
+
+    @property
+    def propagate_exceptions(self) -> bool:
+        """``PROPAGATE_EXCEPTIONS`` if set, else ``TESTING``."""
+        value = self.config["PROPAGATE_EXCEPTIONS"]
+        return bool(self.testing if value is None else value)
 
 
 def import_string(path: str) -> Any:
