@@ -30,11 +30,11 @@ from starlette.types import Receive, Scope, Send
 
 from ._concurrency import PASS_THROUGH, as_async
 from ._contextvars import (
+    NO_CONTEXTS,
     _cv_app,
+    _cv_contexts,
     _cv_request,
-    hide_contexts,
     hiding_last_send,
-    show_contexts,
 )
 from ._conversion import (
     error_response,
@@ -166,10 +166,11 @@ class Runner:
             if not pushed:
                 # Steps 1 and 2, written out: most requests make no
                 # coroutine for them.
-                app_ctx = _cv_app.get(None)
+                current = _cv_contexts.get()
+                app_ctx = current[0]
                 if app_ctx is None or app_ctx.app is not app:
                     app_ctx = ctx._app_ctx = AppContext(app)
-                    app_ctx._tokens.append(_cv_app.set(app_ctx))
+                    app_ctx._tokens.append(_cv_contexts.set((app_ctx, current[1])))
                     channel = app.signal_channels.appcontext_pushed
                     entries = channel.entries
                     if entries is None:
@@ -188,7 +189,7 @@ class Runner:
                         if not isinstance(exc, Exception):
                             raise
                         return await self._push_failed(ctx, exc, send)
-                ctx._token = _cv_request.set(ctx)
+                ctx._token = _cv_contexts.set((app_ctx, ctx))
                 try:
                     opened = self.open_session(ctx)
                     if opened is not None:
@@ -219,7 +220,7 @@ class Runner:
                             # The response as two ASGI messages, no layer
                             # between (see _plain); contexts hidden from the
                             # server while it sends (see hide_contexts).
-                            hidden = hide_contexts()
+                            hidden = _cv_contexts.set(NO_CONTEXTS)
                             try:
                                 await send(
                                     {
@@ -237,7 +238,7 @@ class Runner:
                             except (ClientDisconnected, OSError) as exc:
                                 self._client_left(ctx, exc)
                             finally:
-                                show_contexts(hidden)
+                                _cv_contexts.reset(hidden)
                         else:
                             await self._send(ctx, response, send)
             except BaseException as exc:
@@ -536,12 +537,14 @@ class Runner:
         tearing down would run nothing; return whether it did."""
         if not self.quiet(ctx, plan):
             return False
-        _cv_request.reset(ctx._token)  # type: ignore[arg-type]
+        token = ctx._token
         ctx._token = None
         app_ctx = ctx._app_ctx
         if app_ctx is not None:
+            # Bound after the app context: its token restores both.
             ctx._app_ctx = None
-            _cv_app.reset(app_ctx._tokens.pop())
+            token = app_ctx._tokens.pop()
+        _cv_contexts.reset(token)  # type: ignore[arg-type]
         return True
 
     def quiet(self, ctx: RequestContext, plan: Plan) -> bool:
@@ -550,7 +553,8 @@ class Runner:
         any) as quiet; and ``ctx`` is current."""
         if plan.teardown or ctx.connection._form is not None:
             return False
-        if _cv_request.get(None) is not ctx or ctx._token is None:
+        current = _cv_contexts.get()
+        if current[1] is not ctx or ctx._token is None:
             return False
         channels = self.app.signal_channels
         if _heard(channels[ctx.kind.tearing_down]):
@@ -558,7 +562,7 @@ class Runner:
         app_ctx = ctx._app_ctx
         return app_ctx is None or (
             len(app_ctx._tokens) == 1
-            and _cv_app.get(None) is app_ctx
+            and current[0] is app_ctx
             and not plan.app_teardown
             and not _heard(channels.appcontext_tearing_down)
             and not _heard(channels.appcontext_popped)

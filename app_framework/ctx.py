@@ -38,6 +38,7 @@ from .wrappers import Connection, Request, Websocket, route_path
 if TYPE_CHECKING:
     from asignals import Signal
 
+    from ._contextvars import Contexts
     from ._plans import Plan
     from .app import App
     from .routing import Rule
@@ -145,7 +146,7 @@ class AppContext(_Pushable):
     def __init__(self, app: App) -> None:
         self.app = app
         self.g = app.app_ctx_globals_class()
-        self._tokens: list[Token[AppContext | None]] = []
+        self._tokens: list[Token[Contexts]] = []
 
     async def push(self) -> None:
         """Make this the current app context and send ``appcontext_pushed``
@@ -218,7 +219,7 @@ class RequestContext(_Pushable):
     does not try (and fail) again."""
     _after_this: list[Callable[..., Any]] | None = None
     _app_ctx: AppContext | None = None
-    _token: Token[RequestContext | None] | None = None
+    _token: Token[Contexts] | None = None
     plan: Plan | None = None
     """What this request runs (its route's plan), once routing found it."""
 

@@ -1,8 +1,9 @@
 """Context variables and the proxies that read them.
 
-One ``ContextVar`` per context kind, as in Flask 3: pushing a context sets
-it, popping resets it with the token, so asyncio tasks and worker threads
-that copy the context see the contexts that were current when they started.
+One ``ContextVar`` holds both contexts (see :mod:`._contextvars`):
+pushing a context sets it, popping resets it with the token, so asyncio
+tasks and worker threads that copy the context see the contexts that were
+current when they started, as in Flask 3.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 from ._awaiting import passes_through
-from ._contextvars import _cv_app, _cv_request
+from ._contextvars import _cv_app, _cv_contexts, _cv_request
 
 if TYPE_CHECKING:
     from .app import App
@@ -48,7 +49,7 @@ _NO_REQUEST = (
 
 def app_context() -> AppContext:
     """The current application context, or a ``RuntimeError`` saying how to get one."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_contexts.get()[0]
     if ctx is None:
         raise RuntimeError(_NO_APP)
     return ctx
@@ -56,7 +57,7 @@ def app_context() -> AppContext:
 
 def request_context() -> RequestContext:
     """The current request context, or a ``RuntimeError`` saying how to get one."""
-    ctx = _cv_request.get(None)
+    ctx = _cv_contexts.get()[1]
     if ctx is None:
         raise RuntimeError(_NO_REQUEST)
     return ctx
@@ -64,18 +65,18 @@ def request_context() -> RequestContext:
 
 def has_app_context() -> bool:
     """Whether an application context is active (``current_app`` and ``g`` work)."""
-    return _cv_app.get(None) is not None
+    return _cv_contexts.get()[0] is not None
 
 
 def has_request_context() -> bool:
     """Whether an HTTP request is being handled (``request`` and ``session`` work)."""
-    ctx = _cv_request.get(None)
+    ctx = _cv_contexts.get()[1]
     return ctx is not None and not ctx.kind.websocket
 
 
 def has_websocket_context() -> bool:
     """Whether a websocket is being handled (``websocket`` and ``session`` work)."""
-    ctx = _cv_request.get(None)
+    ctx = _cv_contexts.get()[1]
     return ctx is not None and ctx.kind.websocket
 
 

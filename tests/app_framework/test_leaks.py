@@ -123,8 +123,8 @@ async def test_a_context_the_server_copies_does_not_keep_the_request_alive(
     gc.disable()  # freed by reference counting alone, or the test fails
     try:
         [copy] = await _serve_like_uvicorn(app, path)
-        assert copy.get(_cv_request, None) is None
-        assert copy.get(_cv_app, None) is None
+        assert copy.run(_cv_request.get, None) is None
+        assert copy.run(_cv_app.get, None) is None
         assert kept[0]() is None
     finally:
         gc.enable()
