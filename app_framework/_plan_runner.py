@@ -42,7 +42,7 @@ from ._conversion import (
     make_response_override,
     to_response,
 )
-from ._plans import Plan, Plans
+from ._plans import Plan, Plans, view_of
 from ._shielding import finish_shielded
 from ._websocket_serving import serve_websocket
 from .ctx import AppContext, RequestContext, preserved_contexts
@@ -68,7 +68,6 @@ if TYPE_CHECKING:
     from asignals import Signal
 
     from .app import App
-    from .routing import Rule
     from .signals import AppChannels
 
 __all__ = ["Runner", "options_response", "trap_http_exception"]
@@ -692,13 +691,6 @@ class Runner:
         if stopped is not None:
             raise stopped
 
-    # -- kept for the websocket lifecycle ----------------------------------------
-
-    @staticmethod
-    def view_of(rule: Rule) -> Callable[..., Any]:
-        """The rule's view (see :func:`_view_of`)."""
-        return _view_of(rule)
-
 
 def _plain(response: StarletteResponse) -> bool:
     """Whether ``response`` is sent as two messages and nothing else: one of
@@ -748,26 +740,12 @@ async def _preload(ctx: RequestContext) -> None:
         await ctx.request.preload(ctx.app.config["PRELOAD_REQUEST_BODY"])
 
 
-def _view_of(rule: Rule) -> Callable[..., Any]:
-    """The rule's view.
-
-    :raises RuntimeError: the rule was added with an endpoint and no view,
-        and no ``@app.endpoint(name)`` gave it one.
-    """
-    if rule.view is None:
-        raise RuntimeError(
-            f"The rule {rule.rule!r} has no view: give its endpoint one with "
-            f"@app.endpoint({rule.endpoint!r})."
-        )
-    return rule.view
-
-
 async def _without_view(ctx: RequestContext) -> StarletteResponse:
     """No view to call: raise the routing error (404, 405, redirect), or
     answer OPTIONS on a path with no explicit OPTIONS view, through
     ``app.make_default_options_response`` (which an app may override)."""
     if ctx.rule is not None:
-        _view_of(ctx.rule)
+        view_of(ctx.rule)
     if ctx.routing_error is not None:
         raise ctx.routing_error
     return await ctx.app.make_default_options_response()

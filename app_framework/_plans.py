@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .app import App
     from .routing import Rule
 
-__all__ = ["Plan", "Plans", "compile_plan"]
+__all__ = ["Plan", "Plans", "compile_plan", "view_of"]
 
 Step = tuple[Callable[..., Any], bool]
 """A hook ready to call: the function, and whether to await what it returns."""
@@ -112,6 +112,20 @@ class Plan:
                         if handler is not None:
                             return handler
         return None
+
+
+def view_of(rule: Rule) -> Callable[..., Any]:
+    """The rule's view.
+
+    :raises RuntimeError: the rule was added with an endpoint and no view,
+        and no ``@app.endpoint(name)`` gave it one.
+    """
+    if rule.view is None:
+        raise RuntimeError(
+            f"The rule {rule.rule!r} has no view: give its endpoint one with "
+            f"@app.endpoint({rule.endpoint!r})."
+        )
+    return rule.view
 
 
 def _step(instrumentation: Instrumentation, kind: str, name: str, func: Any) -> Step:

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+import anyio
 from werkzeug.datastructures import Headers
 
 from ._connection import Connection
@@ -244,6 +245,67 @@ class Websocket(Connection):
         log.info("Closing the websocket %s with %d: %s", self.path, code, reason)
         await self.close(code, reason)
         await self._stop()
+
+    # -- serving (the framework's side, see _websocket_serving) ---------------
+
+    async def open(self, max_messages: int, max_bytes: int) -> bool:
+        """Wait for the client's opening message; from then on up to
+        ``max_messages`` of its messages (``max_bytes`` in all) are held for
+        the view. False (and closed) when the client left first."""
+        first = await self._receive()
+        if first["type"] != "websocket.connect":
+            self.state = CLOSED
+            return False
+        self._inbox = Inbox(max_messages, max_bytes)
+        return True
+
+    async def feed(self, view: asyncio.Task[Any]) -> None:
+        """Hand the client's messages to ``view`` (the task running the
+        view) until either of them is done; when the client leaves, the
+        view is cancelled wherever it waits. Called by the connection's
+        own task, after :meth:`open`."""
+        inbox = self._inbox
+        if inbox is None:
+            raise RuntimeError("Call 'await websocket.open(...)' before feed().")
+        self._view_task = view
+        with anyio.CancelScope() as scope:
+            view.add_done_callback(lambda _: scope.cancel())
+            while True:
+                # Room first: a message taken from the server while the view
+                # is behind would be one more held here, and the server would
+                # read the socket again to fill the place it left.
+                if inbox.full():
+                    await inbox.wait_for_room()
+                message = await self._receive()
+                if message["type"] == "websocket.disconnect":
+                    self._disconnected(message)
+                    inbox.put_nowait(message)
+                    return
+                inbox.put_nowait(message)
+
+    def _disconnected(self, message: dict[str, Any]) -> None:
+        code = message.get("code", 1005)
+        if code == 1009:
+            # The server refused a message over its ws_max_size (or the
+            # client one of ours): the view never saw it, so this line is
+            # all an operator would have.
+            log.info(
+                "The websocket %s was closed with 1009: %s",
+                self.path,
+                message.get("reason") or "message too big",
+            )
+        self._client_left(code)
+
+    async def deny(self, response: Any) -> None:
+        """Refuse the handshake with ``response`` (an ASGI app) sent as an
+        HTTP response, which needs the server's ``websocket.http.response``
+        extension; the connection is closed. A client gone meanwhile is
+        not an error."""
+        self.state = CLOSED
+        try:
+            await response(self.scope, self._receive, self._send)
+        except OSError:
+            pass
 
     # -- the view's end ------------------------------------------------------
 

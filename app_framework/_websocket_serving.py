@@ -1,7 +1,9 @@
 """Serving one websocket: the handshake, the view, the client leaving.
 
 The request's task reads the client's messages and hands them to the view,
-which runs in a task of its own (one per connection, none per message).
+which runs in a task of its own (one per connection, none per message),
+through the public serving side of :class:`~._websocket.Websocket`
+(``open``, ``feed``, ``deny``).
 When the client leaves, the view's task is cancelled wherever it waits, as
 in Quart: in ``receive()``, in ``send()`` or in any other await. The view
 may catch the ``CancelledError`` to clean up (awaiting as it likes: the
@@ -19,11 +21,8 @@ error closes with a code that says what kind of error it was.
 from __future__ import annotations
 
 import asyncio
-import logging
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
-
-import anyio
 
 from ._conversion import (
     error_response,
@@ -31,25 +30,17 @@ from ._conversion import (
     make_response_override,
     to_response,
 )
-from ._websocket import (
-    CLOSED,
-    CONNECTING,
-    Inbox,
-    Websocket,
-    WebsocketDisconnected,
-    trim_reason,
-)
+from ._plans import view_of
+from ._websocket import CONNECTING, Websocket, WebsocketDisconnected, trim_reason
 from .exceptions import HTTPException, NotFound, describe
 from .signals import emit, websocket_finished, websocket_started
 
 if TYPE_CHECKING:
-    from ._plan_runner import Runner as Pipeline
-    from ._plans import Plan as HookChain
+    from ._plan_runner import Runner
+    from ._plans import Plan
     from .ctx import RequestContext
 
 __all__ = ["CLOSE_CODES", "close_code_for", "serve_websocket"]
-
-log = logging.getLogger("app_framework")
 
 INBOX_SIZE = 64
 INBOX_BYTES = 1024 * 1024
@@ -76,18 +67,14 @@ def close_code_for(exc: HTTPException) -> int:
     return CLOSE_CODES.get(code, 1011 if code >= 500 else 1008)
 
 
-async def serve_websocket(pipeline: Pipeline, ctx: RequestContext) -> None:
+async def serve_websocket(runner: Runner, ctx: RequestContext) -> None:
     """Run one websocket connection (its contexts are pushed)."""
     ws = ctx.websocket
-    first = await ws._receive()
-    if first["type"] != "websocket.connect":  # gone before the handshake
-        ws.state = CLOSED
+    if not await ws.open(INBOX_SIZE, INBOX_BYTES):  # gone before the handshake
         return
-    ws._inbox = Inbox(INBOX_SIZE, INBOX_BYTES)
-    view = asyncio.get_running_loop().create_task(_run(pipeline, ctx))
-    ws._view_task = view
+    view = asyncio.get_running_loop().create_task(_run(runner, ctx))
     try:
-        await _read(ws, view)
+        await ws.feed(view)
         await asyncio.wait([view])
     except BaseException:
         # Cancelled from outside (the server shutting down): end the view
@@ -100,44 +87,14 @@ async def serve_websocket(pipeline: Pipeline, ctx: RequestContext) -> None:
         view.result()  # its error, if it raised
 
 
-async def _read(ws: Websocket, view: asyncio.Task[None]) -> None:
-    """Hand the client's messages to the view until either of them is done."""
-    inbox = ws._inbox
-    assert inbox is not None
-    with anyio.CancelScope() as scope:
-        view.add_done_callback(lambda _: scope.cancel())
-        while True:
-            # Room first: a message taken from the server while the view is
-            # behind would be one more held here, and the server would read
-            # the socket again to fill the place it left.
-            if inbox.full():
-                await inbox.wait_for_room()
-            message = await ws._receive()
-            if message["type"] == "websocket.disconnect":
-                code = message.get("code", 1005)
-                if code == 1009:
-                    # The server refused a message over its ws_max_size
-                    # (or the client one of ours): the view never saw it,
-                    # so this line is all an operator would have.
-                    log.info(
-                        "The websocket %s was closed with 1009: %s",
-                        ws.path,
-                        message.get("reason") or "message too big",
-                    )
-                ws._client_left(code)
-                inbox.put_nowait(message)
-                return
-            inbox.put_nowait(message)
-
-
-async def _run(pipeline: Pipeline, ctx: RequestContext) -> None:
+async def _run(runner: Runner, ctx: RequestContext) -> None:
     """The view's task: websocket_started, the hooks, the view, then close
     (1000) and websocket_finished; an unhandled error closes with 1011."""
-    app, ws, chain = pipeline.app, ctx.websocket, ctx.plan
+    app, ws, chain = runner.app, ctx.websocket, ctx.plan
     assert chain is not None
     try:
         try:
-            await _call_view(pipeline, ctx, chain)
+            await _call_view(runner, ctx, chain)
         except asyncio.CancelledError:
             if not ws.ended:
                 raise
@@ -150,7 +107,7 @@ async def _run(pipeline: Pipeline, ctx: RequestContext) -> None:
         await ws.close(1000)
         await emit(app, websocket_finished)
     except Exception as exc:
-        await pipeline.report(ctx, exc, "Exception in websocket")
+        await runner.report(ctx, exc, "Exception in websocket")
         await ws.close(1011)
 
 
@@ -172,8 +129,8 @@ def _uncancel() -> None:
         task.uncancel()
 
 
-async def _call_view(pipeline: Pipeline, ctx: RequestContext, chain: HookChain) -> None:
-    app, ws = pipeline.app, ctx.websocket
+async def _call_view(runner: Runner, ctx: RequestContext, chain: Plan) -> None:
+    app, ws = runner.app, ctx.websocket
     await emit(app, websocket_started)
     if chain.value_preprocessors:
         chain.preprocess(ctx.rule.endpoint if ctx.rule else None, ctx.view_args)
@@ -184,7 +141,7 @@ async def _call_view(pipeline: Pipeline, ctx: RequestContext, chain: HookChain) 
             return
     if ctx.rule is None:
         raise ctx.routing_error or NotFound()
-    pipeline.view_of(ctx.rule)
+    view_of(ctx.rule)
     assert chain.view is not None
     rv = await chain.view(**ctx.view_args)
     for after, is_async in chain.after:
@@ -193,7 +150,7 @@ async def _call_view(pipeline: Pipeline, ctx: RequestContext, chain: HookChain) 
         await _refuse(app, ws, rv)
 
 
-async def _handle(app: Any, ws: Websocket, chain: HookChain, exc: Exception) -> None:
+async def _handle(app: Any, ws: Websocket, chain: Plan, exc: Exception) -> None:
     handler = chain.find_handler(exc)
     if handler is not None:
         rv = await handler(exc)
@@ -224,11 +181,7 @@ async def _refuse(app: Any, ws: Websocket, rv: Any) -> None:
         # is, and clients would report a confusing "unexpected 200".
         response.status_code = 403
     if "websocket.http.response" in (ws.scope.get("extensions") or {}):
-        ws.state = CLOSED
-        try:
-            await response(ws.scope, ws._receive, ws._send)
-        except OSError:
-            pass  # the client left while we answered
+        await ws.deny(response)
         return
     reason = (
         describe(rv)
