@@ -15,8 +15,8 @@ from ._concurrency import PASS_THROUGH, as_async
 from ._scale_out import start_scale_out, stop_scale_out
 from .signals import (
     emit,
+    emit_logged,
     got_serving_exception,
-    send_logged,
     serving_started,
     serving_stopping,
 )
@@ -136,7 +136,7 @@ async def _reported(app: App) -> AsyncIterator[None]:
     except PASS_THROUGH:
         raise
     except BaseException as exc:
-        await send_logged(app, got_serving_exception, exception=exc)
+        await emit_logged(app, got_serving_exception, exception=exc)
         raise
 
 

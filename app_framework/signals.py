@@ -15,7 +15,7 @@ import functools
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, cast
 
-from asignals import Channel, NamedSignal, Namespace, Outcome, Signal
+from asignals import Channel, NamedSignal, Namespace, Signal
 
 from .instrumentation import Call, Instrumentation, SignalObserver, observed
 
@@ -37,14 +37,12 @@ __all__ = [
     "got_request_exception",
     "got_serving_exception",
     "got_websocket_exception",
-    "log_failures",
     "log_receiver_error",
     "message_flashed",
     "request_finished",
     "request_started",
     "request_tearing_down",
     "python_name",
-    "send_logged",
     "serving_started",
     "serving_stopping",
     "signals_available",
@@ -348,23 +346,6 @@ def log_receiver_error(
 ) -> None:
     """Log a receiver's exception (in a send that goes on regardless)."""
     app.logger.error("Error in %s receiver %r", signal, receiver, exc_info=exc)
-
-
-async def send_logged(app: Any, signal: Signal, **kwargs: Any) -> None:
-    """Send ``signal`` from ``app``; a receiver that raises is logged and
-    the others still run."""
-    await emit_logged(app, signal, **kwargs)
-
-
-def log_failures(
-    app: Any, signal: Signal, outcomes: list[tuple[Callable[..., Any], Outcome]]
-) -> None:
-    """Log each receiver that raised in a robust send of ``signal``."""
-    for receiver, outcome in outcomes:
-        if outcome.error is not None:
-            app.logger.error(
-                "Error in %s receiver %r", signal, receiver, exc_info=outcome.error
-            )
 
 
 def all_signals() -> dict[str, NamedSignal]:
