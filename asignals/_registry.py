@@ -253,6 +253,11 @@ class Registry:
         # on demand; mutations only drop what they make stale.
         self.any_plan: Plan | None = EMPTY_PLAN
         self.plans: dict[Hashable, tuple[Getter, Plan]] = {}
+        # The getters ``send`` calls without looking anything up: the ANY
+        # plan's, while every receiver is connected to ANY, none is async
+        # and nothing is muted anywhere; else None. Set under the lock by
+        # _set_fast, cleared by every change.
+        self.sync_getters: tuple[Getter, ...] | None = ()
         self._listing: dict[Hashable, Any] | None = {}
         # How many mutes are active in any context: while zero, a send need
         # not read the context variable at all.
@@ -296,6 +301,7 @@ class Registry:
             plan = self.any_plan or self._build(ANY_KEY)
             if publish:
                 self.any_plan = plan
+                self._set_fast(plan)
             return plan
         hit = self.plans.get(skey)
         if hit is not None:
@@ -304,6 +310,29 @@ class Registry:
         if publish:
             self.plans[skey] = (self._anchors[skey], plan)
         return plan
+
+    def _set_fast(self, plan: Plan) -> None:
+        """Publish ``plan`` (the ANY plan, lock held) for ``send`` to call
+        without looking anything up, when no receiver has a sender of its
+        own, none is async and nothing is muted."""
+        if self._specific or self._mutes:
+            self.sync_getters = None
+        else:
+            self.sync_getters = plan.getters if plan.first_async is None else None
+
+    def restore_fast(self) -> None:
+        """Publish the ANY plan for ``send``'s fast path again, once the
+        senders of their own or the mutes that turned it off are gone (a
+        send that finds it off but possible calls this). Never waits: with
+        the lock taken, a later send does it."""
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            plan = self.any_plan
+            if plan is not None and not self._pending:
+                self._set_fast(plan)
+        finally:
+            self._lock.release()
 
     @contextmanager
     def _building(self) -> Generator[bool, None, None]:
@@ -433,6 +462,7 @@ class Registry:
     def _add_mute(self) -> None:
         with self._lock:
             self._mutes += 1
+            self.sync_getters = None
             self._stale_channels(ANY_KEY)  # channels cannot hold a mute
 
     # -- mutating ------------------------------------------------------------
@@ -495,6 +525,7 @@ class Registry:
         """Drop what a change to ``skey``'s connections makes stale: O(1)
         for one sender; for ANY, every plan (one new dict, not a loop)."""
         self._listing = None
+        self.sync_getters = None
         if skey is ANY_KEY:
             self.any_plan = None
             if self.plans:

@@ -21,7 +21,7 @@ from ._dispatch import (
     unwrap_all,
 )
 from ._refs import resolve_sender
-from ._registry import ANY_KEY, Channel, Registry
+from ._registry import ANY_KEY, Channel, Plan, Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -239,20 +239,35 @@ class Signal:
         :raises Exception: whatever a receiver raises, at once.
         """
         registry = self._registry
-        # Nobody connected to a specific sender and nothing muted (the
-        # common case): the ANY plan is the plan, without a call to find it.
-        if registry._specific or registry._mutes:
-            plan = registry.plan_for(sender)
-        else:
-            plan = registry.any_plan or registry.plan_for(sender)
-        if plan.first_async is not None:
-            return call_wrapped(plan, sender, kwargs, _async_wrapper)
+        # Every receiver connected to ANY, all sync, nothing muted (the
+        # common case): one read, then the calls.
+        getters = registry.sync_getters
+        if getters is None:
+            plan = self._plan_to_send(sender)
+            if plan.first_async is not None:
+                return call_wrapped(plan, sender, kwargs, _async_wrapper)
+            getters = plan.getters
         results = []
-        for get in plan.getters:
+        for get in getters:
             receiver = get()
             if receiver is not None:
                 results.append((receiver, receiver(sender, **kwargs)))
         return results
+
+    def _plan_to_send(self, sender: Any) -> Plan:
+        """The plan for ``sender`` when :meth:`send`'s fast path is off
+        (receivers with a sender of their own, a mute, an async receiver,
+        or a change since the last send), turning it back on when it can
+        be."""
+        registry = self._registry
+        if registry._specific or registry._mutes:
+            return registry.plan_for(sender)
+        plan = registry.any_plan
+        if plan is None:
+            return registry.plan_for(sender)  # publishes the fast path too
+        if registry.sync_getters is None and plan.first_async is None:
+            registry.restore_fast()
+        return plan
 
     async def send_async(
         self,
