@@ -14,7 +14,6 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio.from_thread
 import anyio.to_thread
 
 # Which callables are awaited: the same rule for receivers (asignals) and
@@ -100,6 +99,10 @@ def as_sync(func: Callable[..., Any]) -> Callable[..., Any]:
             nonlocal started
             started = True
             return await func(*args, **kwargs)
+
+        # Imported here: only a sync caller in a worker thread needs it,
+        # and it loads most of AnyIO's synchronization primitives.
+        import anyio.from_thread
 
         try:
             return anyio.from_thread.run(run)

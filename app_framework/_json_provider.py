@@ -10,8 +10,8 @@ used everywhere. Set ``app.json = MyProvider(app)`` or
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import json
+import sys
 import uuid
 import weakref
 from datetime import date
@@ -125,7 +125,12 @@ def flask_default(o: Any) -> Any:
     """
     if isinstance(o, date):
         return http_date(o)
-    if isinstance(o, decimal.Decimal | uuid.UUID):
+    if isinstance(o, uuid.UUID):
+        return str(o)
+    # Not imported here: an object can only be a Decimal once its module
+    # is loaded, and most apps never load it.
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and isinstance(o, decimal.Decimal):
         return str(o)
     if dataclasses.is_dataclass(o) and not isinstance(o, type):
         return dataclasses.asdict(o)

@@ -6,7 +6,6 @@ import importlib.util
 import os
 import sys
 from importlib.machinery import ModuleSpec
-from pathlib import PurePath
 from typing import IO, Any
 
 __all__ = ["find_instance_path", "module_folder"]
@@ -78,7 +77,14 @@ def _portion_of(import_name: str, portions: list[str]) -> str:
 
 
 def _inside(path: str, folder: str) -> bool:
-    return PurePath(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+    # os.path, not pathlib: every app finds its instance folder, and
+    # pathlib would be one more module for every import of the framework.
+    path, folder = os.path.abspath(path), os.path.abspath(folder)
+    try:
+        common = os.path.commonpath([path, folder])
+    except ValueError:  # different drives (Windows)
+        return False
+    return os.path.normcase(common) == os.path.normcase(folder)
 
 
 def _install_prefix(entry: str) -> str | None:
@@ -86,11 +92,15 @@ def _install_prefix(entry: str) -> str | None:
     from ``entry`` is installed under, or None when it is not installed."""
     if _inside(entry, sys.prefix):
         return os.path.abspath(sys.prefix)
-    parts = PurePath(entry).parts
-    if not parts or parts[-1].lower() != "site-packages":
+    # The folder and its parents: folders[n] is ``entry`` without its last n
+    # parts.
+    folders = [os.path.normpath(entry)]
+    for _ in range(3):
+        folders.append(os.path.dirname(folders[-1]))
+    if os.path.basename(folders[0]).lower() != "site-packages":
         return None
     # <prefix>/Lib/site-packages (Windows), <prefix>/lib/pythonX.Y/site-packages
     for depth in (2, 3):
-        if len(parts) > depth and parts[-depth].lower() == "lib":
-            return str(PurePath(*parts[:-depth]))
-    return str(PurePath(*parts[:-1]))  # <prefix>/site-packages
+        if folders[depth] and os.path.basename(folders[depth - 1]).lower() == "lib":
+            return folders[depth]
+    return folders[1] or os.curdir  # <prefix>/site-packages

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from io import BytesIO
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -96,6 +95,8 @@ class FileBody(ResponseBody):
     def __init__(
         self, file_path: str | os.PathLike[str], *, buffer_size: int | None = None
     ) -> None:
+        from pathlib import Path  # here: only Quart's file bodies use it
+
         self.file_path = Path(file_path)
         self.size = self.file_path.stat().st_size
         self.buffer_size = buffer_size or DEFAULT_BUFFER_SIZE

@@ -30,7 +30,6 @@ from weakref import WeakSet
 
 from asignals import Signal
 
-from ._inspector_records import describe
 from .signals import Entries, python_name
 
 if TYPE_CHECKING:
@@ -99,6 +98,10 @@ class SlowReceivers:
     def report(self, signal: str, receiver: Any, seconds: float) -> None:
         """Log that ``receiver`` of ``signal`` took ``seconds``, unless it
         was logged less than :data:`INTERVAL` ago (then count it)."""
+        # Imported here: only a slow receiver needs it, and every app
+        # imports this module.
+        from ._inspector_records import describe
+
         who = describe(receiver)
         now = _clock()
         logged = self._logged.get((signal, who))

@@ -27,8 +27,6 @@ import contextvars
 from collections.abc import AsyncGenerator, Awaitable, Callable, MutableMapping
 from typing import Any
 
-import anyio.lowlevel
-
 from .exceptions import ClientDisconnected
 
 __all__ = ["YIELD_EVERY", "send_body_chunks"]
@@ -64,6 +62,8 @@ class _ClientWatch:
         )
 
     async def _watch(self, receive: Callable[[], Awaitable[Message]]) -> None:
+        import anyio.lowlevel  # here: only streamed bodies load it
+
         try:
             while (await receive())["type"] != "http.disconnect":
                 # Not a message a server sends once the body is in; a
@@ -112,6 +112,8 @@ async def send_body_chunks(
     :raises ClientDisconnected: the client left before the last chunk was
         sent; ``chunks`` has been closed (so has whatever it iterates).
     """
+    import anyio.lowlevel  # here: only streamed bodies load it
+
     watch = _ClientWatch(receive)
     unyielded = 0
     try:

@@ -7,7 +7,6 @@ import inspect
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
-import anyio.from_thread
 from werkzeug.urls import iri_to_uri
 
 from ._awaiting import PLAIN, use_of_result
@@ -137,6 +136,8 @@ def _result_of(coroutine: Coroutine[Any, Any, Any]) -> Any:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        import anyio.from_thread  # only a sync view's worker thread needs it
+
         return anyio.from_thread.run(_awaited, coroutine)
     coroutine.close()  # never awaited: say so here, not in a warning later
     raise TypeError(
@@ -206,6 +207,8 @@ def _flashed_now(app: Any, kwargs: dict[str, Any]) -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # a sync view's worker thread: run them on the loop
+        import anyio.from_thread
+
         anyio.from_thread.run(fire, entries, app, kwargs)
         return
     raise RuntimeError(

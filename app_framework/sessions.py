@@ -6,11 +6,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from itsdangerous import BadData, URLSafeTimedSerializer
-
 from ._json_tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
+    from itsdangerous import URLSafeTimedSerializer
     from starlette.responses import Response
 
     from .app import App
@@ -359,6 +358,10 @@ class SecureCookieSessionInterface(SessionInterface):
         cache_key = (self.serializer, *keys)  # a replaced serializer: a new signer
         signer = self._signers.get(cache_key)
         if signer is None:
+            # Imported with the first signer: an app without SECRET_KEY
+            # never loads itsdangerous.
+            from itsdangerous import URLSafeTimedSerializer
+
             signer = URLSafeTimedSerializer(
                 list(keys), salt=self.salt, serializer=self.serializer
             )
@@ -390,7 +393,7 @@ class SecureCookieSessionInterface(SessionInterface):
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data = serializer.loads(cookie, max_age=max_age)
-        except BadData:  # a bad signature, or a payload that does not load
+        except _bad_data():  # a bad signature, or a payload that does not load
             return Session()
         return Session(data) if isinstance(data, dict) else Session()
 
@@ -438,3 +441,11 @@ def vary_on_cookie(response: Response) -> None:
         headers["vary"] = ", ".join([*headers.getlist("vary"), "Cookie"])
     else:
         raw.append((b"vary", b"Cookie"))
+
+
+def _bad_data() -> type[Exception]:
+    """itsdangerous's error for a cookie that does not load (loaded by now:
+    a signer exists)."""
+    from itsdangerous import BadData
+
+    return BadData
