@@ -1,8 +1,11 @@
-"""Requests per second and latency under uvicorn (uvloop + httptools).
+"""Requests per second and latency under uvicorn (uvloop + httptools) or
+granian.
 
-Run: ``.venv/bin/python bench/load.py`` (``make load``).
+Run: ``.venv/bin/python bench/load.py`` (``make load``); ``--server
+granian`` (or ``both``) serves the same rows with granian (``pip install
+granian``: not a dependency), ``--row NAME`` picks contenders (``--help``).
 
-Every contender is served by its own uvicorn (one worker, no access log) on
+Every contender is served by its own server (one worker, no access log) on
 a free 127.0.0.1 port and driven with keep-alive connections asking for
 ``GET /hello``. With ``wrk`` installed (Debian: ``apt-get install wrk``) it
 is the client, and with two cores or more the servers run on CPU 0 and wrk
@@ -15,14 +18,17 @@ The app_framework rows also report garbage-collector passes per 1,000
 requests, read from the server before and after each round.
 
 Environment: ``LOAD_SECONDS`` (per round, default 3), ``LOAD_ROUNDS``
-(default 5), ``LOAD_CONNECTIONS`` (comma-separated, default ``32``).
+(default 5), ``LOAD_CONNECTIONS`` (comma-separated, default ``32``),
+``LOAD_SERVER`` (the ``--server`` default).
 Bounded in time and connections; nothing leaves 127.0.0.1; every server is
 stopped by its pid at the end.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import re
@@ -48,6 +54,9 @@ CONTENDERS = {
     "Starlette": "bench.load_apps:starlette_app",
     "app_framework, no receivers": "bench.load_apps:framework_app",
     "app_framework, receivers": "bench.load_apps:framework_receivers_app",
+    "app_framework, teardown receivers": (
+        "bench.load_apps:framework_teardown_receivers_app"
+    ),
     "app_framework, SECRET_KEY + session read": (
         "bench.load_apps:framework_session_app"
     ),
@@ -97,13 +106,27 @@ def on_cpu(cpu: int) -> Callable[[], None] | None:
     return lambda: os.sched_setaffinity(0, {cpu})
 
 
-def serve(target: str, port: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable, "-m", "uvicorn", target,
-        "--host", HOST, "--port", str(port),
-        "--loop", "uvloop", "--http", "httptools",
-        "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
+SERVERS = {
+    "uvicorn": "uvicorn + uvloop + httptools, 1 worker",
+    "granian": "granian (ASGI, uvloop, HTTP/1, 1 worker, 1 runtime thread)",
+}
+
+
+def serve(target: str, port: int, server: str = "uvicorn") -> subprocess.Popen[bytes]:
+    if server == "granian":
+        command = [
+            sys.executable, "-m", "granian", "--interface", "asgi",
+            "--host", HOST, "--port", str(port), "--workers", "1",
+            "--runtime-threads", "1", "--loop", "uvloop", "--http", "1",
+            "--no-ws", "--log-level", "warning", target,
+        ]  # fmt: skip
+    else:
+        command = [
+            sys.executable, "-m", "uvicorn", target,
+            "--host", HOST, "--port", str(port),
+            "--loop", "uvloop", "--http", "httptools",
+            "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, preexec_fn=on_cpu(0))
 
 
@@ -198,15 +221,15 @@ def run_python_client(port: int, connections: int, seconds: float) -> Round:
     return asyncio.run(drive())
 
 
-def measure(connections: int) -> dict[str, Result]:
+def measure(server: str, rows: list[str], connections: int) -> dict[str, Result]:
     client = run_wrk if shutil.which("wrk") else run_python_client
-    ports = {name: free_port() for name in CONTENDERS}
-    servers = {name: serve(CONTENDERS[name], ports[name]) for name in CONTENDERS}
+    ports = {name: free_port() for name in rows}
+    servers = {name: serve(CONTENDERS[name], ports[name], server) for name in rows}
     try:
         for port in ports.values():
             wait_for_server(port, time.monotonic() + 30)
             client(port, connections, WARMUP_SECONDS)
-        results = {name: Result() for name in CONTENDERS}
+        results = {name: Result() for name in rows}
         for _ in range(ROUNDS):
             for name, port in ports.items():
                 before = collections(port)
@@ -217,20 +240,24 @@ def measure(connections: int) -> dict[str, Result]:
                 results[name].rounds.append(figures)
         return results
     finally:
-        for server in servers.values():
-            server.send_signal(signal.SIGINT)
-        for server in servers.values():
+        for process in servers.values():
+            process.send_signal(signal.SIGINT)
+        for process in servers.values():
             try:
-                server.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+                process.kill()
+                process.wait(timeout=10)
 
 
-def report(connections: int, results: dict[str, Result]) -> None:
+def report(server: str, connections: int, results: dict[str, Result]) -> None:
     base = results["Starlette"].median(lambda r: r.rate) or 1.0
-    plain_p99 = results["app_framework, no receivers"].median(lambda r: r.p99_ms)
-    print(f"{connections} keep-alive connections, {ROUNDS} rounds of {SECONDS:g} s:")
+    plain = results.get("app_framework, no receivers")
+    plain_p99 = None if plain is None else plain.median(lambda r: r.p99_ms)
+    print(
+        f"{SERVERS[server]}: {connections} keep-alive connections, "
+        f"{ROUNDS} rounds of {SECONDS:g} s:"
+    )
     print()
     print(
         "| server | requests/s (min–max) | vs Starlette | p50 ms | p99 ms "
@@ -265,13 +292,48 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Requests/s and latency of each contender under a real server."
+    )
+    parser.add_argument(
+        "--server",
+        choices=[*SERVERS, "both"],
+        default=os.environ.get("LOAD_SERVER", "uvicorn"),
+        help="the server every row runs under (both: uvicorn, then granian)",
+    )
+    parser.add_argument(
+        "--row",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a contender to run (repeatable; Starlette, the baseline, always "
+        f"runs); default all: {'; '.join(CONTENDERS)}",
+    )
+    args = parser.parse_args()
+    unknown = [name for name in args.row if name not in CONTENDERS]
+    if unknown:
+        parser.error(f"unknown rows {unknown}; choose from {list(CONTENDERS)}")
+    args.rows = (
+        ["Starlette", *(name for name in args.row if name != "Starlette")]
+        if args.row
+        else list(CONTENDERS)
+    )
+    args.servers = list(SERVERS) if args.server == "both" else [args.server]
+    if "granian" in args.servers and importlib.util.find_spec("granian") is None:
+        parser.error("granian is not installed: pip install granian")
+    return args
+
+
 def main() -> None:
+    args = arguments()
     client = "wrk" if shutil.which("wrk") else "a Python asyncio client (no wrk)"
     where = "server on CPU 0, client on CPU 1" if PINNED else "not pinned"
-    print(f"uvicorn + uvloop + httptools, 1 worker; client: {client}; {where}")
+    print(f"client: {client}; {where}")
     print()
-    for connections in CONNECTIONS:
-        report(connections, measure(connections))
+    for server in args.servers:
+        for connections in CONNECTIONS:
+            report(server, connections, measure(server, args.rows, connections))
 
 
 if __name__ == "__main__":

@@ -85,6 +85,19 @@ for _index, _name in enumerate(REQUEST_SIGNALS):
     getattr(signals, _name).connect(_receiver, framework_receivers_app)
     _kept.append(_receiver)
 
+framework_teardown_receivers_app = _framework("load_teardown_receivers")
+framework_teardown_receivers_app.add_url_rule("/hello", "hello", hello)
+for _name in REQUEST_SIGNALS[3:]:
+    # One sync receiver on each teardown-side signal only.
+
+    def _teardown_receiver(sender: Any, **kwargs: Any) -> None:
+        return None
+
+    getattr(signals, _name).connect(
+        _teardown_receiver, framework_teardown_receivers_app
+    )
+    _kept.append(_teardown_receiver)
+
 framework_session_app = _framework("load_session")
 framework_session_app.config["SECRET_KEY"] = "load-test-key-0123456789abcdef-0123456789"
 
