@@ -43,9 +43,12 @@ def shielded(
     on_abandon: Callable[[float], None] | None = None,
 ) -> Generator[Any, Any, None]:
     """Await ``coro`` shielded from cancellation: ``await shielded(pop())``."""
-    try:
-        waiting_on = coro.send(None)
-    except StopIteration:
+    # The first step is taken by a for loop, not coro.send(None): a
+    # clean-up that ends without suspending (the common case) then ends
+    # the loop, where send() would raise a StopIteration to catch here.
+    for waiting_on in coro.__await__():  # noqa: B007 - read after the loop
+        break
+    else:
         return  # finished without suspending: nothing could interrupt it
     yield from finish_shielded(coro, waiting_on, timeout, on_abandon)
 
