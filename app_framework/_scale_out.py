@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["read_relay_stats", "share", "start_scale_out", "stop_scale_out"]
 
 
-def share(app: App, signal: object, max_bytes: int, max_age: float) -> None:
-    """Record ``signal`` as shared (``App.share_signal``).
+def share(app: App, signal: object, **options: Any) -> None:
+    """Record ``signal`` as shared (``App.share_signal``), with the options
+    ``Relay.share`` takes.
 
     :raises TypeError: ``signal`` has no name (use a namespace).
     """
@@ -29,7 +30,9 @@ def share(app: App, signal: object, max_bytes: int, max_age: float) -> None:
             "only named signals can be shared: use "
             "asignals.Namespace().signal('name') or asignals.signal('name')"
         )
-    app.shared_signals[signal] = (max_bytes, max_age)
+    if options.get("max_age") is None and not options.get("durable"):
+        options["max_age"] = 5.0  # shown as such by ``app-framework signals``
+    app.shared_signals[signal] = options
 
 
 async def start_scale_out(app: App) -> None:
@@ -58,8 +61,8 @@ async def start_scale_out(app: App) -> None:
         around_delivery=app.app_context,
         logger=app.logger,
     )
-    for signal, (max_bytes, max_age) in app.shared_signals.items():
-        relay.share(signal, max_bytes=max_bytes, max_age=max_age)
+    for signal, options in app.shared_signals.items():
+        relay.share(signal, **options)
     await relay.start()
     app.relay = relay
 

@@ -146,7 +146,7 @@ class App(ConfigAttributes, TemplatesMixin, Scaffold):
         """The observers of this app's hooks, views, templates and
         receivers (see :mod:`.instrumentation`)."""
         self.background = BackgroundTasks(self)
-        self.shared_signals: dict[NamedSignal, tuple[int, float]] = {}
+        self.shared_signals: dict[NamedSignal, dict[str, Any]] = {}
         """Signals shared with the app's other processes (see share_signal)."""
         self.relay: Relay | None = None
         """The running signal relay (with ``SIGNAL_RELAY_URL``), or None."""
@@ -407,15 +407,32 @@ class App(ConfigAttributes, TemplatesMixin, Scaffold):
         await shutdown(self)
 
     def share_signal(
-        self, signal: NamedSignal, *, max_bytes: int = 65_536, max_age: float = 5.0
+        self,
+        signal: NamedSignal,
+        *,
+        max_bytes: int = 65_536,
+        max_age: float | None = None,
+        durable: bool = False,
+        retention: int = 10_000,
+        retention_seconds: float | None = None,
     ) -> None:
         """Share ``signal`` with every process of this app (other workers,
         other machines) through Redis when ``SIGNAL_RELAY_URL`` is set; a
-        local signal otherwise. See ``asignals.relay`` for the semantics.
+        local signal otherwise. ``durable=True`` carries it over a Redis
+        Stream (kept through outages, replayable with ``app.relay.follow``).
+        See ``asignals.relay`` for the semantics and the options.
 
         :raises TypeError: ``signal`` has no name (use a namespace).
         """
-        share(self, signal, max_bytes, max_age)
+        share(
+            self,
+            signal,
+            max_bytes=max_bytes,
+            max_age=max_age,
+            durable=durable,
+            retention=retention,
+            retention_seconds=retention_seconds,
+        )
 
     async def requests_in_flight(self, grace: float) -> None:
         """Wait (at most ``grace`` seconds) until no request or websocket

@@ -236,13 +236,20 @@ def print_signals(app: App, out: TextIO) -> None:
             print(f"    <- {module}.{label}", file=out)
         if not receivers:
             print("    (no receivers)", file=out)
-    for signal, (max_bytes, max_age) in app.shared_signals.items():
-        print(
-            f"shared: {signal.name} (max_bytes={max_bytes}, max_age={max_age})",
-            file=out,
-        )
+    for signal, options in app.shared_signals.items():
+        print(f"shared: {signal.name} ({sharing_options(options)})", file=out)
     if app.config.get("SIGNAL_RELAY_URL"):
         print_relay_stats(app, out)
+
+
+def sharing_options(options: dict[str, Any]) -> str:
+    """``max_bytes=65536, max_age=5.0`` (and the stream's, when durable)."""
+    shown = {"max_bytes": options["max_bytes"], "max_age": options["max_age"]}
+    if options.get("durable"):
+        shown.update(durable=True, retention=options["retention"])
+        if options.get("retention_seconds") is not None:
+            shown["retention_seconds"] = options["retention_seconds"]
+    return ", ".join(f"{key}={value}" for key, value in shown.items())
 
 
 def print_relay_stats(app: App, out: TextIO) -> None:
