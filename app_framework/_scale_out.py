@@ -102,6 +102,47 @@ async def read_relay_stats(app: App) -> dict[str, dict[str, int]]:
     return found
 
 
+async def read_relay_health(app: App) -> dict[str, dict[str, Any]]:
+    """Every live relay's health (``Relay.health``), by process: who it
+    heard how many seconds ago, and its publish-to-delivery latency."""
+    import redis.asyncio as aioredis
+
+    prefix = app.config.get("SIGNAL_RELAY_PREFIX") or "app_framework"
+    client: Any = aioredis.Redis.from_url(
+        app.config["SIGNAL_RELAY_URL"], socket_timeout=2, socket_connect_timeout=2
+    )
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        async with asyncio.timeout(5):
+            async for key in client.scan_iter(match=f"{prefix}:{app.name}:health:*"):
+                text = await client.get(key)
+                if text is not None:
+                    process = key.decode().rsplit(":health:", 1)[1]
+                    found[process] = json.loads(text)
+    finally:
+        await client.aclose()
+    return found
+
+
+def format_health(health: dict[str, dict[str, Any]]) -> str:
+    """Each relay's last-heard times and latency, as lines."""
+    if not health:
+        return "    (no relay has reported in the last 10 s)"
+    lines = []
+    for process, report in sorted(health.items()):
+        latency = report.get("latency_ms", {})
+        heard = ", ".join(
+            f"{'itself' if who == process else who} {ago:.1f} s ago"
+            for who, ago in sorted(report.get("heard", {}).items())
+        )
+        lines.append(
+            f"    {process}: subscribed={report.get('subscribed')}, "
+            f"latency p50/p99 {latency.get('p50')}/{latency.get('p99')} ms, "
+            f"heard {heard or 'nobody'}"
+        )
+    return "\n".join(lines)
+
+
 def format_stats(stats: dict[str, dict[str, int]]) -> str:
     """The counters as lines for the command line."""
     if not stats:

@@ -254,15 +254,23 @@ def sharing_options(options: dict[str, Any]) -> str:
 
 def print_relay_stats(app: App, out: TextIO) -> None:
     """Every live relay's counters, read from Redis (each writes its own)."""
-    from ._scale_out import format_stats, read_relay_stats
+    from ._scale_out import (
+        format_health,
+        format_stats,
+        read_relay_health,
+        read_relay_stats,
+    )
 
     print("relay counters, by process:", file=out)
     try:
         stats = asyncio.run(read_relay_stats(app))
+        health = asyncio.run(read_relay_health(app))
     except Exception as exc:  # Redis down: say so, the rest was printed
         print(f"    (Redis did not answer: {exc})", file=out)
         return
     print(format_stats(stats), file=out)
+    print("relay health (last heard, publish->deliver latency), by process:", file=out)
+    print(format_health(health), file=out)
 
 
 @click.command("signals", short_help="List the signals and their receivers.")

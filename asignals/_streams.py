@@ -27,16 +27,23 @@ if TYPE_CHECKING:
 
 __all__ = ["XADD_SCRIPT", "Follower", "Message", "parse_id"]
 
-# KEYS: the stream, its meta hash (last ms, last ordinal), the origin's last
+# KEYS: the stream, its meta hash (the last ordinal), the origin's last
 # written sequence. ARGV: MAXLEN, MINID ms (0: none), the sequence key's TTL,
-# then (sequence, data) pairs. Ids stay increasing if the clock steps back.
+# then (sequence, data) pairs. Ids stay above the stream's top entry, even
+# if the clock stepped back or someone else wrote to the stream.
 XADD_SCRIPT = """
 local last = tonumber(redis.call('GET', KEYS[3]) or '0')
-local meta = redis.call('HMGET', KEYS[2], 'ms', 'n')
-local n = tonumber(meta[2] or '0')
+local n = tonumber(redis.call('HGET', KEYS[2], 'n') or '0')
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-ms = math.max(ms, tonumber(meta[1] or '0'))
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+if top then
+  local top_ms, top_n = string.match(top[1], '(%d+)-(%d+)')
+  top_ms, top_n = tonumber(top_ms), tonumber(top_n)
+  if ms < top_ms or (ms == top_ms and n + 1 <= top_n) then
+    ms = top_ms + 1
+  end
+end
 local written = 0
 for i = 4, #ARGV, 2 do
   local seq = tonumber(ARGV[i])
@@ -51,7 +58,7 @@ end
 if tonumber(ARGV[2]) > 0 then
   redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
 end
-redis.call('HSET', KEYS[2], 'ms', ms, 'n', n)
+redis.call('HSET', KEYS[2], 'n', n)
 redis.call('SET', KEYS[3], last, 'EX', ARGV[3])
 return written
 """

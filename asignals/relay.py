@@ -981,6 +981,7 @@ class Relay:
                 self._positions[key] = await self._stream_end(key)
         self._streams_found()
         while keys == self._stream_keys():
+            _reraise_cancel()
             cut = ":cut" if self._cut_streams else ""
             reply = await self._reader.xread(
                 {key + cut: self._positions[key] for key in keys},
@@ -1028,13 +1029,15 @@ class Relay:
         if stream == self.heartbeats:
             self._heard_from(fields.get(b"o", b"").decode(), stream)
             return
-        await self._check_ordinal(stream, before, entry_id)
+        trimmed = await self._check_ordinal(stream, before, entry_id)
         try:
             arrival = self._stream_arrival(entry_id, fields)
         except Exception as exc:
             self._unreadable(exc)
             return
-        if not await self._in_sequence(arrival):
+        # Our own holes were reported when the outbox made them.
+        report = not trimmed and arrival.origin != self.id
+        if not await self._in_sequence(arrival, report=report):
             return
         if self._followers.get(stream):
             message = self._message(arrival)
@@ -1063,18 +1066,22 @@ class Relay:
                 exc,
             )
 
-    async def _check_ordinal(self, stream: str, before: str, entry_id: str) -> None:
+    async def _check_ordinal(self, stream: str, before: str, entry_id: str) -> bool:
         """Entries are numbered 1, 2, ... in their id: a jump past the one
-        read before means retention trimmed the ones between unread."""
+        read before means retention trimmed the ones between unread.
+        Whether it did."""
         last, now = parse_id(before)[1], parse_id(entry_id)[1]
-        if last and now > last + 1:
-            name = stream.rsplit(":stream:", 1)[1]
-            self._count("gap_trimmed", now - last - 1)
-            await self._gap(name, "trimmed", now - last - 1, None)
+        if not last or now <= last + 1:
+            return False
+        name = stream.rsplit(":stream:", 1)[1]
+        self._count("gap_trimmed", now - last - 1)
+        await self._gap(name, "trimmed", now - last - 1, None)
+        return True
 
-    async def _in_sequence(self, arrival: _Arrival) -> bool:
+    async def _in_sequence(self, arrival: _Arrival, report: bool = True) -> bool:
         """Whether ``arrival`` is new from its origin (not a second copy);
-        reports the sequence numbers it skipped."""
+        reports the sequence numbers it skipped (unless they were just
+        reported as trimmed)."""
         assert arrival.sequence is not None
         key = (arrival.name, arrival.origin)
         last = self._last_sequence.get(key)
@@ -1082,7 +1089,7 @@ class Relay:
             self._count("duplicates_dropped", 1)
             return False
         self._last_sequence[key] = arrival.sequence
-        if last is not None and arrival.sequence > last + 1:
+        if report and last is not None and arrival.sequence > last + 1:
             missed = arrival.sequence - last - 1
             self._count("gap_sequence", missed)
             await self._gap(arrival.name, "sequence", missed, arrival.origin)
@@ -1201,6 +1208,7 @@ class Relay:
 
     async def _watch_forever(self) -> None:
         while True:
+            _reraise_cancel()  # a cancel redis-py swallowed mid-command
             await asyncio.sleep(self.heartbeat_interval)
             written = await self._beat()
             now = time.monotonic()

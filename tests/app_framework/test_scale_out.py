@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -17,6 +19,7 @@ import redis as sync_redis
 
 from app_framework import App, session
 from app_framework._redis_sessions import RedisSessionInterface
+from app_framework._scale_out import read_relay_health
 from app_framework.cli import print_signals
 from asignals import Namespace
 from asignals.relay import is_remote
@@ -151,8 +154,6 @@ def test_share_signal_wants_a_named_signal() -> None:
 
 
 def test_the_signals_command_lists_every_relays_counters(server: RedisServer) -> None:
-    import io
-
     app, _, _ = chat_app(server.url)
     store(server).hset(
         "app_framework:chat:stats:host:123:abc",
@@ -163,6 +164,84 @@ def test_the_signals_command_lists_every_relays_counters(server: RedisServer) ->
     text = out.getvalue()
     assert "shared: said (max_bytes=65536, max_age=5.0)" in text
     assert 'host:123:abc: {"published": 5, "delivered": 7' in text
+
+
+def test_the_signals_command_shows_durable_sharing_and_each_relays_health(
+    server: RedisServer,
+) -> None:
+    app = App("chat")
+    app.config.update(SIGNAL_RELAY_URL=server.url)
+    app.share_signal(Namespace().signal("said"), durable=True, retention=500)
+    report = {
+        "id": "host:1:a",
+        "subscribed": True,
+        "heard": {"host:1:a": 0.2, "host:2:b": 0.4},
+        "latency_ms": {"p50": 1.5, "p99": 7.25},
+    }
+    store(server).set("app_framework:chat:health:host:1:a", json.dumps(report))
+    out = io.StringIO()
+    print_signals(app, out)
+    text = out.getvalue()
+    shown = "said (max_bytes=65536, max_age=None, durable=True, retention=500)"
+    assert f"shared: {shown}" in text
+    assert (
+        "host:1:a: subscribed=True, latency p50/p99 1.5/7.25 ms, "
+        "heard itself 0.2 s ago, host:2:b 0.4 s ago"
+    ) in text
+
+
+async def test_a_durable_shared_signal_crosses_with_its_stream_id(
+    server: RedisServer,
+) -> None:
+    from asignals.relay import message_id, relay_gap
+
+    apps, heard = [], []
+    both = asyncio.Event()
+    for _ in range(2):
+        app = App("paper")
+        app.config.update(SECRET_KEY="k" * 32, SIGNAL_RELAY_URL=server.url)
+        news = Namespace().signal("news")
+        app.share_signal(news, durable=True, retention=500)
+
+        @news.connect_via(app)
+        def on_news(sender: App, **kw: Any) -> None:
+            heard.append((sender, kw, message_id.get()))
+            if len(heard) == 2:
+                both.set()
+
+        apps.append((app, news))
+    gaps: list[Any] = []
+    relay_gap.connect(lambda sender, **kw: gaps.append(kw), apps[1][0], weak=False)
+    for app, _ in apps:
+        await app.startup()
+    try:
+        for app, _ in apps:
+            await subscribed(app)
+        first, news = apps[0]
+        assert first.relay is not None
+        async with first.relay.follow(news) as follower:  # the replay API, live
+            await news.send_async(first, text="extra")
+            async with asyncio.timeout(5):
+                message = await anext(aiter(follower))
+        assert message.kwargs == {"text": "extra"} and message.sender is first
+        await asyncio.wait_for(both.wait(), 5)
+        (here, _, local_id), (there, kwargs, stream_id) = heard
+        assert (here, local_id) == (first, None)  # sent here: no id
+        assert (there, kwargs, stream_id) == (apps[1][0], {"text": "extra"}, message.id)
+        assert not gaps
+        # The health helper: what each relay last wrote (once a second).
+        second = apps[1][0].relay
+        assert second is not None
+        health = await read_relay_health(first)
+        deadline = time.monotonic() + 5
+        while first.relay.id not in health.get(second.id, {}).get("heard", {}):
+            assert time.monotonic() < deadline, health
+            await asyncio.sleep(0.1)
+            health = await read_relay_health(first)
+        assert second.id in health[second.id]["heard"]  # it hears itself
+    finally:
+        for app, _ in apps:
+            await app.shutdown()
 
 
 # -- server-side sessions ---------------------------------------------------

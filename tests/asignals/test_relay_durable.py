@@ -18,6 +18,7 @@ from asignals.relay import (
     Relay,
     message_id,
     origin,
+    relay_deaf,
     relay_gap,
     sequence,
 )
@@ -271,3 +272,140 @@ async def test_follow_refuses_what_it_cannot_replay(
     idle.share(Namespace().signal("news"), durable=True)
     with pytest.raises(RuntimeError, match="not started"):
         idle.follow("news")
+
+
+# -- gaps are signals ----------------------------------------------------------
+
+
+def gaps_of(worker: Worker) -> list[dict[str, Any]]:
+    """What ``relay_gap`` tells the worker's app (connected for the test)."""
+    seen: list[dict[str, Any]] = []
+    relay_gap.connect(lambda sender, **kw: seen.append(kw), worker, weak=False)
+    return seen
+
+
+async def test_a_worker_behind_the_retention_reports_what_was_trimmed(
+    server: RedisServer, started: list[Worker]
+) -> None:
+    a = await start(started, server.url, "a", retention=10)
+    b = await start(started, server.url, "b", retention=10, deaf_after=60)
+    gaps = gaps_of(b)
+    await a.news.send_async(a, n=0)
+    await b.hears(1)
+    await b.relay.cut_subscription_for_test()  # b hears nothing for a while
+    for number in range(1, 400):
+        a.news.send(a, n=number)
+    await wait_until(lambda: a.relay.stats["published"] == 400)
+    b.relay._cut_streams = False  # b's reader comes back (as after a pause)
+    await a.news.send_async(a, n=400)
+    await b.hears(2, within=5)
+    await wait_until(lambda: b.remote()[-1]["n"] == 400)
+    heard = [k["n"] for k in b.remote()]
+    missed = sum(g["missed"] for g in gaps)
+    assert len(heard) + missed == 401  # every message heard or reported
+    assert heard == sorted(heard) and missed > 300
+    assert {(g["reason"], g["origin"]) for g in gaps} == {("trimmed", None)}
+    assert b.relay.stats["gap_trimmed"] == missed
+    assert b.relay.stats["gap_sequence"] == 0  # the same hole, reported once
+
+
+async def test_an_origin_whose_outbox_overflowed_leaves_a_reported_hole(
+    server: RedisServer, started: list[Worker]
+) -> None:
+    a = await start(started, server.url, "a", outbox_size=5)
+    b = await start(started, server.url, "b")
+    at_a, at_b = gaps_of(a), gaps_of(b)
+    await a.news.send_async(a, n=0)
+    await b.hears(1)
+    server.stop()
+    for number in range(1, 21):  # 20 sent, the outbox keeps the last 5
+        await a.news.send_async(a, n=number)
+    server.start()
+    await b.hears(6, within=10)
+    assert [k["n"] for k in b.remote()] == [0, 16, 17, 18, 19, 20]
+    assert a.relay.stats["dropped_outbox_full"] == 15
+    await wait_until(lambda: bool(at_a))
+    assert [(g["reason"], g["missed"]) for g in at_a] == [("outbox_full", 15)]
+    assert [(g["reason"], g["missed"], g["origin"]) for g in at_b] == [
+        ("sequence", 15, a.relay.id)
+    ]
+
+
+async def test_a_second_copy_in_the_stream_is_delivered_once(
+    server: RedisServer, started: list[Worker]
+) -> None:
+    a = await start(started, server.url, "a")
+    b = await start(started, server.url, "b")
+    await a.news.send_async(a, n=1)
+    await b.hears(1)
+    stream = a.relay.shared["news"].stream
+    ((_, first),) = await stored(server, stream)
+    client: Any = aioredis.Redis.from_url(server.url)
+    try:  # as a retry into a Redis that lost the script's memory would
+        await client.xadd(stream, {"d": json.dumps(first)})
+    finally:
+        await client.aclose()
+    await a.news.send_async(a, n=2)
+    await wait_until(lambda: b.relay.stats["duplicates_dropped"] == 1)
+    await b.hears(2)
+    assert [k["n"] for k in b.remote()] == [1, 2]
+
+
+# -- deaf relays ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("durable", [True, False], ids=["stream", "pubsub"])
+async def test_a_deaf_relay_notices_within_2_s_and_hears_again(
+    server: RedisServer, durable: bool
+) -> None:
+    said = [Namespace().signal("said") for _ in range(2)]
+    relays = [Relay(server.url, name="deaf") for _ in range(2)]
+    heard: list[Any] = []
+    for relay, signal in zip(relays, said, strict=True):
+        relay.share(signal, durable=durable)
+        await relay.start()
+    said[1].connect(lambda sender, **kw: heard.append(kw["n"]), weak=False)
+    deaf = asyncio.Event()
+    found: list[dict[str, Any]] = []
+
+    def on_deaf(sender: Any, **kw: Any) -> None:
+        found.append(kw)
+        deaf.set()
+
+    try:
+        await wait_until(lambda: relays[1].id in relays[1]._heard)
+        with relay_deaf.connected_to(on_deaf, relays[1]):
+            await relays[1].cut_subscription_for_test()
+            cut_at = time.monotonic()
+            await asyncio.wait_for(deaf.wait(), 5)
+            noticed = time.monotonic() - cut_at
+        assert noticed < 2.0, noticed
+        assert relays[1].stats["deaf"] >= 1 and found[0]["relay"] is relays[1]
+        # Healed: a message sent now arrives.
+        async with asyncio.timeout(2):
+            while not heard:
+                await said[0].send_async(None, n="after")
+                await asyncio.sleep(0.05)
+        assert heard[0] == "after"
+        assert time.monotonic() - cut_at < 2.5
+    finally:
+        for relay in relays:
+            await relay.stop()
+
+
+async def test_health_names_who_was_heard_and_the_latency(
+    server: RedisServer, started: list[Worker]
+) -> None:
+    a = await start(started, server.url, "a")
+    b = await start(started, server.url, "b")
+    for number in range(20):
+        await a.news.send_async(a, n=number)
+    await b.hears(20)
+    await wait_until(lambda: a.relay.id in b.relay._heard)
+    health = b.relay.health()
+    assert health["id"] == b.relay.id and health["subscribed"] is True
+    assert set(health["heard"]) >= {a.relay.id, b.relay.id}
+    assert all(0 <= ago < 2 for ago in health["heard"].values())
+    latency = health["latency_ms"]
+    assert 0 < latency["p50"] <= latency["p99"] < 2_000
+    assert health["stats"]["delivered"] == 20
