@@ -17,8 +17,10 @@ app.config.from_prefixed_env()  # APP_SIGNAL_RELAY_URL
 rooms: dict[str, set[Websocket]] = {}
 said = Namespace().signal("said")
 probe = Namespace().signal("probe")
-app.share_signal(said)
-app.share_signal(probe)
+# APP_RELAY_DURABLE=1: the room's messages go over a Redis Stream.
+durable = os.environ.get("APP_RELAY_DURABLE") == "1"
+app.share_signal(said, durable=durable)
+app.share_signal(probe, durable=durable)
 
 
 @said.connect_via(app)

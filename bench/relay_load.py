@@ -19,11 +19,24 @@ Starts a Redis-protocol server and ``uvicorn bench.relay_app:app
 5. **Overhead**: ``send_async`` of a shared signal with the relay
    connected, beside the same signal unshared (in this process).
 
+Then the same app with ``APP_RELAY_DURABLE=1`` (the room's signal shared
+with ``durable=True``, over a Redis Stream), 4 workers, 200 clients:
+
+6. **Durable, steady**: publish-to-delivery latency in normal running.
+7. **Durable, Redis killed for 3 s** and restarted while 20 senders go on:
+   every client must get every message exactly once, in order per sender
+   (lost, duplicated, out of order are counted); the latency of the
+   messages sent during the outage (catch-up) is printed apart.
+8. **Durable, Redis frozen (SIGSTOP) for 3 s**: the same, then what a local
+   send costs while frozen.
+
+``--mode pubsub`` or ``--mode durable`` runs one half only.
 Bounded in time and connections; every process is stopped by its pid.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -35,6 +48,7 @@ from typing import Any
 
 import httpx
 import redis as sync_redis
+import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -69,6 +83,7 @@ class Client:
         self.pid = ""
         self.got: dict[int, list[int]] = {}  # sender -> sequence numbers
         self.latencies: list[float] = []
+        self.sent_at: list[float] = []
         self.socket: Any = None
 
     async def join(self, url: str) -> None:
@@ -85,6 +100,7 @@ class Client:
             message = json.loads(text)
             self.got.setdefault(message["s"], []).append(message["n"])
             self.latencies.append(time.time() - message["t"])
+            self.sent_at.append(message["t"])
 
 
 Sent = list[tuple[int, int, float]]
@@ -198,6 +214,101 @@ async def outage(running: Server, redis: RedisServer) -> dict[str, Any]:
     }
 
 
+def delivery_report(
+    clients: list[Client], sent: Sent, window: tuple[float, float] | None = None
+) -> dict[str, Any]:
+    """Every client against every message sent: lost, doubled, out of
+    order; latency overall and (``window``: sent then) during catch-up."""
+    expected: dict[int, list[int]] = {}
+    for sender, number, _ in sent:
+        expected.setdefault(sender, []).append(number)
+    lost = doubled = disordered = 0
+    for client in clients:
+        for sender, numbers in expected.items():
+            got = client.got.get(sender, [])
+            lost += len(set(numbers) - set(got))
+            doubled += len(got) - len(set(got))
+            disordered += got != sorted(got)
+    rows: dict[str, Any] = {
+        "messages sent": len(sent),
+        "deliveries expected": f"{len(sent) * len(clients):,}",
+        "lost / duplicated / clients out of order": (
+            f"{lost} / {doubled} / {disordered}"
+        ),
+    }
+    latencies = [x for c in clients for x in c.latencies]
+    rows["latency p50 / p99, all (ms)"] = (
+        f"{percentile(latencies, 0.5) * 1e3:.1f} / "
+        f"{percentile(latencies, 0.99) * 1e3:.1f}"
+    )
+    if window is not None:
+        catch_up = [
+            x
+            for c in clients
+            for x, t in zip(c.latencies, c.sent_at, strict=True)
+            if window[0] <= t <= window[1]
+        ]
+        rows["latency p50 / p99, sent during the fault (ms)"] = (
+            f"{percentile(catch_up, 0.5) * 1e3:.0f} / "
+            f"{percentile(catch_up, 0.99) * 1e3:.0f} ({len(catch_up):,} deliveries)"
+        )
+    return rows
+
+
+async def durable_fault(
+    running: Server, redis: RedisServer, fault: str | None
+) -> dict[str, Any]:
+    """Senders for 8 s; ``fault`` ("killed", "frozen" or None) for 3 s after
+    the first 2; then wait until every client has every message (30 s at
+    most) and report."""
+    clients = await room(f"{running.ws_url}/ws/durable-{fault}")
+    sent: Sent = []
+    until = time.monotonic() + 45
+    listeners = [asyncio.create_task(c.listen(until)) for c in clients]
+    senders = asyncio.gather(*(send_for(c, 8.0, sent) for c in clients[:SENDERS]))
+    await asyncio.sleep(2.0)
+    began = time.time()
+    if fault == "killed":
+        redis.stop()
+    elif fault == "frozen":
+        redis.pause()
+    await asyncio.sleep(3.0)
+    ended = time.time()
+    if fault == "killed":
+        redis.start()
+    elif fault == "frozen":
+        redis.resume()
+    await senders
+    expected = len(sent) * CLIENTS
+    deadline = time.monotonic() + 30
+    while sum(sum(map(len, c.got.values())) for c in clients) < expected:
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)  # a second copy would arrive now
+    for task in listeners:
+        task.cancel()
+    await asyncio.gather(*listeners, return_exceptions=True)
+    for c in clients:
+        await c.socket.close()
+    return delivery_report(clients, sent, (began, ended) if fault else None)
+
+
+async def relay_counters(redis: RedisServer) -> str:
+    """The workers' relay counters that matter here, summed."""
+    client: Any = aioredis.Redis.from_url(redis.url)
+    totals: dict[str, int] = {}
+    try:
+        async for key in client.scan_iter(match="app_framework:relay_bench:stats:*"):
+            for name, value in (await client.hgetall(key)).items():
+                totals[name.decode()] = totals.get(name.decode(), 0) + int(value)
+    finally:
+        await client.aclose()
+    shown = ("delivered", "duplicates_dropped", "gap_trimmed", "gap_sequence",
+             "dropped_outbox_full", "deaf", "reconnects")  # fmt: skip
+    return ", ".join(f"{name} {totals.get(name, 0)}" for name in shown)
+
+
 async def frozen(running: Server, redis: RedisServer) -> dict[str, Any]:
     redis.pause()
     try:
@@ -304,7 +415,65 @@ def table(title: str, rows: dict[str, Any]) -> None:
     print()
 
 
+def wait_for_readers(server: RedisServer, count: int) -> None:
+    """Durable relays: wait until ``count`` of them have written a
+    heartbeat (each reads its streams from then on)."""
+    store: Any = sync_redis.Redis.from_url(server.url)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            beats = store.xrange("app_framework:relay_bench:heartbeats", "-", "+")
+            if len({fields[b"o"] for _, fields in beats}) >= count:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("the workers' relays did not start")
+            time.sleep(0.1)
+    finally:
+        store.close()
+
+
+async def durable_main() -> None:
+    with redis_server() as redis:
+        env = {"APP_SIGNAL_RELAY_URL": redis.url, "APP_RELAY_DURABLE": "1"}
+        args = ("--workers", str(WORKERS), "--no-access-log")
+        with uvicorn("bench.relay_app:app", *args, env=env, timeout=60) as running:
+            await asyncio.to_thread(wait_for_readers, redis, WORKERS)
+            table(
+                f"6. Durable, steady: {CLIENTS} clients, {SENDERS} senders × "
+                f"{RATE}/s for 8 s, {WORKERS} workers",
+                await durable_fault(running, redis, None),
+            )
+            table(
+                "7. Durable, Redis killed for 3 s, then restarted",
+                await durable_fault(running, redis, "killed"),
+            )
+            await asyncio.to_thread(wait_for_relays, redis, WORKERS)
+            table(
+                "8. Durable, Redis frozen (SIGSTOP) for 3 s",
+                await durable_fault(running, redis, "frozen"),
+            )
+            table(
+                "8b. Durable, local send while Redis is frozen",
+                await frozen(running, redis),
+            )
+            print(f"Relay counters, 4 workers summed: {await relay_counters(redis)}")
+            print()
+
+
 async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mode", choices=["both", "pubsub", "durable"], default="both")
+    mode = parser.parse_args().mode
+    print(f"Load average before the run: {os.getloadavg()}")
+    print()
+    if mode in ("both", "pubsub"):
+        await pubsub_main()
+    if mode in ("both", "durable"):
+        await durable_main()
+    print(f"Load average after the run: {os.getloadavg()}")
+
+
+async def pubsub_main() -> None:
     with redis_server() as redis:
         env = {"APP_SIGNAL_RELAY_URL": redis.url}
         args = ("--workers", str(WORKERS), "--no-access-log")
