@@ -17,7 +17,15 @@ if TYPE_CHECKING:
 __all__ = ["read_relay_stats", "share", "start_scale_out", "stop_scale_out"]
 
 
-def share(app: App, signal: object, **options: Any) -> None:
+def share(
+    app: App,
+    signal: object,
+    max_bytes: int,
+    max_age: float | None,
+    durable: bool,
+    retention: int,
+    retention_seconds: float | None,
+) -> None:
     """Record ``signal`` as shared (``App.share_signal``), with the options
     ``Relay.share`` takes.
 
@@ -30,9 +38,15 @@ def share(app: App, signal: object, **options: Any) -> None:
             "only named signals can be shared: use "
             "asignals.Namespace().signal('name') or asignals.signal('name')"
         )
-    if options.get("max_age") is None and not options.get("durable"):
-        options["max_age"] = 5.0  # shown as such by ``app-framework signals``
-    app.shared_signals[signal] = options
+    if max_age is None and not durable:
+        max_age = 5.0  # shown as such by ``app-framework signals``
+    app.shared_signals[signal] = {
+        "max_bytes": max_bytes,
+        "max_age": max_age,
+        "durable": durable,
+        "retention": retention,
+        "retention_seconds": retention_seconds,
+    }
 
 
 async def start_scale_out(app: App) -> None:

@@ -424,15 +424,7 @@ class App(ConfigAttributes, TemplatesMixin, Scaffold):
 
         :raises TypeError: ``signal`` has no name (use a namespace).
         """
-        share(
-            self,
-            signal,
-            max_bytes=max_bytes,
-            max_age=max_age,
-            durable=durable,
-            retention=retention,
-            retention_seconds=retention_seconds,
-        )
+        share(self, signal, max_bytes, max_age, durable, retention, retention_seconds)
 
     async def requests_in_flight(self, grace: float) -> None:
         """Wait (at most ``grace`` seconds) until no request or websocket

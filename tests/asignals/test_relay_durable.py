@@ -181,6 +181,23 @@ async def test_a_batch_written_twice_is_stored_once(
     assert [(m["kw"]["n"], m["q"]) for _, m in entries] == [("once", 1)]
 
 
+async def test_a_redis_that_forgot_the_script_gets_it_again(
+    server: RedisServer, started: list[Worker]
+) -> None:
+    a = await start(started, server.url, "a")
+    b = await start(started, server.url, "b")
+    await a.news.send_async(a, n=1)
+    await b.hears(1)
+    client: Any = aioredis.Redis.from_url(server.url)
+    try:
+        await client.script_flush()  # as a restarted Redis would have
+    finally:
+        await client.aclose()
+    await a.news.send_async(a, n=2)
+    await b.hears(2)
+    assert [k["n"] for k in b.remote()] == [1, 2]
+
+
 async def test_redis_frozen_loses_and_doubles_nothing(
     server: RedisServer, started: list[Worker]
 ) -> None:
