@@ -69,6 +69,7 @@ from .signals import (
     websocket_started,
     websocket_tearing_down,
 )
+from .sse import EventStream, ServerSentEvent, last_event_id
 from .templating import (
     get_template_attribute,
     render_template,
@@ -84,10 +85,12 @@ __all__ = [
     "Blueprint",
     "BuildError",
     "Config",
+    "EventStream",
     "HTTPException",
     "Request",
     "Response",
     "ResponseReturnValue",
+    "ServerSentEvent",
     "Websocket",
     "WebsocketDisconnected",
     "abort",
@@ -113,6 +116,7 @@ __all__ = [
     "has_websocket_context",
     "json",
     "jsonify",
+    "last_event_id",
     "make_response",
     "message_flashed",
     "redirect",
