@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run run-scaled test docs e2e lint typecheck pytest bench flask-port quart-port load soak chaos relay-load clean
+.PHONY: help install run run-scaled test docs e2e lint typecheck pytest bench flask-port quart-port load soak chaos relay-load relay-machines clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -70,6 +70,9 @@ load: $(STAMP) ## throughput under uvicorn with wrk
 
 relay-load: $(STAMP) ## the signal relay on 4 workers, Redis killed mid-run
 	$(BIN)/python bench/relay_load.py
+
+relay-machines: $(STAMP) ## the chat on two "machines" (127.0.0.2, 127.0.0.3), one Redis
+	$(BIN)/python bench/relay_machines.py
 
 chaos: $(STAMP) ## misbehaving clients and receivers against a real server
 	$(BIN)/python bench/chaos.py

@@ -1,4 +1,5 @@
-"""Real servers for tests: uvicorn in a process of its own, on 127.0.0.1.
+"""Real servers for tests: uvicorn in a process of its own, on 127.0.0.1
+(or another loopback address, to play another machine).
 
 The server is started on port 0; the port it got is read from its startup
 line, so no test waits on a timer and no two tests fight for a port. Every
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-_RUNNING = re.compile(r"Uvicorn running on https?://127\.0\.0\.1:(\d+)")
+_RUNNING = re.compile(r"Uvicorn running on https?://127\.\d+\.\d+\.\d+:(\d+)")
 
 
 @dataclass
@@ -31,14 +32,15 @@ class Server:
     output: list[str] = field(default_factory=list)
     printed: threading.Condition = field(default_factory=threading.Condition)
     """Notified at each line the server prints."""
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return f"ws://{self.host}:{self.port}"
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
         """Stop the process by its pid; its exit code."""
@@ -67,11 +69,16 @@ class Server:
 
 
 def uvicorn(
-    target: str, *args: str, timeout: float = 30, env: dict[str, str] | None = None
+    target: str,
+    *args: str,
+    timeout: float = 30,
+    env: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
 ) -> AbstractContextManager[Server]:
-    """Run ``uvicorn target`` on 127.0.0.1 until the block ends."""
-    command = ["-m", "uvicorn", target, "--host", "127.0.0.1", "--port", "0"]
-    return serve([*command, *args], timeout, env)
+    """Run ``uvicorn target`` on ``host`` (a loopback address) until the
+    block ends."""
+    command = ["-m", "uvicorn", target, "--host", host, "--port", "0"]
+    return serve([*command, *args], timeout, env, host)
 
 
 def app_framework_run(
@@ -85,9 +92,12 @@ def app_framework_run(
 
 @contextmanager
 def serve(
-    arguments: list[str], timeout: float = 30, env: dict[str, str] | None = None
+    arguments: list[str],
+    timeout: float = 30,
+    env: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
 ) -> Iterator[Server]:
-    """Run ``python *arguments`` (a uvicorn on 127.0.0.1, port 0) until the
+    """Run ``python *arguments`` (a uvicorn on ``host``, port 0) until the
     block ends."""
     process = subprocess.Popen(
         [sys.executable, *arguments],
@@ -117,7 +127,7 @@ def serve(
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
-    server = Server(process, 0, output, printed)
+    server = Server(process, 0, output, printed, host)
     try:
         if not found.wait(timeout) or not port:
             raise RuntimeError(f"uvicorn did not start:\n{''.join(output)}")
