@@ -109,7 +109,7 @@ def follow(
     app: App = current_app._get_current_object()
     relay = app.relay
     if relay is not None:
-        return Following(relay.follow(signal, after=after), match)  # type: ignore[attr-defined]
+        return Following(relay.follow(signal, after=after), match)
     return Following(_local_stream(app, signal).follower(after), match)
 
 

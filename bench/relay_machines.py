@@ -6,6 +6,10 @@ groups, as two hosts behind a load balancer), with the relay on. Then
 ``CLIENTS`` websocket clients per machine join one room and each sends
 ``MESSAGES``; every client must hear every message exactly once, whichever
 machine it was said on. Prints what crossed and the send-to-receipt latency.
+Then **resume**: a member on 127.0.0.2 goes offline for ``AWAY`` seconds
+while another on 127.0.0.3 says 20 messages a second; it comes back on
+127.0.0.3 with the id of the last message it had, and must get each missed
+message once, in order, then the next live one.
 
 Bounded in time and connections; every process is stopped by its pid.
 """
@@ -13,6 +17,7 @@ Bounded in time and connections; every process is stopped by its pid.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -31,6 +36,7 @@ from tests.helpers.servers import Server
 CLIENTS = int(os.environ.get("CLIENTS", "20"))  # per machine
 MESSAGES = int(os.environ.get("MESSAGES", "5"))  # per client
 WORKERS = int(os.environ.get("WORKERS", "2"))  # per machine
+AWAY = float(os.environ.get("AWAY", "5"))  # seconds offline in the resume run
 
 
 def wait_for_relays(url: str, count: int) -> None:
@@ -49,7 +55,9 @@ def wait_for_relays(url: str, count: int) -> None:
 
 
 def text_of(frame: str | bytes) -> str:
-    return frame if isinstance(frame, str) else frame.decode()
+    """The text of a chat frame (JSON: id, room, text)."""
+    text: str = json.loads(frame)["text"]
+    return text
 
 
 async def until_heard(speaker: Any, listener: Any) -> None:
@@ -105,7 +113,7 @@ async def run(first: Server, second: Server) -> dict[str, Any]:
         count
         for index in range(CLIENTS, len(sockets))
         for text, count in heard[index].items()
-        if int(text.split()[1].split(".")[0]) in on_first
+        if int(text.split(".")[0]) in on_first
     )
     latencies.sort()
     return {
@@ -122,12 +130,45 @@ async def run(first: Server, second: Server) -> dict[str, Any]:
     }
 
 
+async def resume(first: Server, second: Server) -> dict[str, Any]:
+    """A member away for ``AWAY`` seconds comes back on the other machine."""
+    async with connect(f"{second.ws_url}/ws/resume") as speaker:
+        async with connect(f"{first.ws_url}/ws/resume") as away:
+            await speaker.send("before")
+            last_id = json.loads(await away.recv())["id"]
+        said: list[str] = []
+        until = time.monotonic() + AWAY
+        while time.monotonic() < until:
+            said.append(f"missed {len(said)}")
+            await speaker.send(said[-1])
+            await asyncio.sleep(0.05)
+        back_at = time.monotonic()
+        url = f"{second.ws_url}/ws/resume?last_id={last_id}"
+        async with connect(url, max_queue=None) as back:
+            got = [json.loads(await back.recv())["text"] for _ in said]
+            caught_up = time.monotonic() - back_at
+            await speaker.send("live")
+            live = json.loads(await back.recv())["text"]
+            try:
+                async with asyncio.timeout(0.3):
+                    extra = await back.recv()
+            except TimeoutError:
+                extra = None
+    return {
+        "away (s) / messages said meanwhile": f"{AWAY:g} / {len(said)}",
+        "missed messages received, in order, once": got == said and extra is None,
+        "then the live one": live == "live",
+        "reconnect to last missed message (ms)": f"{caught_up * 1000:.0f}",
+    }
+
+
 def main() -> None:
     with redis_server() as redis, machines(redis.url, workers=WORKERS) as servers:
         first, second = servers
         print(f"Redis {redis.url}; machines {first.url} and {second.url}")
         wait_for_relays(redis.url, 2 * WORKERS)
         results = asyncio.run(run(first, second))
+        results.update(asyncio.run(resume(first, second)))
     print("\n| measure | result |\n|---|---|")
     for measure, value in results.items():
         print(f"| {measure} | {value} |")

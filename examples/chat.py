@@ -1,41 +1,51 @@
 """A chat room, written as the example to copy: websockets in Quart's
-spelling, a broadcast that survives dead connections, and every signal of a
-connection logged in one line.
+spelling, members who come back after a lost connection and see what they
+missed, and every signal of a connection logged in one line.
 
 Start: ``uvicorn examples.chat:app`` (or ``app-framework --app
 examples.chat:app run``), then open http://127.0.0.1:8000/chat/lobby in two
-browser tabs. A background task archives each message after the broadcast;
-``/archive`` lists them.
+browser tabs. A background task archives each message where it was said;
+``/archive`` lists them. ``make run-scaled`` runs it on 4 workers, ``make
+relay-machines`` on two "machines", sharing one Redis.
 
 What makes it safe to copy:
 
 * the page is a Jinja template (autoescaped), and the room name reaches the
   page's script as JSON, so a room called ``<script>...`` is only text;
-* the broadcast drops a member whose connection is dead
-  (``WebsocketDisconnected``) and goes on: one dead member never ends the
-  sender's own connection;
-* a member leaves the room in a ``finally`` block, so a view cancelled
-  because its client left (or because the server stops) cannot leak.
+* each member follows the room on its own (``follow``): a dead member's
+  sending ends alone, never the sender's own connection;
+* a tab that lost its connection reconnects with the id of the last
+  message it showed and gets each message it missed once, then the new
+  ones (from the Redis stream with the relay on: on any worker or machine);
+* a member's following ends in a ``finally`` block (``async with``), so a
+  view cancelled because its client left (or because the server stops)
+  cannot leak.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from app_framework import (
     App,
     Blueprint,
+    EventStream,
+    ServerSentEvent,
     Websocket,
     WebsocketDisconnected,
     current_app,
     g,
     has_websocket_context,
+    last_event_id,
     render_template,
     signals,
     websocket,
 )
+from app_framework.resume import FollowedMessage, Following, follow
 from asignals import Namespace
 from asignals.relay import is_remote
 from examples.site import navigation
@@ -53,8 +63,6 @@ chat = Blueprint("chat", __name__)
 """The room's pages and websocket: registered on this module's ``app`` and
 on the tour's (``make run``)."""
 
-rooms: dict[str, set[Websocket]] = {}
-"""The members of each room (a room with no members is removed)."""
 archive: list[tuple[str, str]] = []
 
 
@@ -69,28 +77,17 @@ async def show_archive() -> list[list[str]]:
 
 
 async def archive_message(room: str, text: str) -> None:
-    """Runs after the broadcast, in its own app context (not the websocket's)."""
+    """Runs after the send, in its own app context (not the websocket's)."""
     await asyncio.sleep(0)  # stands for a database write
     g.archived = True
     archive.append((room, text))
 
 
 said = Namespace().signal("chat-said")
-"""A message said in a room (kwargs: room, text). Shared with the app's
-other workers when APP_SIGNAL_RELAY_URL is set, so everyone hears it."""
-
-
-@said.connect  # from any app: the one the blueprint serves
-async def broadcast(sender: App, room: str, text: str) -> None:
-    """Send ``text`` to this worker's members of ``room``; drop the dead ones.
-    Runs in every worker: here for a local send, through the relay for one
-    made in another worker."""
-    members = rooms.get(room, set())
-    for member in list(members):
-        try:
-            await member.send(f"[{room}] {text}")
-        except WebsocketDisconnected:
-            members.discard(member)  # its own view is being cancelled
+"""A message said in a room (kwargs: room, text). Shared durably with the
+app's other workers when APP_SIGNAL_RELAY_URL is set: every worker of every
+machine reads it from one Redis stream, which also keeps it for members
+who come back."""
 
 
 @said.connect
@@ -100,24 +97,62 @@ def archive_once(sender: App, room: str, text: str) -> None:
         sender.add_background_task(archive_message, room, text)
 
 
+def in_room(room: str) -> Callable[[FollowedMessage], bool]:
+    return lambda message: message.kwargs.get("room") == room
+
+
+def frame(message: FollowedMessage) -> str:
+    """What a member receives: the text, and the id to come back with."""
+    kwargs = message.kwargs
+    return json.dumps(
+        {"id": message.id, "room": kwargs["room"], "text": kwargs["text"]}
+    )
+
+
+async def send_each(member: Websocket, messages: Following) -> None:
+    """Send the room's messages to one member until it is gone."""
+    try:
+        async for message in messages:
+            await member.send(frame(message))
+    except WebsocketDisconnected:
+        pass  # its own view is being cancelled: the room goes on
+
+
 @chat.websocket("/ws/<room>")
 async def socket(room: str) -> None:
+    """A member: what it missed since ``?last_id=`` (the page passes the id
+    of the last message it showed when it reconnects), then every message
+    of the room as it is said, each once, in the same order everywhere."""
+    # Before accepting: an id that is not one refuses the handshake (400).
+    messages = follow(said, after=last_event_id("last_id"), match=in_room(room))
+    await websocket.accept()
     me = websocket._get_current_object()  # the connection, not the proxy
-    rooms.setdefault(room, set()).add(me)
-    try:
+    # Leaving the block (the client left and the view is cancelled wherever
+    # it waits, or the server stops) stops the sending and the following;
+    # should the sending fail, the view fails with it (1011), not silently.
+    async with messages, asyncio.TaskGroup() as tasks:
+        tasks.create_task(send_each(me, messages))
         while True:
             data = await websocket.receive()
             text = data if isinstance(data, str) else data.decode(errors="replace")
             await said.send_async(
                 current_app._get_current_object(), room=room, text=text
             )
-    finally:
-        # Also when the client leaves (the view is cancelled wherever it
-        # waits) or the server stops: the room never keeps a dead member.
-        members = rooms.get(room, set())
-        members.discard(me)
-        if not members:
-            rooms.pop(room, None)
+
+
+@chat.route("/chat/<room>/events")
+async def events(room: str) -> EventStream:
+    """The room as Server-Sent Events, for clients without websockets: an
+    ``EventSource`` that reconnects sends ``Last-Event-ID`` by itself and
+    gets what it missed."""
+    messages = follow(said, after=last_event_id(), match=in_room(room))
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        async with messages:
+            async for message in messages:
+                yield ServerSentEvent(frame(message), id=message.id)
+
+    return EventStream(stream())
 
 
 app = App(__name__)
@@ -125,7 +160,7 @@ app.config["SECRET_KEY"] = "chat-demo-secret-change-me-in-production-0123456789"
 app.config.from_prefixed_env()  # APP_SIGNAL_RELAY_URL: share rooms across workers
 app.register_blueprint(chat)
 app.context_processor(navigation)  # the header of the shared layout
-app.share_signal(said, max_bytes=16_384, max_age=5.0)
+app.share_signal(said, max_bytes=16_384, durable=True)
 
 LOGGED = (
     "websocket_started",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -148,6 +149,13 @@ async def test_pages_render_and_the_form_flashes() -> None:
         assert "Thanks, Ada" not in (await client.get("/pages/")).text
 
 
+def shown(frame: str | bytes) -> str:
+    """A chat frame as the page shows it, with its room: ``[room] text``."""
+    message = json.loads(frame)
+    assert set(message) == {"id", "room", "text"}
+    return f"[{message['room']}] {message['text']}"
+
+
 async def test_chat_room_broadcasts_and_archives() -> None:
     import anyio
 
@@ -161,8 +169,8 @@ async def test_chat_room_broadcasts_and_archives() -> None:
             client.websocket_connect("/ws/lobby") as bob,
         ):
             await alice.send("hi bob")
-            assert await alice.receive() == "[lobby] hi bob"
-            assert await bob.receive() == "[lobby] hi bob"
+            assert shown(await alice.receive()) == "[lobby] hi bob"
+            assert shown(await bob.receive()) == "[lobby] hi bob"
             # Archived by a background task while both are still connected.
             with anyio.fail_after(5):
                 while not archive:
@@ -185,7 +193,7 @@ async def test_chat_page_shows_a_hostile_room_name_as_text() -> None:
 
 
 async def test_chat_drops_a_dead_member_and_the_sender_stays() -> None:
-    from examples.chat import app, rooms
+    from examples.chat import app
 
     async with app.test_client() as client:
         async with (
@@ -193,30 +201,61 @@ async def test_chat_drops_a_dead_member_and_the_sender_stays() -> None:
             client.websocket("/ws/lobby") as bob,
         ):
             await alice.send("hello")
-            assert await bob.receive() == "[lobby] hello"
-            assert await alice.receive() == "[lobby] hello"
+            assert shown(await bob.receive()) == "[lobby] hello"
+            assert shown(await alice.receive()) == "[lobby] hello"
             await bob.abort()  # no close frame: only sending to bob fails
             await alice.send("anyone?")
-            assert await alice.receive() == "[lobby] anyone?"
-            await alice.send("still here")  # so the first broadcast is over
-            assert await alice.receive() == "[lobby] still here"
-            assert len(rooms["lobby"]) == 1
-    assert rooms == {}  # everyone left: no room keeps a member
+            assert shown(await alice.receive()) == "[lobby] anyone?"
+            await alice.send("still here")
+            assert shown(await alice.receive()) == "[lobby] still here"
 
 
-async def test_chat_room_is_emptied_when_members_leave() -> None:
-    from examples.chat import app, rooms
+async def test_chat_members_hear_only_their_room() -> None:
+    from examples.chat import app
 
     async with app.test_client() as client:
         async with client.websocket("/ws/a") as first:
             async with client.websocket("/ws/b") as second:
                 await second.send("x")
-                assert await second.receive() == "[b] x"
-                assert set(rooms) == {"a", "b"}
+                assert shown(await second.receive()) == "[b] x"
             await first.send("y")
-            assert await first.receive() == "[a] y"
-            assert set(rooms) == {"a"}
-    assert rooms == {}
+            assert shown(await first.receive()) == "[a] y"  # not "[b] x"
+
+
+async def test_chat_member_back_from_offline_gets_each_missed_message_once() -> None:
+    """In one process (no relay): a member that lost its connection comes
+    back with the id of the last message it showed."""
+    from examples.chat import app
+
+    async with app.test_client() as client:
+        async with client.websocket("/ws/resume") as bob:
+            async with client.websocket("/ws/resume") as alice:
+                await bob.send("before")
+                last = json.loads(await alice.receive())["id"]
+                assert shown(await bob.receive()) == "[resume] before"
+            for n in range(3):  # alice is away
+                await bob.send(f"missed {n}")
+                await bob.receive()
+            async with client.websocket(f"/ws/resume?last_id={last}") as alice:
+                await bob.send("after")
+                heard = [shown(await alice.receive()) for _ in range(4)]
+                assert heard == [
+                    "[resume] missed 0",
+                    "[resume] missed 1",
+                    "[resume] missed 2",
+                    "[resume] after",
+                ]
+
+
+async def test_chat_refuses_a_last_id_that_is_not_one() -> None:
+    from app_framework.testing import WebsocketResponseError
+    from examples.chat import app
+
+    async with app.test_client() as client:
+        with pytest.raises(WebsocketResponseError) as refused:
+            async with client.websocket("/ws/lobby?last_id=../etc") as socket:
+                await socket.receive()
+    assert refused.value.response.status_code == 400
 
 
 async def test_chat_logs_each_signal_in_one_line(
@@ -230,7 +269,7 @@ async def test_chat_logs_each_signal_in_one_line(
         async with app.test_client() as client:
             async with client.websocket("/ws/lobby") as alice:
                 await alice.send("multi\nline")
-                assert await alice.receive() == "[lobby] multi\nline"
+                assert shown(await alice.receive()) == "[lobby] multi\nline"
     lines = [r.getMessage() for r in caplog.records if r.name == "chat"]
     names = [line.split()[0] for line in lines]
     assert names == [
@@ -280,7 +319,7 @@ def test_chat_across_two_workers_delivers_every_message_to_everyone() -> None:
                     for number, socket in enumerate(sockets):
                         socket.send(f"hello from {number}")
                     heard = [
-                        sorted(str(socket.recv(timeout=10)) for _ in range(clients))
+                        sorted(shown(socket.recv(timeout=10)) for _ in range(clients))
                         for socket in sockets
                     ]
                 expected = sorted(f"[lobby] hello from {n}" for n in range(clients))

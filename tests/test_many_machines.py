@@ -5,6 +5,7 @@ other, each message once."""
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 
 import pytest
@@ -16,8 +17,9 @@ from tests.helpers.servers import Server
 
 
 def said(frame: str | bytes) -> str:
-    """The text a chat frame shows."""
-    return frame if isinstance(frame, str) else frame.decode()
+    """A chat frame as the page shows it: ``[room] text``."""
+    message = json.loads(frame)
+    return f"[{message['room']}] {message['text']}"
 
 
 def join(stack: contextlib.ExitStack, server: Server, room: str) -> ClientConnection:
