@@ -57,7 +57,7 @@ async def test_the_context_rides_along_and_wraps_the_remote_delivery(
         heard.append(len(baton.during))  # delivering() was entered first
 
     said.connect(on_said)
-    message = here._encode(here.shared["ctx-said"], None, {"order": 3})
+    message = here._encode(here.shared["ctx-said"], None, {"order": 3}, 0)
     assert json.loads(message)["ctx"] == {"baton": "trace-17"}
     arrival = there._read(message)
     assert arrival is not None
@@ -68,7 +68,7 @@ async def test_the_context_rides_along_and_wraps_the_remote_delivery(
 
 def test_without_a_propagator_messages_carry_no_context() -> None:
     here, _, _ = two_relays()
-    message = here._encode(here.shared["ctx-said"], None, {"order": 1})
+    message = here._encode(here.shared["ctx-said"], None, {"order": 1}, 0)
     assert "ctx" not in json.loads(message)
 
 
