@@ -61,6 +61,7 @@ bench: $(STAMP) ## in-process benchmarks, side by side with the peers
 	$(BIN)/python bench/bench_requests.py
 	$(BIN)/python bench/bench_websockets.py
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/path_files.py
 
 flask-port: $(STAMP) ## Flask's tutorial and test files ported by renames + await, run
 	$(BIN)/python bench/flask_port.py
