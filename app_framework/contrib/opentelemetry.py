@@ -22,6 +22,9 @@ patched, and the app without it runs exactly as before.
   as spans of their own linked to the request that added them.
 - A shared signal delivered by the relay in another process runs under a
   CONSUMER span ``process <signal>`` linked to the sender's span.
+- With a relay (``SIGNAL_RELAY_URL``), its counters, publish-to-delivery
+  latency and each worker's last-heard age as ``app_framework.relay.*``
+  metrics, read when metrics are collected (see ``_relay_metrics``).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from .. import signals
 from .._contextvars import _cv_request
 from ..exceptions import ClientDisconnected
 from ..instrumentation import Call
+from ._relay_metrics import RelayMetrics
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
@@ -230,6 +234,8 @@ class OpenTelemetryInstrumentation:
             )
         self._propagator = _RelayContext(self.tracer)
         signal_relay.add_propagator(self._propagator)
+        # Read at collection from app.relay, so the relay may start later.
+        self._relay_metrics = RelayMetrics(app, meter)
 
     def _connect(self, signal: asignals.Signal, receiver: Any) -> None:
         signal.connect(receiver, self.app, weak=False)
@@ -245,6 +251,7 @@ class OpenTelemetryInstrumentation:
         if self._observation is not None:
             self._observation.close()
         signal_relay.remove_propagator(self._propagator)
+        self._relay_metrics.closed = True
         self.app.extensions.pop("opentelemetry", None)
 
     # -- the server span -------------------------------------------------------
