@@ -1289,7 +1289,9 @@ class Relay:
         return {
             "id": self.id,
             "subscribed": self._subscribed,
-            "heard": {who: round(now - when, 3) for who, when in dict(self._heard).items()},
+            "heard": {
+                who: round(now - when, 3) for who, when in dict(self._heard).items()
+            },
             "latency_ms": {"p50": percentile(0.5), "p99": percentile(0.99)},
             "stats": dict(self.stats),
         }
