@@ -363,8 +363,10 @@ class Runner:
     # -- steps 3 to 7 ----------------------------------------------------------
 
     async def _respond(self, ctx: RequestContext, plan: Plan) -> StarletteResponse:
-        """The response for the bound request, errors handled."""
+        """The response for the bound request, errors handled, finished:
+        steps 3 to 7 in one coroutine (a layer less on every request)."""
         app = self.app
+        from_error = False
         try:
             try:
                 rule = ctx.rule
@@ -396,10 +398,62 @@ class Runner:
                         rv = await view(**ctx.view_args)
             except Exception as exc:
                 rv = await self._handle_user_exception(plan, exc)
-            return await self._finalize(ctx, plan, rv)
         except Exception as exc:
-            ctx.error = exc
-            return await self._handle_exception(ctx, plan, exc)
+            rv = await self._server_error(ctx, plan, exc)
+            from_error = True
+        # Step 7, run a second time (from_error) for the response to an
+        # unhandled exception raised while finishing the first.
+        while True:
+            response = None
+            try:
+                if self.make_response is None:
+                    response = to_response(app, rv, ctx.connection)
+                else:
+                    response = await self._made(ctx, rv)
+                if isinstance(response, Response) and response._pending is not None:
+                    response = await self._prepared(ctx, plan, response, from_error)
+                if ctx.after_this_request:
+                    response = await _run_after(ctx.after_this_request, response)
+                for func, is_async in plan.after:
+                    processed = await func(response) if is_async else func(response)
+                    if processed is None:
+                        raise TypeError(
+                            f"after_request function {func!r} returned None"
+                        )
+                    response = processed
+                session = ctx.session
+                interface = app.session_interface
+                if not (interface.is_null_session(session) or ctx.session_unsaved):
+                    try:
+                        saved = interface.save_session(app, session, response)
+                        if isawaitable(saved):  # else a plain method, as Flask's
+                            await saved
+                    except HTTPException as exc:  # e.g. 503: the store is down
+                        response = error_response(app, exc)
+                    except Exception:
+                        ctx.session_unsaved = True  # the 500 page must not fail too
+                        raise
+                channel = app.signal_channels.request_finished
+                entries = channel.entries
+                if entries is None:
+                    entries = channel.current()
+                for get, is_async in entries:
+                    receiver = get()
+                    if receiver is not None:
+                        if is_async:
+                            await receiver(app, response=response)
+                        else:
+                            receiver(app, response=response)
+                return response
+            except Exception as exc:
+                if not from_error:
+                    rv = await self._server_error(ctx, plan, exc)
+                    from_error = True
+                    continue
+                if response is None:  # the error's own response failed
+                    raise
+                app.logger.exception("Error while finishing the response to an error")
+                return response
 
     async def _handle_user_exception(self, plan: Plan, exc: Exception) -> Any:
         """An HTTP error or an exception with a handler becomes a response;
@@ -423,53 +477,6 @@ class Runner:
         if http is not None:
             return error_response(self.app, http)
         raise exc
-
-    async def _finalize(
-        self, ctx: RequestContext, plan: Plan, rv: Any, from_error: bool = False
-    ) -> StarletteResponse:
-        app = self.app
-        if self.make_response is None:
-            response = to_response(app, rv, ctx.connection)
-        else:
-            response = await self._made(ctx, rv)
-        try:
-            if isinstance(response, Response) and response._pending is not None:
-                response = await self._prepared(ctx, plan, response, from_error)
-            if ctx.after_this_request:
-                response = await _run_after(ctx.after_this_request, response)
-            for func, is_async in plan.after:
-                processed = await func(response) if is_async else func(response)
-                if processed is None:
-                    raise TypeError(f"after_request function {func!r} returned None")
-                response = processed
-            session = ctx.session
-            interface = app.session_interface
-            if not (interface.is_null_session(session) or ctx.session_unsaved):
-                try:
-                    saved = interface.save_session(app, session, response)
-                    if isawaitable(saved):  # else a plain method, as Flask's
-                        await saved
-                except HTTPException as exc:  # e.g. 503: the store is down
-                    response = error_response(app, exc)
-                except Exception:
-                    ctx.session_unsaved = True  # the 500 page must not fail too
-                    raise
-            channel = app.signal_channels.request_finished
-            entries = channel.entries
-            if entries is None:
-                entries = channel.current()
-            for get, is_async in entries:
-                receiver = get()
-                if receiver is not None:
-                    if is_async:
-                        await receiver(app, response=response)
-                    else:
-                        receiver(app, response=response)
-        except Exception:
-            if not from_error:
-                raise
-            app.logger.exception("Error while finishing the response to an error")
-        return response
 
     async def _prepared(
         self,
@@ -500,12 +507,14 @@ class Runner:
             return to_response(self.app, rv, ctx.connection)
         return await made_response(make, rv)
 
-    async def _handle_exception(
+    async def _server_error(
         self, ctx: RequestContext, plan: Plan, exc: Exception
-    ) -> StarletteResponse:
-        """An unhandled exception: signal, log, then the 500 response (or
-        re-raise when exceptions propagate, as in testing)."""
+    ) -> Any:
+        """An unhandled exception: kept for teardown, signalled, logged, then
+        what the 500 response is made from (or re-raised when exceptions
+        propagate, as in testing)."""
         app = self.app
+        ctx.error = exc
         await emit_logged(app, got_request_exception, exception=exc)
         if app.propagate_exceptions:
             raise exc
@@ -516,12 +525,10 @@ class Runner:
         server_error = InternalServerError(original_exception=exc)
         handler = plan.find_handler(server_error)
         if handler is not None:
-            rv = await handler(server_error)
-        elif app.debug:
-            rv = app.response_class(traceback_page(exc), 500)
-        else:
-            rv = error_response(app, server_error)
-        return await self._finalize(ctx, plan, rv, from_error=True)
+            return await handler(server_error)
+        if app.debug:
+            return app.response_class(traceback_page(exc), 500)
+        return error_response(app, server_error)
 
     async def report(self, ctx: RequestContext, exc: Exception, what: str) -> None:
         """An unhandled exception: keep it for teardown, signal it, log it."""
