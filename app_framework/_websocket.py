@@ -26,7 +26,7 @@ from werkzeug.datastructures import Headers
 from ._connection import Connection
 from ._from_parts import websocket_arguments
 from ._streaming import YIELD_EVERY
-from .signals import emit, websocket_received, websocket_sent
+from .signals import DONE, emit, websocket_received, websocket_sent
 
 __all__ = [
     "ACCEPTED",
@@ -80,8 +80,11 @@ class Inbox:
         self.max_bytes = max_bytes
         self._messages: deque[tuple[dict[str, Any], int]] = deque()
         self._bytes = 0
-        self._arrived = asyncio.Event()
-        self._room = asyncio.Event()
+        # The futures of the tasks waiting for a message, and for room: set
+        # directly (no Event, no coroutine of its own per message); one
+        # that was cancelled is left to be skipped and dropped.
+        self._getters: list[asyncio.Future[None]] = []
+        self._room: list[asyncio.Future[None]] = []
 
     def full(self) -> bool:
         """Whether the next message must wait for the view."""
@@ -90,8 +93,9 @@ class Inbox:
     async def wait_for_room(self) -> None:
         """Return when :meth:`full` is false."""
         while self.full():
-            self._room.clear()
-            await self._room.wait()
+            waiter = asyncio.get_running_loop().create_future()
+            self._room.append(waiter)
+            await waiter
 
     def put_nowait(self, message: dict[str, Any]) -> None:
         """Add ``message`` (room or not: the reader waited for it)."""
@@ -101,18 +105,28 @@ class Inbox:
         size = 0 if payload is None else len(payload)
         self._messages.append((message, size))
         self._bytes += size
-        self._arrived.set()
+        if self._getters:
+            _wake(self._getters)
 
     async def get(self) -> dict[str, Any]:
         """The oldest message, when there is one."""
         messages = self._messages
         while not messages:
-            self._arrived.clear()
-            await self._arrived.wait()
+            waiter = asyncio.get_running_loop().create_future()
+            self._getters.append(waiter)
+            await waiter
         message, size = messages.popleft()
         self._bytes -= size
-        self._room.set()  # the reader checks full() again when it wakes
+        if self._room:  # the reader checks full() again when it wakes
+            _wake(self._room)
         return message
+
+
+def _wake(waiters: list[asyncio.Future[None]]) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(None)
+    waiters.clear()
 
 
 class _Raw:
@@ -360,7 +374,8 @@ class Websocket(Connection):
 
         A message over ``MAX_WEBSOCKET_MESSAGE_SIZE`` closes with 1009.
         """
-        await self._accept_implicitly()
+        if self.state != ACCEPTED:
+            await self._accept_implicitly()
         message = await self._next_message()
         self._unyielded_sends = 0
         text: str | None = message.get("text")
@@ -368,7 +383,9 @@ class Websocket(Connection):
         limit = self.max_message_size
         if limit is not None and len(data) > limit:
             await self.end(1009, f"The message is larger than {limit} bytes.")
-        await emit(self._owner, websocket_received, message=data)
+        received = emit(self._owner, websocket_received, message=data)
+        if received is not DONE:
+            await received
         return data
 
     async def send(self, data: str | bytes) -> None:
@@ -376,7 +393,8 @@ class Websocket(Connection):
 
         :raises TypeError: neither str nor bytes.
         """
-        await self._accept_implicitly()
+        if self.state != ACCEPTED:
+            await self._accept_implicitly()
         if isinstance(data, str):
             message: dict[str, Any] = {"type": "websocket.send", "text": data}
         elif isinstance(data, bytes | bytearray | memoryview):
@@ -386,7 +404,13 @@ class Websocket(Connection):
                 f"websocket.send() takes str or bytes, not {type(data).__name__}; "
                 "use send_json() for other values"
             )
-        await self._send_asgi(message)
+        if self.state == CLOSED:  # _send_asgi, inlined: a layer less a message
+            await self._stop()
+        try:
+            await self._send(message)
+        except OSError:
+            self._client_left(self.close_code)
+            await self._stop()
         self._unyielded_sends += 1
         if self._unyielded_sends >= YIELD_EVERY:
             # A server's send often returns without waiting; a view sending
@@ -394,7 +418,9 @@ class Websocket(Connection):
             # would see the client leave. (A receive() resets the count.)
             self._unyielded_sends = 0
             await asyncio.sleep(0)
-        await emit(self._owner, websocket_sent, data=data)
+        sent = emit(self._owner, websocket_sent, data=data)
+        if sent is not DONE:
+            await sent
 
     async def receive_json(self) -> Any:
         """The next message, parsed with ``app.json``; a message that is not
