@@ -31,9 +31,7 @@ from starlette.types import Receive, Scope, Send
 from ._concurrency import PASS_THROUGH, as_async
 from ._contextvars import (
     NO_CONTEXTS,
-    _cv_app,
     _cv_contexts,
-    _cv_request,
     hiding_last_send,
 )
 from ._conversion import (
@@ -183,16 +181,20 @@ class Runner:
                                 else:
                                     receiver(app)
                     except BaseException as exc:
-                        _cv_app.reset(app_ctx._tokens.pop())
+                        _cv_contexts.reset(app_ctx._tokens.pop())
                         ctx._app_ctx = None
                         if not isinstance(exc, Exception):
                             raise
                         return await self._push_failed(ctx, exc, send)
                 ctx._token = _cv_contexts.set((app_ctx, ctx))
                 try:
-                    opened = self.open_session(ctx)
-                    if opened is not None:
-                        await opened
+                    interface = app.session_interface
+                    if interface.opens_null(app):  # no SECRET_KEY, say
+                        ctx.session = interface.null_session(app)
+                    else:
+                        opened = self.open_session(ctx)
+                        if opened is not None:
+                            await opened
                 except BaseException as exc:
                     ctx.session = app.session_interface.null_session(app)
                     pending = self._tear_down(ctx, None)
@@ -249,7 +251,8 @@ class Runner:
                     pending = self._tear_down(ctx, ctx.error)
                     if pending is not None:
                         await pending
-                    self._start_background(ctx)
+                    if ctx.background:
+                        self._start_background(ctx)
                 raise
             if not pushed:
                 # A test inside 'async with client:' keeps a finished HTTP
@@ -263,7 +266,8 @@ class Runner:
                             await pending
                 else:
                     kept.append(ctx)
-                self._start_background(ctx)
+                if ctx.background:
+                    self._start_background(ctx)
             return response
         finally:
             self.in_flight -= 1
@@ -557,22 +561,33 @@ class Runner:
         """Whether tearing ``ctx`` down would run nothing: no teardown
         function, receiver or upload, and the app context it pushed (if
         any) as quiet; and ``ctx`` is current."""
+        # Cheapest first, each channel read inline: this runs on every request.
         if plan.teardown or ctx.connection._form is not None:
+            return False
+        channels = self.app.signal_channels
+        channel = (
+            channels[ctx.kind.tearing_down]
+            if ctx.kind.websocket
+            else channels.request_tearing_down
+        )
+        entries = channel.entries
+        if entries if entries is not None else channel.current():
             return False
         current = _cv_contexts.get()
         if current[1] is not ctx or ctx._token is None:
             return False
-        channels = self.app.signal_channels
-        if _heard(channels[ctx.kind.tearing_down]):
-            return False
         app_ctx = ctx._app_ctx
-        return app_ctx is None or (
-            len(app_ctx._tokens) == 1
-            and current[0] is app_ctx
-            and not plan.app_teardown
-            and not _heard(channels.appcontext_tearing_down)
-            and not _heard(channels.appcontext_popped)
-        )
+        if app_ctx is None:
+            return True
+        if len(app_ctx._tokens) != 1 or current[0] is not app_ctx or plan.app_teardown:
+            return False
+        channel = channels.appcontext_tearing_down
+        entries = channel.entries
+        if entries if entries is not None else channel.current():
+            return False
+        channel = channels.appcontext_popped
+        entries = channel.entries
+        return not (entries if entries is not None else channel.current())
 
     def _tear_down(
         self, ctx: RequestContext, exc: BaseException | None
@@ -599,7 +614,7 @@ class Runner:
 
         :raises RuntimeError: ``ctx`` is not the current request context.
         """
-        current = _cv_request.get(None)
+        current = _cv_contexts.get()[1]
         if current is not ctx or ctx._token is None:
             raise RuntimeError(
                 f"Popped wrong request context: {current!r} instead of {ctx!r}"
@@ -623,7 +638,7 @@ class Runner:
 
         :raises RuntimeError: ``app_ctx`` is not the current app context.
         """
-        current = _cv_app.get(None)
+        current = _cv_contexts.get()[0]
         if current is not app_ctx:
             raise RuntimeError(
                 f"Popped wrong app context: {current!r} instead of {app_ctx!r}"
@@ -655,6 +670,8 @@ class Runner:
         contexts must be torn down), then it is raised again."""
         app = self.app
         stopped: BaseException | None = None
+        no_exc: dict[str, Any] = {}
+        with_exc = {"exc": exc}
         for funcs, channel, signal, unbind in phases:
             try:
                 for func, is_async in funcs:
@@ -674,7 +691,7 @@ class Runner:
                 entries = channel.entries
                 if entries is None:
                     entries = channel.current()
-                kwargs = {} if signal is appcontext_popped else {"exc": exc}
+                kwargs = no_exc if signal is appcontext_popped else with_exc
                 for get, is_async in entries:
                     receiver = get()
                     if receiver is None:  # a weakly held receiver that died
@@ -694,7 +711,7 @@ class Runner:
                 if isinstance(unbind, RequestContext):
                     _unbind_request(unbind)
                 elif unbind is not None:
-                    _cv_app.reset(unbind._tokens.pop())
+                    _cv_contexts.reset(unbind._tokens.pop())
         if stopped is not None:
             raise stopped
 
@@ -711,15 +728,10 @@ def _plain(response: StarletteResponse) -> bool:
     )
 
 
-def _heard(channel: Any) -> bool:
-    entries = channel.entries
-    return bool(entries if entries is not None else channel.current())
-
-
 def _unbind_request(ctx: RequestContext) -> None:
     if ctx.connection._form is not None:  # uploads to close
         ctx.connection._close_uploads()
-    _cv_request.reset(ctx._token)  # type: ignore[arg-type]
+    _cv_contexts.reset(ctx._token)  # type: ignore[arg-type]
     ctx._token = None
 
 

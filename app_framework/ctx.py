@@ -295,7 +295,7 @@ class RequestContext(_Pushable):
         as in Flask."""
         connection = self.connection
         scope = connection.scope
-        path = route_path(scope)
+        path = route_path(scope) if scope.get("root_path") else scope["path"]
         connection.__dict__["path"] = path  # request.path, cached (werkzeug's way)
         hosts = self.app.config["TRUSTED_HOSTS"]
         if hosts is not None and not self._host_is_trusted(hosts):

@@ -167,6 +167,7 @@ class AppChannels:
         "appcontext_tearing_down",
         "request_finished",
         "request_started",
+        "request_tearing_down",
     )
 
     def __init__(
@@ -180,6 +181,7 @@ class AppChannels:
         self.appcontext_popped = self._by_signal[appcontext_popped]
         self.request_started = self._by_signal[request_started]
         self.request_finished = self._by_signal[request_finished]
+        self.request_tearing_down = self._by_signal[request_tearing_down]
 
     def __getitem__(self, signal: Signal) -> Channel:
         return self._by_signal[signal]
