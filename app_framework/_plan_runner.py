@@ -60,7 +60,7 @@ from .signals import (
     got_request_exception,
     log_receiver_error,
 )
-from .wrappers import Response
+from .wrappers import Response, html_response
 
 if TYPE_CHECKING:
     from asignals import Signal
@@ -408,16 +408,20 @@ class Runner:
         # Step 7, run a second time (from_error) for the response to an
         # unhandled exception raised while finishing the first.
         while True:
-            response = None
+            response: StarletteResponse | None = None
             try:
                 if self.make_response is None:
-                    response = to_response(app, rv, ctx.connection)
+                    # to_response's first case, without the call.
+                    if type(rv) is str and app.response_class is Response:
+                        response = html_response(rv)
+                    else:
+                        response = to_response(app, rv, ctx.connection)
                 else:
                     response = await self._made(ctx, rv)
                 if isinstance(response, Response) and response._pending is not None:
                     response = await self._prepared(ctx, plan, response, from_error)
-                if ctx.after_this_request:
-                    response = await _run_after(ctx.after_this_request, response)
+                if ctx._after_this:
+                    response = await _run_after(ctx._after_this, response)
                 for func, is_async in plan.after:
                     processed = await func(response) if is_async else func(response)
                     if processed is None:
@@ -544,7 +548,8 @@ class Runner:
 
     def _unbind_if_quiet(self, ctx: RequestContext, plan: Plan) -> bool:
         """Unbind ``ctx`` (and the app context it pushed) at once when
-        tearing down would run nothing; return whether it did."""
+        tearing down would run nothing (see :meth:`quiet`); return whether
+        it did."""
         if not self.quiet(ctx, plan):
             return False
         token = ctx._token
