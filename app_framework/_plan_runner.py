@@ -624,19 +624,22 @@ class Runner:
             raise RuntimeError(
                 f"Popped wrong request context: {current!r} instead of {ctx!r}"
             )
-        app = self.app
         plan = ctx.plan or self.plans.for_blueprint(
             ctx.connection.blueprint, ctx.kind.websocket
         )
+        channels = self.app.signal_channels
         signal = ctx.kind.tearing_down
-        phases: list[Phase] = [
-            (plan.teardown, app.signal_channels[signal], signal, ctx)
-        ]
+        phase: Phase = (
+            plan.teardown,
+            channels[signal] if ctx.kind.websocket else channels.request_tearing_down,
+            signal,
+            ctx,
+        )
         app_ctx = ctx._app_ctx
-        if app_ctx is not None:
-            ctx._app_ctx = None
-            phases.extend(self._app_phases(app_ctx, plan))
-        return self._run_phases(phases, exc)
+        if app_ctx is None:
+            return self._run_phases((phase,), exc)
+        ctx._app_ctx = None
+        return self._run_phases((phase, *self._app_phases(app_ctx, plan)), exc)
 
     def pop_app(self, app_ctx: AppContext, exc: BaseException | None) -> Any:
         """Tear down (on the outermost pop) and unbind ``app_ctx`` (a coroutine).
@@ -651,11 +654,11 @@ class Runner:
         plan = self.plans.for_blueprint(None)
         return self._run_phases(self._app_phases(app_ctx, plan), exc)
 
-    def _app_phases(self, app_ctx: AppContext, plan: Plan) -> list[Phase]:
+    def _app_phases(self, app_ctx: AppContext, plan: Plan) -> tuple[Phase, ...]:
         channels = self.app.signal_channels
         if len(app_ctx._tokens) != 1:  # a nested push: only unbind
-            return [((), None, appcontext_tearing_down, app_ctx)]
-        return [
+            return (((), None, appcontext_tearing_down, app_ctx),)
+        return (
             (
                 plan.app_teardown,
                 channels.appcontext_tearing_down,
@@ -663,9 +666,11 @@ class Runner:
                 app_ctx,
             ),
             ((), channels.appcontext_popped, appcontext_popped, None),
-        ]
+        )
 
-    async def _run_phases(self, phases: list[Phase], exc: BaseException | None) -> None:
+    async def _run_phases(
+        self, phases: tuple[Phase, ...], exc: BaseException | None
+    ) -> None:
         """The robust teardown loop: in each phase, the teardown functions
         (``func(exc)``), then the signal's receivers (``receiver(app,
         exc=exc)``; ``appcontext_popped`` without ``exc``), every one run
@@ -714,7 +719,10 @@ class Runner:
                 stopped = stopped or cut
             finally:
                 if isinstance(unbind, RequestContext):
-                    _unbind_request(unbind)
+                    if unbind.connection._form is not None:  # uploads to close
+                        unbind.connection._close_uploads()
+                    _cv_contexts.reset(unbind._token)  # type: ignore[arg-type]
+                    unbind._token = None
                 elif unbind is not None:
                     _cv_contexts.reset(unbind._tokens.pop())
         if stopped is not None:
@@ -731,13 +739,6 @@ def _plain(response: StarletteResponse) -> bool:
         and response._on_close is None
         and response.background is None
     )
-
-
-def _unbind_request(ctx: RequestContext) -> None:
-    if ctx.connection._form is not None:  # uploads to close
-        ctx.connection._close_uploads()
-    _cv_contexts.reset(ctx._token)  # type: ignore[arg-type]
-    ctx._token = None
 
 
 def trap_http_exception(app: App, exc: Exception) -> bool:
