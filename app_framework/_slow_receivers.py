@@ -15,22 +15,20 @@ The key is read once, when the app starts serving (``App.startup``, or the
 first ASGI call for a server without lifespan), as routes and hooks are
 fixed then: set it in the app's config before. Unset, nothing is
 installed: ``app.signal_channels`` stays the object it was and the
-request path runs exactly the code it runs without this module. Set, the
-receivers are wrapped through :meth:`AppChannels.wrapped`, as the
-inspector wraps them (either may wrap the other).
+request path runs exactly the code it runs without this module. Set, a
+:class:`SlowReceivers` observer is added to ``app.instrumentation``,
+told of receiver calls only (``kinds``): like any observer, it stays
+through other observers being added or removed (the inspector, a tracer).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
-from asignals import Signal
-
-from .signals import Entries, python_name
+from .instrumentation import Call
 
 if TYPE_CHECKING:
     from .app import App
@@ -40,8 +38,6 @@ __all__ = ["INTERVAL", "KEY", "SlowReceivers", "watch_slow_receivers"]
 KEY = "SIGNAL_SLOW_RECEIVER_MS"
 INTERVAL = 10.0
 """Seconds between two warnings about the same receiver of a signal."""
-
-Getter = Callable[[], Any]
 
 _clock = time.monotonic  # the rate limit's clock (a test moves it on)
 _watched: WeakSet[App] = WeakSet()
@@ -57,8 +53,7 @@ def watch_slow_receivers(app: App) -> None:
     value = app.config.get(KEY)
     if value is None or app in _watched:
         return
-    watcher = SlowReceivers(app, _milliseconds(value))
-    app.signal_channels = app.signal_channels.wrapped(watcher.wrap)
+    app.instrumentation.add(SlowReceivers(app, _milliseconds(value)))
     _watched.add(app)
 
 
@@ -78,22 +73,29 @@ def _milliseconds(value: Any) -> float:
 
 
 class SlowReceivers:
-    """Times each receiver of one app's signals and logs the slow ones,
-    rate-limited per receiver and signal."""
+    """An observer of one app's receiver calls: times each and logs the
+    slow ones, rate-limited per receiver and signal. (An async receiver is
+    timed over its whole await, the I/O it waits on included.)"""
+
+    kinds = frozenset({"receiver"})
+    """The calls it is told of (see :mod:`.instrumentation`)."""
 
     def __init__(self, app: App, limit_ms: float) -> None:
         self.app = app
         self.limit_ms = limit_ms
+        self._limit = limit_ms / 1000
         # (signal, receiver) -> [when last logged, slow calls not logged since]
         self._logged: dict[tuple[str, str], list[float]] = {}
 
-    def wrap(self, signal: Signal, entries: Entries) -> Entries:
-        """``entries`` with each receiver timed (none: nothing to time)."""
-        name = python_name(signal)
-        return tuple(
-            ((_TimedAsync if is_async else _Timed)(self, name, get).get_timed, is_async)
-            for get, is_async in entries
-        )
+    def start(self, call: Call) -> float:
+        """The receiver is called now."""
+        return perf_counter()
+
+    def end(self, call: Call, token: float, error: BaseException | None) -> None:
+        """It returned (or raised): report it if it was slow."""
+        took = perf_counter() - token
+        if took > self._limit:
+            self.report(call.name, call.func, took)
 
     def report(self, signal: str, receiver: Any, seconds: float) -> None:
         """Log that ``receiver`` of ``signal`` took ``seconds``, unless it
@@ -121,60 +123,3 @@ class SlowReceivers:
             if missed
             else "",
         )
-
-
-class _Timed:
-    """One sync receiver, timed. Made when the receivers change, not per
-    send; the receiver is fetched through its getter on each call, so a
-    weakly held one still dies (and is skipped) as it would unwrapped."""
-
-    __slots__ = ("_get", "_limit", "_name", "_watcher")
-
-    def __init__(self, watcher: SlowReceivers, name: str, get: Getter) -> None:
-        self._watcher = watcher
-        self._name = name
-        self._get = get
-        self._limit = watcher.limit_ms / 1000
-
-    @property
-    def __wrapped__(self) -> Any:
-        """The receiver: what the inspector names, if it wraps this in turn."""
-        return self._get()
-
-    def __repr__(self) -> str:
-        # What an error log names (log_receiver_error): the receiver.
-        return repr(self._get())
-
-    def get_timed(self) -> Any:
-        """The entry's getter: this, or None once the receiver died."""
-        return None if self._get() is None else self
-
-    def __call__(self, sender: Any, **kwargs: Any) -> Any:
-        receiver = self._get()
-        if receiver is None:  # died since get_timed (a collection between)
-            return None
-        begun = perf_counter()
-        try:
-            return receiver(sender, **kwargs)
-        finally:
-            took = perf_counter() - begun
-            if took > self._limit:
-                self._watcher.report(self._name, receiver, took)
-
-
-class _TimedAsync(_Timed):
-    """One async receiver, timed over its whole await."""
-
-    __slots__ = ()
-
-    async def __call__(self, sender: Any, **kwargs: Any) -> Any:
-        receiver = self._get()
-        if receiver is None:  # died since get_timed (a collection between)
-            return None
-        begun = perf_counter()
-        try:
-            return await receiver(sender, **kwargs)
-        finally:
-            took = perf_counter() - begun
-            if took > self._limit:
-                self._watcher.report(self._name, receiver, took)

@@ -24,6 +24,11 @@ receivers)``, told of every send of a framework signal, heard or not, and
 that adds it (a tracer notes the request's span there, to link the task's
 own span to it when the task runs, as a ``"background"`` call).
 
+An observer that only cares about some kinds of call says so with a
+``kinds`` attribute (a set of :data:`KINDS`, e.g. ``{"receiver"}``): the
+other calls are not wrapped for it at all (a slow-receiver timer costs the
+hooks and views nothing).
+
 With no observer the app's plans hold the callables themselves: observing
 costs nothing until something observes (``bench/bench_requests.py`` has the
 row). Adding or removing an observer recompiles the plans, so it applies
@@ -153,25 +158,36 @@ class Instrumentation:
         """``func`` itself when nothing observes, else a callable of the same
         kind (sync or async) that reports each call to the observers, as a
         :class:`Call` of ``subject`` (default: ``func``)."""
-        if not self.observers:
+        observers = self.observing(kind)
+        if not observers:
             return func
         call = Call(kind, name, func if subject is None else subject)
-        return observed(self.observers, call, func)
+        return observed(observers, call, func)
+
+    def observing(self, kind: str) -> tuple[Observer, ...]:
+        """The observers told of calls of ``kind`` (those without a
+        ``kinds`` attribute, and those whose ``kinds`` holds it)."""
+        return tuple(
+            observer
+            for observer in self.observers
+            if kind in getattr(observer, "kinds", KINDS)
+        )
 
     def background(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """``func``, a background task being added now: ``func`` itself
         when nothing observes; else the observers that define
         ``spawned(call)`` are told at once, and the task's run is reported
         as a ``"background"`` call (named by its qualified name)."""
-        if not self.observers:
+        observers = self.observing("background")
+        if not observers:
             return func
         name = getattr(func, "__qualname__", None) or repr(func)
         call = Call("background", name, func)
-        for observer in self.observers:
+        for observer in observers:
             spawned = getattr(observer, "spawned", None)
             if spawned is not None:
                 spawned(call)
-        return observed(self.observers, call, func)
+        return observed(observers, call, func)
 
     def signal_sent(
         self, call: Call, sender: Any, kwargs: dict[str, Any], receivers: int
@@ -224,3 +240,73 @@ def _end(
 ) -> None:
     for observer, token in zip(reversed(observers), reversed(tokens), strict=True):
         observer.end(call, token, error)
+
+
+class ObservedReceiver:
+    """A sync receiver reporting its call to observers: made per call (a
+    kept one would keep a weakly held receiver alive), so a small object,
+    not a :func:`functools.wraps` closure. Its repr and ``__wrapped__``
+    are the receiver's (what error logs and the inspector name)."""
+
+    __slots__ = ("__wrapped__", "_call", "_observers")
+
+    def __init__(self, observers: tuple[Observer, ...], name: str, func: Any) -> None:
+        self._observers = observers
+        # Call's frozen __init__ is the dearest part of a call made per call:
+        # the same fields, set without it.
+        call = object.__new__(Call)
+        call.__dict__.update(kind="receiver", name=name, func=func)
+        self._call = call
+        self.__wrapped__ = func
+
+    def __repr__(self) -> str:
+        return repr(self.__wrapped__)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        observers, call = self._observers, self._call
+        if len(observers) == 1:  # the usual case: no token list, no zip
+            (observer,) = observers
+            token = observer.start(call)
+            try:
+                result = self.__wrapped__(*args, **kwargs)
+            except BaseException as error:
+                observer.end(call, token, error)
+                raise
+            observer.end(call, token, None)
+            return result
+        tokens = [observer.start(call) for observer in observers]
+        try:
+            result = self.__wrapped__(*args, **kwargs)
+        except BaseException as error:
+            _end(observers, call, tokens, error)
+            raise
+        _end(observers, call, tokens, None)
+        return result
+
+
+class ObservedAsyncReceiver(ObservedReceiver):
+    """:class:`ObservedReceiver` for an async receiver (timed over its
+    whole await)."""
+
+    __slots__ = ()
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        observers, call = self._observers, self._call
+        if len(observers) == 1:
+            (observer,) = observers
+            token = observer.start(call)
+            try:
+                result = await self.__wrapped__(*args, **kwargs)
+            except BaseException as error:
+                observer.end(call, token, error)
+                raise
+            observer.end(call, token, None)
+            return result
+        tokens = [observer.start(call) for observer in observers]
+        try:
+            result = await self.__wrapped__(*args, **kwargs)
+        except BaseException as error:
+            _end(observers, call, tokens, error)
+            raise
+        _end(observers, call, tokens, None)
+        return result

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
+import weakref
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, cast
 
 from asignals import Channel, NamedSignal, Namespace, Signal
 
-from .instrumentation import Call, Instrumentation, SignalObserver, observed
+from .instrumentation import (
+    Call,
+    Instrumentation,
+    ObservedAsyncReceiver,
+    ObservedReceiver,
+    SignalObserver,
+)
 
 __all__ = [
     "DONE",
@@ -252,9 +260,12 @@ def _observed_entries(
     instrumentation: Instrumentation, signal: Signal, real: Entries
 ) -> Entries:
     name = python_name(signal)
-    observers = instrumentation.observers
+    observers = instrumentation.observing("receiver")
+    hears_sends = any(isinstance(o, SignalObserver) for o in instrumentation.observers)
+    if not (observers or hears_sends):
+        return real
     watched: list[tuple[Callable[[], Any], bool]] = []
-    if any(isinstance(o, SignalObserver) for o in observers):
+    if hears_sends:
         send = Call("signal", name, signal)
         count = len(real)
 
@@ -263,19 +274,32 @@ def _observed_entries(
 
         watched.append((lambda: mark, False))
     for get, is_async in real:
-        watched.append((_observed_getter(observers, name, get), is_async))
+        watched.append(
+            (
+                _observed_getter(observers, name, get, is_async) if observers else get,
+                is_async,
+            )
+        )
     return tuple(watched)
 
 
 def _observed_getter(
-    observers: tuple[Any, ...], name: str, get: Callable[[], Any]
+    observers: tuple[Any, ...], name: str, get: Callable[[], Any], is_async: bool
 ) -> Callable[[], Any]:
+    wrapper = ObservedAsyncReceiver if is_async else ObservedReceiver
+    if not isinstance(get, weakref.ref):
+        # Held strongly already (weak=False): one wrapper serves every call
+        # until the receivers change.
+        receiver = get()
+        if receiver is not None:
+            return itertools.repeat(wrapper(observers, name, receiver)).__next__
+
     def get_observed() -> Any:
         receiver = get()
         if receiver is None:
             return None
-        # A Call per call: one kept would keep a weakly held receiver alive.
-        return observed(observers, Call("receiver", name, receiver), receiver)
+        # One per call: one kept would keep a weakly held receiver alive.
+        return wrapper(observers, name, receiver)
 
     return get_observed
 

@@ -158,6 +158,41 @@ async def test_it_works_with_the_inspector_whichever_wraps_the_other(
     assert call.name == RECEIVER and call.ms >= SLOW * 1000
 
 
+class _Tracer:
+    """An observer an extension adds at import time and drops later."""
+
+    def start(self, call: object) -> None:
+        return None
+
+    def end(self, call: object, token: object, error: object) -> None:
+        return None
+
+
+async def test_the_warning_stays_when_an_earlier_observer_is_removed(
+    slow_app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    signals.request_finished.connect(blocks, sender=slow_app)
+    tracer = _Tracer()
+    slow_app.instrumentation.add(tracer)  # before serving starts
+    async with slow_app.test_client() as client:  # startup: the warning installed
+        slow_app.instrumentation.remove(tracer)
+        with caplog.at_level(logging.WARNING):
+            await client.get("/")
+    (line,) = warnings_in(caplog)
+    assert f"request_finished receiver {RECEIVER} took " in line
+
+
+async def test_only_receivers_are_observed_for_the_warning(slow_app: App) -> None:
+    @slow_app.before_request
+    def nothing_to_time() -> None:
+        return None
+
+    async with slow_app.test_client() as client:
+        await client.get("/")
+        assert slow_app.instrumentation.observing("receiver")
+        assert slow_app.instrumentation.observing("before_request") == ()
+
+
 @pytest.mark.parametrize(
     ("value", "error"),
     [("100", TypeError), (True, TypeError), (0, ValueError), (-5, ValueError)],
