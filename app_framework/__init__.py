@@ -18,7 +18,6 @@ from ._context_helpers import (
     copy_current_websocket_context,
     stream_with_context,
 )
-from ._websocket import WebsocketDisconnected
 from .app import App
 from .blueprints import Blueprint
 from .config import Config
@@ -79,6 +78,7 @@ from .templating import (
 )
 from .typing import ResponseReturnValue
 from .wrappers import Request, Response, Websocket
+from .wrappers.websocket import WebsocketDisconnected
 
 __all__ = [
     "App",
@@ -127,12 +127,12 @@ __all__ = [
     "request_started",
     "request_tearing_down",
     "send_file",
-    "stream_request_body",
     "send_from_directory",
     "serving_started",
     "serving_stopping",
     "session",
     "signals",
+    "stream_request_body",
     "stream_template",
     "stream_template_string",
     "stream_with_context",

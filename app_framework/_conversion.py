@@ -17,8 +17,8 @@ from starlette.responses import Response as StarletteResponse
 from werkzeug.datastructures import Headers
 
 from ._contextvars import _cv_request
-from ._response import Response, html_response
 from .exceptions import HTTPException
+from .wrappers.response import Response, html_response
 
 if TYPE_CHECKING:
     from .app import App

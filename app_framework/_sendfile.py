@@ -20,13 +20,13 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
-from ._conditional import FileChunks, make_conditional
-from ._response import Deferred
 from .exceptions import NotFound, RequestedRangeNotSatisfiable
 from .globals import _cv_request, app_context
+from .wrappers._conditional import FileChunks, make_conditional
+from .wrappers.response import Deferred
 
 if TYPE_CHECKING:
-    from ._response import Response
+    from .wrappers.response import Response
 
 __all__ = ["UnknownMimetypeError", "safe_join", "send_file", "send_from_directory"]
 

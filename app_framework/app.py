@@ -19,10 +19,7 @@ from ._conversion import default_make_response
 from ._json_provider import DefaultJSONProvider, JSONProvider
 from ._lazy_class import DefaultClass
 from ._paths import find_instance_path, open_resource
-from ._plan_runner import Runner, options_response, trap_http_exception
-from ._scale_out import share
 from ._slow_receivers import watch_slow_receivers
-from .background import BackgroundTasks
 from .blueprints import Blueprint
 from .config import DEFAULTS, Config, ConfigAttributes
 from .config import default_config as fresh_config
@@ -31,7 +28,10 @@ from .exceptions import Aborter, SetupError
 from .globals import request_context
 from .helpers import make_redirect
 from .instrumentation import Instrumentation
-from .lifespan import add_while_serving, lifespan, shutdown, startup
+from .lifecycle.background import BackgroundTasks
+from .lifecycle.lifespan import add_while_serving, lifespan, shutdown, startup
+from .lifecycle.runner import Runner, options_response, trap_http_exception
+from .lifecycle.scale_out import share
 from .logging import create_logger
 from .middleware import AsgiAppSlot, serving_stack
 from .routing import Router, ViewFunctions, check_static_host

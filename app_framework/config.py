@@ -13,8 +13,8 @@ from datetime import timedelta
 from typing import IO, Any
 
 __all__ = [
-    "DEFAULTS",
     "DEBUG_ENV",
+    "DEFAULTS",
     "SKIP_DOTENV_ENV",
     "Config",
     "ConfigAttributes",

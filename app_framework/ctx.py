@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from asignals import Signal
 
     from ._contextvars import Contexts
-    from ._plans import Plan
     from .app import App
+    from .lifecycle.plans import Plan
     from .routing import Rule
     from .sessions import Session
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 import traceback
 
-from ._response import Response
 from .globals import _cv_app
+from .wrappers.response import Response
 
 __all__ = ["traceback_page", "traceback_response"]
 

@@ -21,8 +21,8 @@ from .json import jsonify
 from .signals import DONE, emit, fire, message_flashed
 
 if TYPE_CHECKING:
-    from ._response import Response
-    from ._response import Response as _Response  # redirect() has a parameter
+    from .wrappers.response import Response
+    from .wrappers.response import Response as _Response  # redirect() has a parameter
 
     # named Response (Flask's signature), which hides the class there
 
@@ -73,7 +73,7 @@ def redirect(location: str, code: int = 302, Response: Any = None) -> _Response:
     if ctx is not None:
         response: _Response = ctx.app.redirect(location, code)
         return response
-    from ._response import Response as default
+    from .wrappers.response import Response as default
 
     return make_redirect(location, code, default)
 

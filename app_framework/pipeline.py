@@ -3,6 +3,6 @@ runner (see :mod:`._plan_runner`)."""
 
 from __future__ import annotations
 
-from ._plan_runner import options_response, trap_http_exception
+from .lifecycle.runner import options_response, trap_http_exception
 
 __all__ = ["options_response", "trap_http_exception"]

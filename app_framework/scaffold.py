@@ -22,7 +22,7 @@ from .routing import RuleOptions
 
 if TYPE_CHECKING:
     from ._cli_groups import AppGroup
-    from ._response import Response
+    from .wrappers.response import Response
 
 F = TypeVar("F", bound=Callable[..., Any])
 ErrorKey = int | type[BaseException]

@@ -23,7 +23,7 @@ What it takes care of:
 * **Heartbeats**: a comment line (``: ping``) after ``ping`` seconds without
   an event, so that proxies and load balancers do not close an idle stream.
 * **A client that leaves**: as for every streamed body (see
-  ``_streaming``), the iterable's ``finally`` runs and the request is torn
+  ``wrappers._streaming``), the iterable's ``finally`` runs and the request is torn
   down with ``ClientDisconnected``.
 * **Resuming**: a browser's ``EventSource`` reconnects by itself, sending
   the id of the last event it received as ``Last-Event-ID``;
@@ -42,8 +42,8 @@ from typing import Any
 
 from starlette.concurrency import iterate_in_threadpool
 
-from ._response import Response
 from .globals import has_websocket_context, request, websocket
+from .wrappers.response import Response
 
 __all__ = ["EventStream", "ServerSentEvent", "last_event_id"]
 

@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from .app import App
 
 __all__ = [
-    "HTTPScope",
-    "WebsocketScope",
     "AfterRequestCallable",
     "AfterServingCallable",
     "AfterWebsocketCallable",
@@ -47,6 +45,7 @@ __all__ = [
     "BeforeWebsocketCallable",
     "ErrorHandlerCallable",
     "FilePath",
+    "HTTPScope",
     "HeaderName",
     "HeaderValue",
     "HeadersValue",
@@ -65,6 +64,7 @@ __all__ = [
     "URLDefaultCallable",
     "URLValuePreprocessorCallable",
     "WebsocketCallable",
+    "WebsocketScope",
 ]
 
 HTTPScope: TypeAlias = Scope

@@ -34,7 +34,7 @@ from app_framework.app import App
 from app_framework.sessions import Session
 from app_framework.testing import AppCliRunner, TestClient
 
-__all__ = ["FlaskClient", "SUBMODULES"]
+__all__ = ["SUBMODULES", "FlaskClient"]
 
 SUBMODULES = (
     "app",

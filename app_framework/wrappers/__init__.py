@@ -8,7 +8,7 @@ Quart's paths. (Their code lives in ``_request``, ``_response`` and
 
 from __future__ import annotations
 
-from .._connection import Connection, route_path
+from ._connection import Connection, route_path
 from .request import Body, NotLoadedError, Request
 from .response import Response, ResponseHeaders, html_response
 from .websocket import Websocket, WebsocketDisconnected

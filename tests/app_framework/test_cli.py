@@ -150,7 +150,7 @@ def test_run_serves_with_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Any] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
     # uvicorn is a stand-in here: whatever listens on these ports does not matter.
-    monkeypatch.setattr("app_framework._cli_run.port_in_use", lambda host, port: False)
+    monkeypatch.setattr("app_framework.cli._run.port_in_use", lambda host, port: False)
     for name in (APP_ENV, "APP_FRAMEWORK_DEBUG"):  # recorded, so restored after
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)

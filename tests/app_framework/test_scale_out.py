@@ -18,9 +18,9 @@ import pytest
 import redis as sync_redis
 
 from app_framework import App, session
-from app_framework._redis_sessions import RedisSessionInterface
-from app_framework._scale_out import read_relay_health
 from app_framework.cli import print_signals
+from app_framework.lifecycle.scale_out import read_relay_health
+from app_framework.sessions.redis import RedisSessionInterface
 from asignals import Namespace
 from asignals.relay import is_remote
 from tests.app_framework.test_sessions import assert_one_clear_error

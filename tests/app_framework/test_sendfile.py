@@ -18,13 +18,13 @@ import pytest
 from app_framework import (
     App,
     Response,
-    _conditional,
     _sendfile,
     send_file,
     send_from_directory,
 )
 from app_framework.exceptions import NotFound
 from app_framework.testing import TestClient
+from app_framework.wrappers import _conditional
 
 CONTENT = bytes(range(256)) * 1024  # 256 KiB
 

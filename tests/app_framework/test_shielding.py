@@ -8,7 +8,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from app_framework._shielding import shielded
+from app_framework.lifecycle.shielding import shielded
 
 BACKENDS = ["asyncio", "trio"]
 

@@ -11,7 +11,6 @@ import anyio
 import pytest
 
 from app_framework import App, abort, session, websocket
-from app_framework._websocket import trim_reason
 from app_framework.sessions import Session, SessionInterface
 from app_framework.testing import (
     TestClient,
@@ -20,6 +19,7 @@ from app_framework.testing import (
     WebsocketRejected,
     WebsocketResponseError,
 )
+from app_framework.wrappers.websocket import trim_reason
 
 
 @dataclasses.dataclass

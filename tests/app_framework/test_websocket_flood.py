@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app_framework import App, websocket
 from app_framework._test_requests import make_scope
-from app_framework._websocket_serving import INBOX_BYTES
+from app_framework.lifecycle.websocket import INBOX_BYTES
 from tests.helpers.servers import Server, app_framework_run, uvicorn
 
 TARGET = "tests.app_framework.apps.ws_flood_app:app"

@@ -14,8 +14,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from app_framework import App, websocket
 from app_framework._test_requests import make_scope
-from app_framework._websocket import WebsocketDisconnected
 from app_framework.testing import TestClient
+from app_framework.wrappers.websocket import WebsocketDisconnected
 
 
 @pytest.fixture

@@ -19,7 +19,13 @@ from werkzeug.routing import BuildError as _WerkzeugBuildError
 from werkzeug.routing import Rule as WerkzeugRule
 from werkzeug.routing import RuleFactory
 
-from ._concurrency import as_async_view
+from .._concurrency import as_async_view
+from ..exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    SetupConflictError,
+)
 from ._matcher import RuleIndex
 from .converters import (
     CONVERTERS,
@@ -33,20 +39,11 @@ from .converters import (
     string_to_url,
     translate,
 )
-from .exceptions import (
-    HTTPException,
-    MethodNotAllowed,
-    NotFound,
-    SetupConflictError,
-)
 
 View = Callable[..., Awaitable[Any]]
 
 __all__ = [
     "CONVERTERS",
-    "blueprint_names",
-    "each",
-    "check_static_host",
     "BuildError",
     "EndpointConflict",
     "Match",
@@ -59,6 +56,9 @@ __all__ = [
     "SlashRedirect",
     "UrlMap",
     "ViewFunctions",
+    "blueprint_names",
+    "check_static_host",
+    "each",
     "translate",
 ]
 

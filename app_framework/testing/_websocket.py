@@ -25,11 +25,11 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect
 
-from ._test_requests import make_scope
-from .ctx import preserved_contexts
+from .._test_requests import make_scope
+from ..ctx import preserved_contexts
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..app import App
 
 __all__ = [
     "TestWebsocketConnection",

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Generator
 from typing import Any
 
-from .exceptions import RequestEntityTooLarge
+from ..exceptions import RequestEntityTooLarge
 
 __all__ = ["Body"]
 

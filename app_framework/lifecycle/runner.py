@@ -28,45 +28,45 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response as StarletteResponse
 from starlette.types import Receive, Scope, Send
 
-from ._concurrency import PASS_THROUGH, as_async
-from ._contextvars import (
+from .._concurrency import PASS_THROUGH, as_async
+from .._contextvars import (
     NO_CONTEXTS,
     _cv_contexts,
     hiding_last_send,
 )
-from ._conversion import (
+from .._conversion import (
     error_response,
     made_response,
     make_response_override,
     to_response,
 )
-from ._plans import Plan, Plans, view_of
-from ._shielding import finish_shielded
-from ._websocket_serving import serve_websocket
-from .ctx import AppContext, RequestContext, preserved_contexts
-from .debug import traceback_page
-from .exceptions import (
+from ..ctx import AppContext, RequestContext, preserved_contexts
+from ..debug import traceback_page
+from ..exceptions import (
     BadRequest,
     BadRequestKeyError,
     ClientDisconnected,
     HTTPException,
     InternalServerError,
 )
-from .routing import RequestRedirect
-from .signals import (
+from ..routing import RequestRedirect
+from ..signals import (
     appcontext_popped,
     appcontext_tearing_down,
     emit_logged,
     got_request_exception,
     log_receiver_error,
 )
-from .wrappers import Response, html_response
+from ..wrappers import Response, html_response
+from .plans import Plan, Plans, view_of
+from .shielding import finish_shielded
+from .websocket import serve_websocket
 
 if TYPE_CHECKING:
     from asignals import Signal
 
-    from .app import App
-    from .signals import AppChannels
+    from ..app import App
+    from ..signals import AppChannels
 
 __all__ = ["Runner", "options_response", "trap_http_exception"]
 

@@ -20,7 +20,7 @@ It shows request data, so it is refused unless ``DEBUG`` is on (or
 ``allow_without_debug=True``), and its page, records and websocket answer
 only a local Host (``localhost``, ``*.localhost``, ``127.x.x.x``, ``[::1]``)
 or one named in ``allowed_hosts``, and its websocket only a page of its own
-origin (see ``_inspector_guard``). ``Inspector(app, enabled=app.debug)`` installs
+origin (see ``inspector._guard``). ``Inspector(app, enabled=app.debug)`` installs
 it in development only; not installed, it costs nothing: the app is left
 exactly as it was.
 """
@@ -41,16 +41,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asignals import is_async_callable
 
-from ._contextvars import _cv_app, _cv_request
-from ._inspector_guard import check_allowed_hosts, refusal, refuse
-from ._inspector_page import page
-from ._inspector_records import Event, ReceiverCall, Record, describe, mask, summarise
-from .blueprints import Blueprint
-from .globals import websocket
-from .instrumentation import Call
+from .._contextvars import _cv_app, _cv_request
+from .._inspector_records import Event, ReceiverCall, Record, describe, mask, summarise
+from ..blueprints import Blueprint
+from ..globals import websocket
+from ..instrumentation import Call
+from ._guard import check_allowed_hosts, refusal, refuse
+from ._page import page
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..app import App
 
 __all__ = ["Inspector", "Recording"]
 

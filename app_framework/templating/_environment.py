@@ -13,7 +13,7 @@ from jinja2 import select_autoescape as _select_autoescape
 from ._jinja import Environment as AppEnvironment
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..app import App
 
 __all__ = ["AppLoader", "create_environment"]
 
@@ -58,8 +58,8 @@ def create_environment(app: App) -> AppEnvironment:
     ``templating.Environment``, loading through the app's
     ``create_global_jinja_loader()``): async, autoescaping ``.html``/``.htm``/``.xml``,
     reloading templates when ``TEMPLATES_AUTO_RELOAD`` (default: ``DEBUG``)."""
-    from ._urls import url_for
-    from .helpers import get_flashed_messages
+    from .._urls import url_for
+    from ..helpers import get_flashed_messages
 
     auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
     env_class = app.jinja_environment or AppEnvironment

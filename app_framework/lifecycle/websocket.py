@@ -24,21 +24,26 @@ import asyncio
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
-from ._conversion import (
+from .._conversion import (
     error_response,
     made_response,
     make_response_override,
     to_response,
 )
-from ._plans import view_of
-from ._websocket import CONNECTING, Websocket, WebsocketDisconnected, trim_reason
-from .exceptions import HTTPException, NotFound, describe
-from .signals import emit, websocket_finished, websocket_started
+from ..exceptions import HTTPException, NotFound, describe
+from ..signals import emit, websocket_finished, websocket_started
+from ..wrappers.websocket import (
+    CONNECTING,
+    Websocket,
+    WebsocketDisconnected,
+    trim_reason,
+)
+from .plans import view_of
 
 if TYPE_CHECKING:
-    from ._plan_runner import Runner
-    from ._plans import Plan
-    from .ctx import RequestContext
+    from ..ctx import RequestContext
+    from .plans import Plan
+    from .runner import Runner
 
 __all__ = ["CLOSE_CODES", "close_code_for", "serve_websocket"]
 

@@ -6,8 +6,8 @@ the working folder when neither is given) runs ``run``, ``routes``,
 ``signals``, ``shell``, the commands installed packages declare in the
 ``app_framework.commands`` entry-point group, and the app's own commands
 (``@app.cli.command()``, ``app.cli.add_command``, blueprints' groups). How
-the app is found: :mod:`._cli_loading`; the ``run`` command:
-:mod:`._cli_run`.
+the app is found: :mod:`._loading`; the ``run`` command:
+:mod:`._run`.
 
 Commands run in an app context (``with_appcontext``) and may be
 ``async def``.
@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from . import __version__
-from ._cli_groups import AppGroup, in_app_context, run_in_app_context, with_appcontext
-from ._cli_loading import (
+from .. import __version__
+from .._cli_groups import AppGroup, in_app_context, run_in_app_context, with_appcontext
+from ..signals import all_signals
+from ._loading import (
     APP_ENV,
     NoAppException,
     ScriptInfo,
@@ -42,13 +43,12 @@ from ._cli_loading import (
     pass_script_info,
     prepare_import,
 )
-from ._cli_run import SeparatedPathType as SeparatedPathType  # flask.cli's too
-from ._cli_run import debug_option, run_command, served_app
-from .signals import all_signals
+from ._run import SeparatedPathType as SeparatedPathType  # flask.cli's too
+from ._run import debug_option, run_command, served_app
 
 if TYPE_CHECKING:
-    from .app import App
-    from .routing import Rule
+    from ..app import App
+    from ..routing import Rule
 
 __all__ = [
     "APP_ENV",
@@ -76,7 +76,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 ENTRY_POINT_GROUP = "app_framework.commands"
 
 # uvicorn's workers and reloader import the served app by this name
-# (_cli_run.SERVED_APP).
+# (_run.SERVED_APP).
 _served_app = served_app
 
 
@@ -254,7 +254,7 @@ def sharing_options(options: dict[str, Any]) -> str:
 
 def print_relay_stats(app: App, out: TextIO) -> None:
     """Every live relay's counters, read from Redis (each writes its own)."""
-    from ._scale_out import (
+    from ..lifecycle.scale_out import (
         format_health,
         format_stats,
         read_relay_health,

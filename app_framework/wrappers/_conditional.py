@@ -13,11 +13,11 @@ import anyio.to_thread
 from werkzeug.http import http_date, parse_etags, parse_range_header
 from werkzeug.sansio.http import is_resource_modified
 
-from .exceptions import RequestedRangeNotSatisfiable
+from ..exceptions import RequestedRangeNotSatisfiable
 
 if TYPE_CHECKING:
-    from ._request import Connection
-    from ._response import Response
+    from .request import Connection
+    from .response import Response
 
 __all__ = ["CHUNK", "FileChunks", "make_conditional"]
 

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadSignature, Signer
 
-from .exceptions import ServiceUnavailable
-from .sessions import (
+from ..exceptions import ServiceUnavailable
+from . import (
     Session,
     SessionInterface,
     dumps_session,
@@ -43,8 +43,8 @@ from .sessions import (
 if TYPE_CHECKING:
     from starlette.responses import Response
 
-    from .app import App
-    from .wrappers import Connection
+    from ..app import App
+    from ..wrappers import Connection
 
 __all__ = ["RedisSession", "RedisSessionInterface"]
 

@@ -35,7 +35,7 @@ from werkzeug.http import (
 from werkzeug.sansio.response import Response as _SansIOResponse
 from werkzeug.utils import get_content_type
 
-from ._contextvars import _cv_app
+from .._contextvars import _cv_app
 
 __all__ = [
     "COOKIE_SIZE_LIMIT",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._contextvars import _cv_app
+from .._contextvars import _cv_app
 
 __all__ = ["request_arguments", "websocket_arguments"]
 

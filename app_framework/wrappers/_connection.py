@@ -21,11 +21,11 @@ from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.sansio.utils import get_host
 from werkzeug.utils import cached_property
 
-from .exceptions import BadRequest
+from ..exceptions import BadRequest
 
 if TYPE_CHECKING:
-    from ._values import ReadyMultiDict
-    from .routing import Rule
+    from .._values import ReadyMultiDict
+    from ..routing import Rule
 
 __all__ = ["Connection", "route_path"]
 

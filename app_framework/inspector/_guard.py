@@ -19,7 +19,7 @@ from collections.abc import Collection
 from starlette.types import Receive, Scope, Send
 from werkzeug.sansio.utils import host_is_trusted
 
-__all__ = ["LOCAL_HOSTS", "check_allowed_hosts", "refuse", "refusal"]
+__all__ = ["LOCAL_HOSTS", "check_allowed_hosts", "refusal", "refuse"]
 
 LOCAL_HOSTS = "localhost, *.localhost, 127.x.x.x or [::1]"
 """The hosts always answered, as the refusal names them."""

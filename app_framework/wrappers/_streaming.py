@@ -27,7 +27,7 @@ import contextvars
 from collections.abc import AsyncGenerator, Awaitable, Callable, MutableMapping
 from typing import Any
 
-from .exceptions import ClientDisconnected
+from ..exceptions import ClientDisconnected
 
 __all__ = ["YIELD_EVERY", "send_body_chunks"]
 

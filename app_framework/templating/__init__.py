@@ -10,17 +10,17 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ._awaiting import AWAITED, use_of_result
-from .globals import _cv_request, app_context
-from .signals import before_render_template, emit, template_rendered
+from .._awaiting import AWAITED, use_of_result
+from ..globals import _cv_request, app_context
+from ..signals import before_render_template, emit, template_rendered
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Template
     from jinja2.runtime import Macro
 
+    from ..app import App
+    from ..wrappers import Response
     from ._jinja import Environment
-    from .app import App
-    from .wrappers import Response
 
 __all__ = [
     "Environment",

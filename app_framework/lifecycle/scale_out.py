@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from asignals.relay import Relay
 
-    from .app import App
+    from ..app import App
 
 __all__ = ["read_relay_stats", "share", "start_scale_out", "stop_scale_out"]
 
@@ -55,8 +55,8 @@ async def start_scale_out(app: App) -> None:
     starts and serves while Redis is down."""
     url = app.config.get("SESSION_REDIS_URL")
     if url:
-        from ._redis_sessions import RedisSessionInterface
-        from .sessions import SecureCookieSessionInterface
+        from ..sessions import SecureCookieSessionInterface
+        from ..sessions.redis import RedisSessionInterface
 
         if type(app.session_interface) is SecureCookieSessionInterface:
             app.session_interface = RedisSessionInterface(url)

@@ -45,17 +45,7 @@ from starlette.types import Receive, Scope, Send
 from werkzeug.datastructures import Authorization
 from werkzeug.http import parse_options_header
 
-from ._response_headers import HeaderFields
-from ._test_cookies import (
-    LoopbackSecurePolicy,
-    apply_cookie_rule,
-    cookie_header,
-    cookie_to_delete,
-    cookie_to_set,
-    find_cookie,
-    store_cookie,
-)
-from ._test_requests import (
+from .._test_requests import (
     EnvironBuilder,
     Target,
     build_body,
@@ -71,33 +61,43 @@ from ._test_requests import (
     resolve_target,
     sentinel,
 )
-from ._testing_ws import (
+from .._values import ready
+from ..ctx import preserved_contexts
+from ..wrappers._headers import HeaderFields
+from ._cookies import (
+    LoopbackSecurePolicy,
+    apply_cookie_rule,
+    cookie_header,
+    cookie_to_delete,
+    cookie_to_set,
+    find_cookie,
+    store_cookie,
+)
+from ._websocket import (
     TestWebsocketConnection,
     WebsocketDisconnectError,
     WebsocketRejected,
     WebsocketResponseError,
     connect,
 )
-from ._values import ready
-from .ctx import preserved_contexts
 
 if TYPE_CHECKING:
-    from .app import App
-    from .ctx import RequestContext
-    from .sessions import Session
+    from ..app import App
+    from ..ctx import RequestContext
+    from ..sessions import Session
 
 __all__ = [
     "AppCliRunner",
     "EnvironBuilder",
-    "TestClient",
+    "QuartClient",
     "TestApp",
+    "TestClient",
     "TestResponse",
     "TestWebsocketConnection",
     "WebsocketDisconnectError",
     "WebsocketRejected",
     "WebsocketResponseError",
     "WebsocketSession",
-    "QuartClient",
     "make_request",
     "make_scope",
     "make_test_body_with_headers",
@@ -801,7 +801,7 @@ class AppCliRunner(CliRunner):
     ) -> Result:
         """Invoke ``cli`` (default: ``app.cli``) with ``args``; commands
         find this app (and run in its app context)."""
-        from .cli import ScriptInfo, in_app_context
+        from ..cli import ScriptInfo, in_app_context
 
         if cli is None:
             cli = in_app_context(self.app.cli)

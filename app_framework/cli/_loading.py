@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeGuard, overload
 
 import click
 
-from .config import DEBUG_ENV, debug_flag, load_dotenv_flag
+from ..config import DEBUG_ENV, debug_flag, load_dotenv_flag
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..app import App
 
 __all__ = [
     "APP_ENV",
@@ -74,7 +74,7 @@ def prepare_import(path: str) -> str:
 
 
 def _is_app(value: object) -> TypeGuard[App]:
-    from .app import App
+    from ..app import App
 
     return isinstance(value, App)
 
@@ -224,7 +224,7 @@ def locate_app(
 def _import_module(name: str) -> ModuleType:
     # Through the public module's name (Quart's spelling), so that replacing
     # app_framework.cli.import_module (as Quart's CLI tests do) is honoured.
-    from . import cli
+    from .. import cli
 
     return cli.import_module(name)
 

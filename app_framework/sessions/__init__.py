@@ -6,14 +6,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ._json_tag import TaggedJSONSerializer
+from .._json_tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
     from itsdangerous import URLSafeTimedSerializer
     from starlette.responses import Response
 
-    from .app import App
-    from .wrappers import Connection
+    from ..app import App
+    from ..wrappers import Connection
 
 __all__ = [
     "WEBSOCKET_SESSION",

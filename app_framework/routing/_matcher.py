@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .routing import Rule
+    from . import Rule
 
 __all__ = ["RECENT_PATHS", "RuleIndex"]
 

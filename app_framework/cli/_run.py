@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.core import ParameterSource
 
-from ._cli_loading import APP_ENV, ScriptInfo, pass_script_info
-from .config import DEBUG_ENV, debug_flag
-from .serving import WS_MAX_QUEUE, port_in_use, websocket_limits
+from ..config import DEBUG_ENV, debug_flag
+from ..serving import WS_MAX_QUEUE, port_in_use, websocket_limits
+from ._loading import APP_ENV, ScriptInfo, pass_script_info
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..app import App
 
 __all__ = ["SERVED_APP", "debug_option", "run_command", "served_app"]
 

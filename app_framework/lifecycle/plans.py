@@ -27,14 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
 
-from ._concurrency import AsyncFunc, as_async, is_async_callable
-from .instrumentation import Instrumentation
-from .routing import blueprint_names
-from .scaffold import Funcs
+from .._concurrency import AsyncFunc, as_async, is_async_callable
+from ..instrumentation import Instrumentation
+from ..routing import blueprint_names
+from ..scaffold import Funcs
 
 if TYPE_CHECKING:
-    from .app import App
-    from .routing import Rule
+    from ..app import App
+    from ..routing import Rule
 
 __all__ = ["Plan", "Plans", "compile_plan", "view_of"]
 
