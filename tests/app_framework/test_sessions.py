@@ -8,11 +8,16 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from unittest.mock import AsyncMock
 
 import pytest
 
 from app_framework import App, session
-from app_framework.sessions import SecureCookieSessionInterface, SessionInterface
+from app_framework.sessions import (
+    SecureCookieSession,
+    SecureCookieSessionInterface,
+    SessionInterface,
+)
 from app_framework.testing import TestClient
 
 
@@ -426,3 +431,23 @@ async def test_plain_method_interfaces_as_flask_writes_them(app: App) -> None:
     assert saved == [{"visits": 1}, {"visits": 2}]
     assert (await client.get("/anon")).text == "NullSession"
     assert len(saved) == 2  # a null session is never saved
+
+
+async def test_a_mock_standing_in_for_the_interface_is_opened_each_request() -> None:
+    # Quart's own tests replace the interface with AsyncMock(spec=...): the
+    # framework must call its open_session, not ask the mock whether the
+    # session would be null (a mock's answer is a truthy coroutine).
+    shop = App(__name__)
+    shop.session_interface = AsyncMock(spec=SessionInterface)
+    shop.session_interface.open_session.return_value = SecureCookieSession()
+    shop.session_interface.is_null_session.return_value = False
+
+    @shop.route("/basket")
+    async def basket() -> str:
+        session["items"] = 3
+        return "ok"
+
+    response = await shop.test_client().get("/basket")
+    assert response.status_code == 200
+    shop.session_interface.open_session.assert_called_once()
+    shop.session_interface.save_session.assert_called_once()
