@@ -274,6 +274,17 @@ class Runner:
             if self._drained is not None and not self.in_flight:
                 self._drained.set()
 
+    def plan_of(self, ctx: RequestContext) -> Plan:
+        """The plan of ``ctx``'s route: the one its request runs, else (a
+        context pushed by hand: ``test_request_context``) its matched
+        rule's, else its blueprint's."""
+        if ctx.plan is not None:
+            return ctx.plan
+        rule = ctx.rule
+        if rule is not None:
+            return self.plans.for_rule(rule)
+        return self.plans.for_blueprint(ctx.connection.blueprint, ctx.kind.websocket)
+
     def open_session(self, ctx: RequestContext) -> Any:
         """Open the session; an awaitable when the interface must be awaited."""
         app = self.app
@@ -624,9 +635,7 @@ class Runner:
             raise RuntimeError(
                 f"Popped wrong request context: {current!r} instead of {ctx!r}"
             )
-        plan = ctx.plan or self.plans.for_blueprint(
-            ctx.connection.blueprint, ctx.kind.websocket
-        )
+        plan = self.plan_of(ctx)
         channels = self.app.signal_channels
         signal = ctx.kind.tearing_down
         phase: Phase = (

@@ -109,9 +109,8 @@ async def _prepare(app: App, template: Template, context: dict[str, Any]) -> Non
     if ctx is not None:
         name = "websocket" if ctx.kind.websocket else "request"
         extra.update({name: ctx.connection, "session": ctx.session})
-    plan = ctx.plan if ctx is not None else None
-    if plan is None:
-        plan = app._runner.plans.for_blueprint(None)
+    runner = app._runner
+    plan = runner.plan_of(ctx) if ctx is not None else runner.plans.for_blueprint(None)
     processors = plan.context_processors
     for processor in processors:
         extra.update(await processor())

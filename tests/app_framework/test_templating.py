@@ -411,3 +411,28 @@ async def test_a_macro_is_called_plainly_or_awaited(app: App) -> None:
         assert await titled("Who") == "Dr. Who"
         with pytest.raises(RuntimeError, match=r"'await titled\(...\)'"):
             titled("Who")
+
+
+async def test_a_hand_pushed_request_context_renders_with_its_blueprints_processors() -> (
+    None
+):
+    site = App(__name__)
+    shop = Blueprint("shop", __name__, url_prefix="/shop")
+
+    @shop.context_processor
+    async def shop_banner() -> dict[str, str]:
+        return {"banner": "sale"}
+
+    @site.context_processor
+    def site_banner() -> dict[str, str]:
+        return {"banner": "welcome"}
+
+    @shop.route("/")
+    async def front() -> str:
+        return ""
+
+    site.register_blueprint(shop)
+    async with site.test_request_context("/shop/"):
+        assert await render_template_string("{{ banner }}") == "sale"
+    async with site.test_request_context("/about"):
+        assert await render_template_string("{{ banner }}") == "welcome"
