@@ -5,7 +5,9 @@ how long each receiver took, and the hooks around them.
 request and websocket, the framework signals sent in order, their sender and
 keyword arguments (summarised: secrets masked, text clipped, objects by
 type), each receiver with its duration and outcome, and the ``before_*``,
-``after_*``, ``teardown_*`` hooks and error handlers that ran. It serves
+``after_*``, ``teardown_*`` hooks, error handlers, URL value preprocessors,
+context processors, views and template renders that ran (it is an observer
+of ``app.instrumentation``: nothing on the app is replaced). It serves
 them at ``/_inspector/``: a timeline, newest first, one line a record
 (expanded on a click), updated live over a websocket, with filters by path
 and by signal. Its own requests, the app's static files and
