@@ -413,9 +413,7 @@ async def test_a_macro_is_called_plainly_or_awaited(app: App) -> None:
             titled("Who")
 
 
-async def test_a_hand_pushed_request_context_renders_with_its_blueprints_processors() -> (
-    None
-):
+async def test_a_hand_pushed_context_renders_with_its_blueprints_processors() -> None:
     site = App(__name__)
     shop = Blueprint("shop", __name__, url_prefix="/shop")
 
