@@ -139,9 +139,9 @@ def test_two_chat_tabs_hear_each_other(
 
     tab.find_element(By.ID, "message").send_keys("hi from bob")
     tab.find_element(By.CSS_SELECTOR, "#send button").click()
-    wait_for_text(tab, "#log li", "[e2e] hi from bob")
+    wait_for_text(tab, "#log li", "hi from bob")
     tab.switch_to.window(alice)
-    wait_for_text(tab, "#log li", "[e2e] hi from bob")
+    wait_for_text(tab, "#log li", "hi from bob")
     long_word = "unbreakable" * 12  # must wrap, not widen the page
     tab.find_element(By.ID, "message").send_keys("hello bob, alice here " + long_word)
     tab.find_element(By.CSS_SELECTOR, "#send button").click()
@@ -149,7 +149,7 @@ def test_two_chat_tabs_hear_each_other(
     assert fits(tab, size) == []
     shot(tab, f"{size}-05-chat-alice")
     tab.switch_to.window(bob)
-    wait_for_text(tab, "#log li", "[e2e] hello bob, alice here")
+    wait_for_text(tab, "#log li", "hello bob, alice here")
     assert fits(tab, size) == []
     shot(tab, f"{size}-06-chat-bob")
 
