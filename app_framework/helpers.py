@@ -195,7 +195,8 @@ def flash(message: str, category: str = "message") -> Awaitable[None]:
 
 def _flashed_now(app: Any, kwargs: dict[str, Any]) -> None:
     """Send ``message_flashed`` for a ``flash()`` nobody awaits."""
-    entries = app.signal_channels[message_flashed].current()
+    channel = app.signal_channels[message_flashed]
+    entries = channel.current()
     if not entries:
         return
     if all(not is_async for _, is_async in entries):
@@ -209,7 +210,7 @@ def _flashed_now(app: Any, kwargs: dict[str, Any]) -> None:
     except RuntimeError:  # a sync view's worker thread: run them on the loop
         import anyio.from_thread
 
-        anyio.from_thread.run(fire, entries, app, kwargs)
+        anyio.from_thread.run(fire, channel, app, kwargs)
         return
     raise RuntimeError(
         "message_flashed has async receivers, which an un-awaited flash() "

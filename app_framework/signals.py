@@ -37,6 +37,7 @@ __all__ = [
     "appcontext_pushed",
     "appcontext_tearing_down",
     "before_render_template",
+    "deliver",
     "emit",
     "emit_logged",
     "fire",
@@ -316,12 +317,10 @@ def _entries(channel: Channel) -> Entries:
 
 def emit(app: Any, signal: Signal, **kwargs: Any) -> Awaitable[None]:
     """``await emit(app, signal, **kwargs)``: send ``signal`` from ``app`` to
-    its receivers, or do nothing (no coroutine) when none listens to it.
-    (The request path inlines the same check: see :func:`fire`.)"""
-    entries = _entries(app.signal_channels[signal])
-    if entries:
-        return fire(entries, app, kwargs)
-    return DONE
+    its receivers, or do nothing (no coroutine) when none listens to it or
+    all are sync (see :func:`deliver`)."""
+    pending = deliver(app.signal_channels[signal], app, kwargs)
+    return DONE if pending is None else pending
 
 
 def emit_logged(app: Any, signal: Signal, **kwargs: Any) -> Awaitable[None]:
@@ -333,17 +332,64 @@ def emit_logged(app: Any, signal: Signal, **kwargs: Any) -> Awaitable[None]:
     return DONE
 
 
-async def fire(entries: Entries, app: Any, kwargs: dict[str, Any]) -> None:
-    """Call each receiver in ``entries`` (awaiting async ones) in order, as
-    ``signal.send_async(app, **kwargs)`` does; an exception propagates."""
-    for get, is_async in entries:
+def deliver(
+    channel: Channel, app: Any, kwargs: dict[str, Any] | None = None
+) -> Awaitable[None] | None:
+    """Send from ``app`` to the receivers ``channel`` holds now, in order,
+    as ``signal.send_async(app, **kwargs)`` does; an exception propagates.
+
+    The receiver loop of every raising send (the request path's and
+    :func:`emit`'s). Sync receivers are called here; from the first async
+    receiver on, the rest is returned as one awaitable (that receiver's own
+    coroutine when it is the last), to be awaited at once. None: all ran,
+    nothing to await, no coroutine made.
+    """
+    entries = channel.entries
+    if entries is None:
+        entries = channel.current()
+    for entry in entries:
+        get, is_async = entry
         receiver = get()
         if receiver is None:  # a weakly held receiver that died
+            continue
+        if is_async:
+            awaitable: Awaitable[None] = (
+                receiver(app) if kwargs is None else receiver(app, **kwargs)
+            )
+            if entry is entries[-1]:  # each entry is a tuple of its own
+                return awaitable
+            # Where the rest starts, by identity (an equal pair may repeat).
+            done = next(i for i, e in enumerate(entries) if e is entry) + 1
+            return _deliver_rest(awaitable, entries[done:], app, kwargs)
+        if kwargs is None:  # receiver(app, **{}) would copy a dict
+            receiver(app)
+        else:
+            receiver(app, **kwargs)
+    return None
+
+
+async def _deliver_rest(
+    awaitable: Awaitable[None], rest: Entries, app: Any, kwargs: dict[str, Any] | None
+) -> None:
+    """:func:`deliver` from its first async receiver on."""
+    await awaitable
+    if kwargs is None:
+        kwargs = {}
+    for get, is_async in rest:
+        receiver = get()
+        if receiver is None:
             continue
         if is_async:
             await receiver(app, **kwargs)
         else:
             receiver(app, **kwargs)
+
+
+async def fire(channel: Channel, app: Any, kwargs: dict[str, Any]) -> None:
+    """:func:`deliver` as a coroutine function (for ``anyio.from_thread.run``)."""
+    pending = deliver(channel, app, kwargs)
+    if pending is not None:
+        await pending
 
 
 async def fire_logged(

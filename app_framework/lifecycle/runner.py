@@ -7,8 +7,9 @@ after_request, session saved, request_finished, 8. response sent with the
 contexts still pushed, 9. teardown, shielded, exactly once (ARCHITECTURE.md,
 "The request lifecycle").
 
-Everything runs in the server's task, in one coroutine: sync hooks and sync
-receivers are called where they stand, no coroutine made for them. A
+Everything runs in the server's task, in one coroutine: sync hooks are
+called where they stand and sync receivers by ``signals.deliver``, the one
+receiver loop, no coroutine made for them. A
 signal's receivers are read from the app's channel when it is sent (a
 receiver connected mid-request is heard from the next signal on).
 
@@ -53,6 +54,7 @@ from ..routing import RequestRedirect
 from ..signals import (
     appcontext_popped,
     appcontext_tearing_down,
+    deliver,
     emit_logged,
     got_request_exception,
     log_receiver_error,
@@ -168,18 +170,10 @@ class Runner:
                 if app_ctx is None or app_ctx.app is not app:
                     app_ctx = ctx._app_ctx = AppContext(app)
                     app_ctx._tokens.append(_cv_contexts.set((app_ctx, current[1])))
-                    channel = app.signal_channels.appcontext_pushed
-                    entries = channel.entries
-                    if entries is None:
-                        entries = channel.current()
                     try:
-                        for get, is_async in entries:
-                            receiver = get()
-                            if receiver is not None:
-                                if is_async:
-                                    await receiver(app)
-                                else:
-                                    receiver(app)
+                        pending = deliver(app.signal_channels.appcontext_pushed, app)
+                        if pending is not None:
+                            await pending
                     except BaseException as exc:
                         _cv_contexts.reset(app_ctx._tokens.pop())
                         ctx._app_ctx = None
@@ -387,17 +381,9 @@ class Runner:
                 rule = ctx.rule
                 if rule is not None and ctx.connection.body_expected():
                     await _preload(ctx)
-                channel = app.signal_channels.request_started
-                entries = channel.entries
-                if entries is None:
-                    entries = channel.current()
-                for get, is_async in entries:
-                    receiver = get()
-                    if receiver is not None:
-                        if is_async:
-                            await receiver(app)
-                        else:
-                            receiver(app)
+                pending = deliver(app.signal_channels.request_started, app)
+                if pending is not None:
+                    await pending
                 if plan.value_preprocessors:
                     plan.preprocess(rule.endpoint if rule else None, ctx.view_args)
                 rv = None
@@ -452,17 +438,11 @@ class Runner:
                     except Exception:
                         ctx.session_unsaved = True  # the 500 page must not fail too
                         raise
-                channel = app.signal_channels.request_finished
-                entries = channel.entries
-                if entries is None:
-                    entries = channel.current()
-                for get, is_async in entries:
-                    receiver = get()
-                    if receiver is not None:
-                        if is_async:
-                            await receiver(app, response=response)
-                        else:
-                            receiver(app, response=response)
+                pending = deliver(
+                    app.signal_channels.request_finished, app, {"response": response}
+                )
+                if pending is not None:
+                    await pending
                 return response
             except Exception as exc:
                 if not from_error:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 from starlette.types import Message
 
@@ -824,3 +825,40 @@ async def test_quart_s_client_disconnected_error_catches_a_client_that_left(
     with anyio.fail_after(5):
         await app(scope, receive, send)
     assert sent[-1]["body"] == b"left"
+
+
+async def test_sync_and_async_receivers_of_one_signal_run_in_connection_order(
+    app: App,
+) -> None:
+    heard: list[str] = []
+
+    def first(sender: App, response: Response) -> None:
+        heard.append(f"first {response.status_code}")
+
+    async def second(sender: App, response: Response) -> None:
+        await anyio.lowlevel.checkpoint()  # really suspends
+        heard.append("second")
+
+    async def gone(sender: App, response: Response) -> None:
+        heard.append("gone")  # weakly held and dropped: never called
+
+    def third(sender: App, response: Response) -> None:
+        heard.append("third")
+
+    async def fourth(sender: App, response: Response) -> None:
+        heard.append("fourth")
+
+    signals.request_finished.connect(first, sender=app, weak=False)
+    signals.request_finished.connect(second, sender=app, weak=False)
+    signals.request_finished.connect(gone, sender=app)
+    signals.request_finished.connect(third, sender=app, weak=False)
+    signals.request_finished.connect(fourth, sender=app, weak=False)
+    del gone
+    app.add_url_rule("/ok", "ok", lambda: "ok")
+    try:
+        async with app.test_client() as client:
+            assert (await client.get("/ok")).text == "ok"
+        assert heard == ["first 200", "second", "third", "fourth"]
+    finally:
+        for receiver in (first, second, third, fourth):
+            signals.request_finished.disconnect(receiver)
