@@ -72,6 +72,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Runner", "options_response", "trap_http_exception"]
 
+_FINISHED: Any = object()
+"""What ``next(coroutine.__await__(), _FINISHED)`` gives when it ended."""
+
 # A teardown phase: its teardown functions, the channel of its signal (the
 # receivers are read when the phase is reached), the signal, and the
 # context to unbind once they ran.
@@ -593,9 +596,9 @@ class Runner:
         ``TEARDOWN_TIMEOUT`` seconds of waiting. None when it finished
         without waiting (no shield is made)."""
         teardown = self.tear_down(ctx, exc)
-        try:
-            waiting_on = teardown.send(None)
-        except StopIteration:
+        # next() with a default ends without making a StopIteration.
+        waiting_on = next(teardown.__await__(), _FINISHED)
+        if waiting_on is _FINISHED:
             return None
         return finish_shielded(
             teardown,
@@ -628,7 +631,21 @@ class Runner:
         if app_ctx is None:
             return self._run_phases((phase,), exc)
         ctx._app_ctx = None
-        return self._run_phases((phase, *self._app_phases(app_ctx, plan)), exc)
+        if len(app_ctx._tokens) != 1:
+            return self._run_phases((phase, *self._app_phases(app_ctx, plan)), exc)
+        return self._run_phases(  # the usual case, built in one go
+            (
+                phase,
+                (
+                    plan.app_teardown,
+                    channels.appcontext_tearing_down,
+                    appcontext_tearing_down,
+                    app_ctx,
+                ),
+                ((), channels.appcontext_popped, appcontext_popped, None),
+            ),
+            exc,
+        )
 
     def pop_app(self, app_ctx: AppContext, exc: BaseException | None) -> Any:
         """Tear down (on the outermost pop) and unbind ``app_ctx`` (a coroutine).
@@ -669,8 +686,6 @@ class Runner:
         contexts must be torn down), then it is raised again."""
         app = self.app
         stopped: BaseException | None = None
-        no_exc: dict[str, Any] = {}
-        with_exc = {"exc": exc}
         for funcs, channel, signal, unbind in phases:
             try:
                 for func, is_async in funcs:
@@ -690,16 +705,23 @@ class Runner:
                 entries = channel.entries
                 if entries is None:
                     entries = channel.current()
-                kwargs = no_exc if signal is appcontext_popped else with_exc
+                popped = signal is appcontext_popped
                 for get, is_async in entries:
                     receiver = get()
                     if receiver is None:  # a weakly held receiver that died
                         continue
                     try:
-                        if is_async:
-                            await receiver(app, **kwargs)
+                        # Keywords written out: receiver(app, **kwargs)
+                        # would copy a dict per call.
+                        if popped:
+                            if is_async:
+                                await receiver(app)
+                            else:
+                                receiver(app)
+                        elif is_async:
+                            await receiver(app, exc=exc)
                         else:
-                            receiver(app, **kwargs)
+                            receiver(app, exc=exc)
                     except PASS_THROUGH:
                         raise
                     except BaseException as error:
