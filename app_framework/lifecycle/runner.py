@@ -174,9 +174,11 @@ class Runner:
                     app_ctx = ctx._app_ctx = AppContext(app)
                     app_ctx._tokens.append(_cv_contexts.set((app_ctx, current[1])))
                     try:
-                        pending = deliver(app.signal_channels.appcontext_pushed, app)
-                        if pending is not None:
-                            await pending
+                        channel = app.signal_channels.appcontext_pushed
+                        if channel.entries != ():  # () : nobody listens, no call
+                            pending = deliver(channel, app)
+                            if pending is not None:
+                                await pending
                     except BaseException as exc:
                         _cv_contexts.reset(app_ctx._tokens.pop())
                         ctx._app_ctx = None
@@ -384,9 +386,11 @@ class Runner:
                 rule = ctx.rule
                 if rule is not None and ctx.connection.body_expected():
                     await _preload(ctx)
-                pending = deliver(app.signal_channels.request_started, app)
-                if pending is not None:
-                    await pending
+                channel = app.signal_channels.request_started
+                if channel.entries != ():  # () : nobody listens, no call
+                    pending = deliver(channel, app)
+                    if pending is not None:
+                        await pending
                 if plan.value_preprocessors:
                     plan.preprocess(rule.endpoint if rule else None, ctx.view_args)
                 rv = None
@@ -441,11 +445,11 @@ class Runner:
                     except Exception:
                         ctx.session_unsaved = True  # the 500 page must not fail too
                         raise
-                pending = deliver(
-                    app.signal_channels.request_finished, app, {"response": response}
-                )
-                if pending is not None:
-                    await pending
+                channel = app.signal_channels.request_finished
+                if channel.entries != ():  # () : nobody listens, no call
+                    pending = deliver(channel, app, {"response": response})
+                    if pending is not None:
+                        await pending
                 return response
             except Exception as exc:
                 if not from_error:
