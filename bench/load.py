@@ -64,8 +64,8 @@ CONTENDERS = {
     "BlackSheep": "bench.load_apps:blacksheep_app",
 }
 TARGETS = {
-    "app_framework, no receivers": "req/s >= 1.05x Starlette",
-    "app_framework, receivers": "req/s >= 1.0x Starlette",
+    "app_framework, no receivers": "req/s >= 1.25x Starlette",
+    "app_framework, receivers": "req/s >= 1.1x Starlette",
     "app_framework, SECRET_KEY + session read": "p99 <= 1.3x no receivers' p99",
 }
 PINNED = (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")

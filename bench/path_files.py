@@ -36,7 +36,11 @@ ASGI = Callable[..., Any]
 
 
 def roots_of(*packages: Any) -> tuple[str, ...]:
-    return tuple(str(Path(p.__file__).resolve().parent) + "/" for p in packages)
+    """Each package's folder as imported and as resolved (code objects name
+    the path a module was imported by, a symbolic link's included)."""
+    folders = {Path(p.__file__).parent for p in packages}
+    folders |= {folder.resolve() for folder in folders}
+    return tuple(str(folder) + "/" for folder in folders)
 
 
 async def one_request(app: ASGI) -> None:
