@@ -31,6 +31,12 @@ import click
 
 from .. import __version__
 from .._cli_groups import AppGroup, in_app_context, run_in_app_context, with_appcontext
+from ..lifecycle.scale_out import (
+    format_health,
+    format_stats,
+    read_relay_health,
+    read_relay_stats,
+)
 from ..signals import all_signals
 from ._loading import (
     APP_ENV,
@@ -254,12 +260,6 @@ def sharing_options(options: dict[str, Any]) -> str:
 
 def print_relay_stats(app: App, out: TextIO) -> None:
     """Every live relay's counters, read from Redis (each writes its own)."""
-    from ..lifecycle.scale_out import (
-        format_health,
-        format_stats,
-        read_relay_health,
-        read_relay_stats,
-    )
 
     print("relay counters, by process:", file=out)
     try:

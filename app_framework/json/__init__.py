@@ -8,7 +8,7 @@ import json as _json
 from typing import IO, TYPE_CHECKING, Any
 
 from .._json_provider import flask_default
-from ..globals import _cv_app
+from ..globals import _cv_app, app_context
 from .provider import DefaultJSONProvider, JSONProvider
 
 if TYPE_CHECKING:
@@ -58,6 +58,4 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
 
     :raises RuntimeError: outside an application context.
     """
-    from ..globals import app_context
-
     return app_context().app.json.response(*args, **kwargs)

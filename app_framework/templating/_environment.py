@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import BaseLoader, Environment, FileSystemLoader, TemplateNotFound
 from jinja2 import select_autoescape as _select_autoescape
 
+from .._urls import url_for
+from ..helpers import get_flashed_messages
 from ._jinja import Environment as AppEnvironment
 
 if TYPE_CHECKING:
@@ -58,9 +60,6 @@ def create_environment(app: App) -> AppEnvironment:
     ``templating.Environment``, loading through the app's
     ``create_global_jinja_loader()``): async, autoescaping ``.html``/``.htm``/``.xml``,
     reloading templates when ``TEMPLATES_AUTO_RELOAD`` (default: ``DEBUG``)."""
-    from .._urls import url_for
-    from ..helpers import get_flashed_messages
-
     auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
     env_class = app.jinja_environment or AppEnvironment
     env = env_class(
