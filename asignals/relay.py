@@ -810,15 +810,7 @@ class Relay:
         try:
             arrival = self._read(data)
         except Exception as exc:  # whatever another process (or anyone) sent
-            self._count("dropped_unreadable", 1)
-            if self._warn_now("unreadable"):
-                self.log.warning(
-                    "Relay %s: dropped a message it cannot read (%s: %.200s); "
-                    "counted in dropped_unreadable, logged at most once a minute",
-                    self.channel,
-                    type(exc).__name__,
-                    exc,
-                )
+            self._unreadable(exc)
             return
         if arrival is None:
             return  # our own, already delivered here, or a heartbeat

@@ -60,6 +60,7 @@ from .. import signals
 from .._contextvars import _cv_request
 from ..exceptions import ClientDisconnected
 from ..instrumentation import Call
+from ._receivers import AppReceivers
 from ._relay_metrics import RelayMetrics
 
 if TYPE_CHECKING:
@@ -206,8 +207,8 @@ class OpenTelemetryInstrumentation:
             unit="{request}",
             description="Number of active HTTP server requests.",
         )
-        self._connected: list[tuple[asignals.Signal, Any]] = []
-        connect = self._connect
+        self._receivers = AppReceivers(app)
+        connect = self._receivers.connect
         connect(signals.request_started, self._request_started)
         connect(signals.websocket_started, self._websocket_started)
         connect(signals.got_request_exception, self._got_exception)
@@ -226,7 +227,8 @@ class OpenTelemetryInstrumentation:
                 unit="s",
                 description="Duration of each signal receiver call.",
             )
-            ours_ids = frozenset(_identity(func) for _, func in self._connected)
+            connected = self._receivers.connected
+            ours_ids = frozenset(_identity(func) for _, func in connected)
             self._calls = _CallSpans(self.tracer, receiver_duration, ours_ids)
             app.instrumentation.add(self._calls)
             self._observation = asignals.observe(
@@ -237,15 +239,9 @@ class OpenTelemetryInstrumentation:
         # Read at collection from app.relay, so the relay may start later.
         self._relay_metrics = RelayMetrics(app, meter)
 
-    def _connect(self, signal: asignals.Signal, receiver: Any) -> None:
-        signal.connect(receiver, self.app, weak=False)
-        self._connected.append((signal, receiver))
-
     def close(self) -> None:
         """Disconnect everything :func:`instrument_app` connected."""
-        for signal, receiver in self._connected:
-            signal.disconnect(receiver, self.app)
-        self._connected.clear()
+        self._receivers.close()
         if self._calls is not None:
             self.app.instrumentation.remove(self._calls)
         if self._observation is not None:

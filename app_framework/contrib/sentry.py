@@ -30,6 +30,7 @@ from sentry_sdk.utils import event_from_exception
 
 from .. import signals
 from .._contextvars import _cv_request
+from ._receivers import AppReceivers
 
 if TYPE_CHECKING:
     from ..app import App
@@ -82,8 +83,8 @@ class SentryIntegration:
     def __init__(self, app: App, transactions: bool) -> None:
         self.app = app
         self.transactions = transactions
-        self._connected: list[tuple[Any, Any]] = []
-        connect = self._connect
+        self._receivers = AppReceivers(app)
+        connect = self._receivers.connect
         connect(signals.got_request_exception, self._report)
         connect(signals.got_websocket_exception, self._report)
         connect(signals.got_background_exception, self._report)
@@ -91,15 +92,9 @@ class SentryIntegration:
         connect(signals.request_finished, self._request_finished)
         connect(signals.request_tearing_down, self._torn_down)
 
-    def _connect(self, signal: Any, receiver: Any) -> None:
-        signal.connect(receiver, self.app, weak=False)
-        self._connected.append((signal, receiver))
-
     def close(self) -> None:
         """Disconnect everything :func:`init_app` connected."""
-        for signal, receiver in self._connected:
-            signal.disconnect(receiver, self.app)
-        self._connected.clear()
+        self._receivers.close()
         self.app.extensions.pop("sentry", None)
 
     def _request_started(self, sender: Any) -> None:
