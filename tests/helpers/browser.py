@@ -28,7 +28,10 @@ if INSTALL is not None:
     pytest.skip(INSTALL, allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402 (only with a browser to drive)
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -138,9 +141,17 @@ def wait_for_text(driver: WebDriver, css: str, text: str) -> WebElement:
     """The first element matching ``css`` whose text holds ``text``."""
 
     def found(d: WebDriver) -> WebElement | bool:
-        for element in d.find_elements(By.CSS_SELECTOR, css):
-            if text in element.text:
-                return element
+        try:
+            for element in d.find_elements(By.CSS_SELECTOR, css):
+                if text in element.text:
+                    return element
+        except WebDriverException as error:
+            # Chromedriver reports an element of a page that a navigation
+            # has just replaced either as stale or, when the new document
+            # commits between its two DevTools calls, as this "unknown
+            # error"; both mean the same: look again in the new page.
+            if "does not belong to the document" not in str(error.msg):
+                raise
         return False
 
     # An element of the page being left goes stale under our feet: look again.
