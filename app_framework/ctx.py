@@ -206,7 +206,8 @@ class RequestContext(_Pushable):
     routing_error: Exception | None = None
     """The 404, 405 or redirect routing decided on, raised at dispatch."""
     allowed_methods: frozenset[str] = frozenset()
-    """For OPTIONS without a view: the methods the path allows."""
+    """For OPTIONS to a rule without an OPTIONS view: the methods the path
+    allows, answered instead of calling the view."""
     view_args: dict[str, Any] = {}
     """The matched rule's values, as the view gets them (the same dict as
     ``request.view_args``, so URL value preprocessors can change them)."""
@@ -307,13 +308,13 @@ class RequestContext(_Pushable):
         if rule is not None:
             self.rule = connection.url_rule = rule
             self.view_args = connection.view_args = match.view_args
+            if match.allowed:  # OPTIONS answered for it (Allow header)
+                self.allowed_methods = match.allowed
         elif match.error is not None:
             error = match.error
             if isinstance(error, RequestRedirect):
                 _absolute(error, connection)
             self.routing_error = connection.routing_exception = error
-        else:
-            self.allowed_methods = match.allowed
 
     def _host_is_trusted(self, hosts: list[str]) -> bool:
         """Check the Host header against ``TRUSTED_HOSTS`` before routing;

@@ -165,8 +165,10 @@ def map_module(module: str) -> str:
     """The app_framework module playing the role of the Quart ``module``.
 
     The same path when it exists; else the nearest enclosing plain module
-    (app_framework keeps a Quart package's contents in one module, e.g.
-    ``wrappers`` and ``testing``); else the same path, which does not exist.
+    (app_framework keeps some of a Quart package's contents in one module);
+    else the module ``app_framework.compat.quart`` maps it to (Quart's
+    ``testing.utils`` is part of the ``app_framework.testing`` package);
+    else the same path, which does not exist.
     """
     parts = tuple(module.split("."))[1:]
     if not parts or _ours(parts) is not None:
@@ -175,7 +177,20 @@ def map_module(module: str) -> str:
         found = _ours(parts[:end])
         if found is not None and found.name != "__init__.py":
             return ".".join(("app_framework", *parts[:end]))
+    mapped = _compat_modules().get(module)
+    if mapped is not None:
+        return mapped
     return ".".join(("app_framework", *parts))
+
+
+def _compat_modules() -> dict[str, str]:
+    """Quart module -> app_framework module, as the compat alias maps them."""
+    sys.path.insert(0, str(ROOT))  # this checkout's app_framework
+    try:
+        from app_framework.compat.quart import MODULES
+    finally:
+        sys.path.remove(str(ROOT))
+    return {name: target for name, (target, _) in MODULES.items()}
 
 
 class Renamer:

@@ -49,6 +49,7 @@ from ..exceptions import (
     ClientDisconnected,
     HTTPException,
     InternalServerError,
+    NotFound,
 )
 from ..routing import RequestRedirect
 from ..signals import (
@@ -400,7 +401,7 @@ class Runner:
                         break
                 else:
                     view = plan.view
-                    if view is None:
+                    if view is None or ctx.allowed_methods:
                         rv = await _without_view(ctx)
                     else:
                         rv = await view(**ctx.view_args)
@@ -781,14 +782,14 @@ async def _preload(ctx: RequestContext) -> None:
 
 
 async def _without_view(ctx: RequestContext) -> StarletteResponse:
-    """No view to call: raise the routing error (404, 405, redirect), or
-    answer OPTIONS on a path with no explicit OPTIONS view, through
-    ``app.make_default_options_response`` (which an app may override)."""
+    """No view to call: answer OPTIONS to a rule with no OPTIONS view,
+    through ``app.make_default_options_response`` (which an app may
+    override), or raise the routing error (404, 405, redirect)."""
+    if ctx.allowed_methods:
+        return await ctx.app.make_default_options_response()
     if ctx.rule is not None:
         view_of(ctx.rule)
-    if ctx.routing_error is not None:
-        raise ctx.routing_error
-    return await ctx.app.make_default_options_response()
+    raise ctx.routing_error or NotFound()
 
 
 def options_response(ctx: RequestContext) -> Response:

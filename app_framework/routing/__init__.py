@@ -501,7 +501,10 @@ class Router:
         places = self._places or settings.host_matching or settings.subdomain_matching
         place = self._place_of(_host(scope)) if places else ""
         allowed: set[str] = set()
-        automatic = False
+        # The first rule answering OPTIONS automatically, kept so that answer
+        # runs as a request to it (its blueprint's hooks, its view args), as
+        # werkzeug's match and Flask's dispatch do.
+        automatic: tuple[Rule, re.Match[str], dict[str, Any]] | None = None
         index = self._indexes.get(websocket) or self._index(websocket)
         if not places:
             plain = index.static.get(path)
@@ -534,13 +537,14 @@ class Router:
                 return Match(error=NotFound())
             allowed |= rule.methods
             if rule.automatic_options:
-                automatic = True
                 allowed.add("OPTIONS")
+                if automatic is None:
+                    automatic = (rule, found, values)
         if websocket:
             return Match(error=NotFound(f"No websocket route for {path}."))
         if allowed:
-            if method == "OPTIONS" and automatic:  # answered with Allow
-                return Match(allowed=frozenset(allowed))
+            if method == "OPTIONS" and automatic is not None:
+                return self._automatic_options(automatic, frozenset(allowed))
             return Match(
                 error=MethodNotAllowed(
                     sorted(allowed), f"The method {method} is not allowed for {path}."
@@ -551,6 +555,23 @@ class Router:
         ):
             return Match(error=SlashRedirect(path + "/"))
         return Match(error=NotFound())
+
+    def _automatic_options(
+        self,
+        matched: tuple[Rule, re.Match[str], dict[str, Any]],
+        allowed: frozenset[str],
+    ) -> Match:
+        """OPTIONS answered for a rule with no OPTIONS view: the request is
+        to that rule, and ``allowed`` (every matching rule's methods) tells
+        the pipeline to answer with ``Allow`` instead of calling the view."""
+        rule, found, values = matched
+        try:
+            match = self._matched(rule, found, values, "OPTIONS")
+        except ValidationError:
+            return Match(error=NotFound())
+        if match.rule is not None:
+            match.allowed = allowed
+        return match
 
     def _matched(
         self, rule: Rule, found: re.Match[str], values: dict[str, Any], method: str

@@ -374,6 +374,57 @@ async def test_automatic_options_answers_come_from_the_app_method() -> None:
         assert response.text == ""
 
 
+async def test_the_automatic_answer_runs_as_a_request_to_its_rule() -> None:
+    """A CORS extension set up per blueprint (quart-cors's ``cors(bp)``)
+    answers the blueprint's preflights: the automatic OPTIONS answer runs
+    the rule's blueprint hooks and URL value preprocessors, with the rule's
+    endpoint and values, as Flask and Quart run it."""
+    app = App(__name__)
+    partners = Blueprint("partners", __name__, url_prefix="/partners")
+    seen: list[str] = []
+
+    @partners.url_value_preprocessor
+    def pull_partner(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        assert values is not None
+        g.partner = values.pop("partner")
+
+    @partners.before_request
+    def before() -> None:
+        seen.append(f"partners before {request.endpoint} {g.partner}")
+
+    @partners.after_request
+    def allow_partner_origin(response: Response) -> Response:
+        seen.append("partners after")
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Origin"] = "https://partner.test"
+        return response
+
+    @partners.route("/<partner>/orders", methods=["GET", "POST"])
+    def orders() -> str:
+        raise AssertionError("the automatic OPTIONS answer does not call the view")
+
+    @app.after_request
+    def app_wide(response: Response) -> Response:
+        seen.append("app after")
+        return response
+
+    app.register_blueprint(partners)
+    async with app.test_client() as client:
+        response = await client.options("/partners/acme/orders")
+        assert response.status_code == 200
+        assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+        assert response.headers["Access-Control-Allow-Origin"] == "https://partner.test"
+        assert seen == [
+            "partners before partners.orders acme",
+            "partners after",
+            "app after",
+        ]
+        # A path no rule matches is still a 404 through the app's hooks only.
+        seen.clear()
+        assert (await client.options("/partners")).status_code == 404
+        assert seen == ["app after"]
+
+
 async def test_the_default_options_response_needs_a_request() -> None:
     app = App(__name__)
     with pytest.raises(RuntimeError, match="request context"):
