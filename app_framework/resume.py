@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from .app import App
 
-__all__ = ["FollowedMessage", "Following", "follow"]
+__all__ = ["FollowedMessage", "Following", "follow", "newest_id"]
 
 LOCAL_RETENTION = 1000
 """Messages a process keeps per followed signal when there is no relay."""
@@ -111,6 +111,30 @@ def follow(
     if relay is not None:
         return Following(relay.follow(signal, after=after), match)
     return Following(_local_stream(app, signal).follower(after), match)
+
+
+async def newest_id(signal: NamedSignal) -> str | None:
+    """The id of the newest message of ``signal`` (``"0-0"``: none yet), to
+    give a client that has heard nothing so far: when it reconnects with
+    it (as ``after``), it gets everything sent since, instead of resuming
+    live only. Render it into a page, as the chat example does::
+
+        @app.route("/chat/<room>")
+        async def page(room):
+            return await render_template("chat.html", last_id=await newest_id(said))
+
+    ``None`` when the relay cannot reach Redis now: the client then starts
+    live, as without an id. Call it in a request or websocket, after the
+    app has started.
+
+    :raises TypeError: the relay is on but ``signal`` is not shared with
+        ``durable=True``.
+    """
+    app: App = current_app._get_current_object()
+    relay = app.relay
+    if relay is not None:
+        return await relay.newest_id(signal)
+    return _local_stream(app, signal).newest_id
 
 
 class Following:
@@ -238,9 +262,13 @@ class _LocalStream:
         finally:
             self.waiting.discard(future)
 
+    @property
+    def newest_id(self) -> str:
+        """The id of the newest message recorded (``"0-0"``: none yet)."""
+        return f"{self._ms}-{self.sequence}"
+
     def follower(self, after: str | None) -> _LocalFollower:
-        start = f"{self._ms}-{self.sequence}" if after is None else after
-        return _LocalFollower(self, _key(start))
+        return _LocalFollower(self, _key(self.newest_id if after is None else after))
 
 
 class _LocalFollower:

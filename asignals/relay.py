@@ -1148,6 +1148,37 @@ class Relay:
         :raises ValueError: ``after`` is not a stream id.
         :raises RuntimeError: the relay is not started.
         """
+        shared = self._shared_durably(signal)
+        if after is not None:
+            parse_id(after)
+        return Follower(self, shared, after, max_queue)
+
+    async def newest_id(self, signal: NamedSignal | str) -> str | None:
+        """The id of the newest message of a durable shared signal that
+        Redis holds (``"0-0"`` when it holds none), or ``None`` when Redis
+        cannot be asked now (one try, within ``publish_timeout``).
+
+        Hand it to a client that has heard nothing yet (a page as it is
+        rendered): should it come back with it as ``after``, it gets every
+        message sent since, where ``after=None`` would have been live only.
+
+        :raises TypeError: the signal is not shared durably here.
+        :raises RuntimeError: the relay is not started.
+        """
+        shared = self._shared_durably(signal)
+        try:
+            async with asyncio.timeout(self.publish_timeout):
+                entries = await self._client.xrevrange(shared.stream, "+", "-", 1)
+        except Exception:
+            _reraise_cancel()
+            return None
+        if not entries:
+            return "0-0"
+        newest: bytes = entries[0][0]
+        return newest.decode()
+
+    def _shared_durably(self, signal: NamedSignal | str) -> SharedSignal:
+        """The sharing of ``signal``, which must be durable, by a started relay."""
         name = signal if isinstance(signal, str) else signal.name
         shared = self.shared.get(name)
         if shared is None or not shared.durable:
@@ -1158,9 +1189,7 @@ class Relay:
             )
         if not self._tasks:
             raise RuntimeError("the relay is not started: await relay.start() first")
-        if after is not None:
-            parse_id(after)
-        return Follower(self, shared, after, max_queue)
+        return shared
 
     async def _history(
         self, shared: SharedSignal, start: str, count: int

@@ -45,7 +45,7 @@ from app_framework import (
     signals,
     websocket,
 )
-from app_framework.resume import FollowedMessage, Following, follow
+from app_framework.resume import FollowedMessage, Following, follow, newest_id
 from asignals import Namespace
 from asignals.relay import is_remote
 from examples.site import navigation
@@ -68,7 +68,10 @@ archive: list[tuple[str, str]] = []
 
 @chat.route("/chat/<room>")
 async def page(room: str) -> str:
-    return await render_template("chat.html", room=room)
+    # The newest message's id as the page is made: the tab connects with it
+    # and so gets everything said from now on, even if it drops before it
+    # has heard a message of its own to come back with.
+    return await render_template("chat.html", room=room, last_id=await newest_id(said))
 
 
 @chat.route("/archive")

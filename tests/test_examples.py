@@ -247,6 +247,34 @@ async def test_chat_member_back_from_offline_gets_each_missed_message_once() -> 
                 ]
 
 
+async def test_chat_tab_that_heard_nothing_yet_gets_what_it_missed() -> None:
+    """The page carries the newest message's id as it is made, so a tab
+    that drops before hearing a message of its own still comes back with
+    an id, and misses nothing said while it was away."""
+    import re
+
+    from examples.chat import app
+
+    async with app.test_client() as client:
+        async with client.websocket("/ws/quiet") as bob:
+            await bob.send("before the page")
+            assert shown(await bob.receive()) == "[quiet] before the page"
+            page = (await client.get("/chat/quiet")).text
+            found = re.search(r"let lastId = (.*);", page)
+            assert found is not None
+            last = json.loads(found.group(1))
+            assert isinstance(last, str)
+            async with client.websocket(f"/ws/quiet?last_id={last}"):
+                pass  # the tab connects, hears nothing, and drops
+            for n in range(2):  # while it is away
+                await bob.send(f"missed {n}")
+                await bob.receive()
+            async with client.websocket(f"/ws/quiet?last_id={last}") as back:
+                await bob.send("after")
+                heard = [shown(await back.receive()) for _ in range(3)]
+            assert heard == ["[quiet] missed 0", "[quiet] missed 1", "[quiet] after"]
+
+
 async def test_chat_refuses_a_last_id_that_is_not_one() -> None:
     from app_framework.testing import WebsocketResponseError
     from examples.chat import app

@@ -267,6 +267,34 @@ async def test_follow_includes_this_processes_own_sends_and_live_only_by_default
     assert got[0].sender is a  # the app crosses back as this relay's own
 
 
+async def test_the_newest_id_lets_a_client_that_heard_nothing_miss_nothing(
+    server: RedisServer, started: list[Worker]
+) -> None:
+    a = await start(started, server.url, "a")
+    b = await start(started, server.url, "b")
+    assert await b.relay.newest_id(b.news) == "0-0"  # nothing stored yet
+    await a.news.send_async(a, n="before")
+    await b.hears(1)
+    newest = await b.relay.newest_id("news")
+    assert newest == b.heard[0][2]  # the id of the one message stored
+    # A client given that id hears nothing, leaves, and comes back with it.
+    for number in range(3):
+        await a.news.send_async(a, n=number)
+    await b.hears(4)
+    async with b.relay.follow(b.news, after=newest) as follower:
+        got = await collect(follower, 3)
+    assert [m.kwargs["n"] for m in got] == [0, 1, 2]
+    async with b.relay.follow(b.news, after="0-0") as follower:
+        everything = await collect(follower, 4)
+    assert [m.kwargs["n"] for m in everything] == ["before", 0, 1, 2]
+
+    with pytest.raises(TypeError, match="share it with relay.share"):
+        await b.relay.newest_id(Namespace().signal("plain"))
+    server.stop()  # Redis gone: no id, at once, and the client starts live
+    async with asyncio.timeout(b.relay.publish_timeout * 5):
+        assert await b.relay.newest_id(b.news) is None
+
+
 async def test_follow_after_trimmed_messages_counts_them_and_sends_relay_gap(
     server: RedisServer, started: list[Worker]
 ) -> None:
