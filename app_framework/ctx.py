@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar, Token
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -169,15 +168,28 @@ class AppContext(_Pushable):
         return f"<AppContext of {self.app.name!r}>"
 
 
-@dataclass(frozen=True)
 class ConnectionKind:
     """What differs between an HTTP request and a websocket: their signals
     and hooks. Everything else in their lifecycle is shared."""
 
-    websocket: bool
-    started: Signal
-    got_exception: Signal
-    tearing_down: Signal
+    # A plain class, not a frozen dataclass: that costs the import of
+    # app_framework ~1 ms. There are two, HTTP and WEBSOCKET.
+    __slots__ = ("got_exception", "started", "tearing_down", "websocket")
+
+    def __init__(
+        self,
+        websocket: bool,
+        started: Signal,
+        got_exception: Signal,
+        tearing_down: Signal,
+    ) -> None:
+        self.websocket = websocket
+        self.started = started
+        self.got_exception = got_exception
+        self.tearing_down = tearing_down
+
+    def __repr__(self) -> str:
+        return "WEBSOCKET" if self.websocket else "HTTP"
 
 
 HTTP = ConnectionKind(

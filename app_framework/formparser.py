@@ -16,7 +16,6 @@ werkzeug). Limits:
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import parse_qsl
 
@@ -54,12 +53,20 @@ _CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
 Parsed = tuple[ReadyMultiDict, ReadyMultiDict]
 
 
-@dataclass(frozen=True)
 class FormLimits:
     """The limits a form body is parsed under (None: no limit)."""
 
-    max_form_memory_size: int | None = 500_000
-    max_form_parts: int | None = 1_000
+    # A plain class, not a frozen dataclass: that costs the import of
+    # app_framework ~0.7 ms.
+    __slots__ = ("max_form_memory_size", "max_form_parts")
+
+    def __init__(
+        self,
+        max_form_memory_size: int | None = 500_000,
+        max_form_parts: int | None = 1_000,
+    ) -> None:
+        self.max_form_memory_size = max_form_memory_size
+        self.max_form_parts = max_form_parts
 
 
 def empty_form() -> Parsed:

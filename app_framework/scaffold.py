@@ -45,7 +45,7 @@ HOOK_KINDS = (
 """The per-blueprint hook dicts of a scaffold (besides ``error_handlers``)."""
 
 # required_methods comes from the view, not from route()'s keywords.
-_RULE_OPTIONS = frozenset(RuleOptions.__dataclass_fields__) - {"required_methods"}
+_RULE_OPTIONS = frozenset(vars(RuleOptions())) - {"required_methods"}
 
 
 def error_key(key: ErrorKey) -> tuple[int | None, type[BaseException]]:

@@ -111,22 +111,38 @@ class RequestRedirect(HTTPException):
         return [*super().get_headers(*args, **kwargs), ("Location", self.new_url)]
 
 
-@dataclass(frozen=True)
 class RuleOptions:
     """What a rule may say besides its path, endpoint and view (Flask's
-    ``route()`` options)."""
+    ``route()`` options).
 
-    methods: Iterable[str] | None = None
-    defaults: Mapping[str, Any] | None = None
-    subdomain: str | None = None
-    host: str | None = None
-    strict_slashes: bool | None = None
-    redirect_to: str | Callable[..., str] | None = None
-    provide_automatic_options: bool | None = None
-    websocket: bool = False
-    required_methods: Iterable[str] = ()
-    """The view's ``required_methods`` (not a ``route()`` option): always
-    among the rule's methods, as in Flask."""
+    :param required_methods: The view's ``required_methods`` (not a
+        ``route()`` option): always among the rule's methods, as in Flask.
+    """
+
+    # A plain class, not a frozen dataclass: that costs the import of
+    # app_framework ~1 ms. ``vars()`` of one gives the options by name.
+
+    def __init__(
+        self,
+        methods: Iterable[str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        subdomain: str | None = None,
+        host: str | None = None,
+        strict_slashes: bool | None = None,
+        redirect_to: str | Callable[..., str] | None = None,
+        provide_automatic_options: bool | None = None,
+        websocket: bool = False,
+        required_methods: Iterable[str] = (),
+    ) -> None:
+        self.methods = methods
+        self.defaults = defaults
+        self.subdomain = subdomain
+        self.host = host
+        self.strict_slashes = strict_slashes
+        self.redirect_to = redirect_to
+        self.provide_automatic_options = provide_automatic_options
+        self.websocket = websocket
+        self.required_methods = required_methods
 
 
 @dataclass(eq=False)
@@ -253,14 +269,25 @@ def allowed_methods(
     return frozenset(chosen)
 
 
-@dataclass
+_NO_OPTIONS = RuleOptions()
+"""A rule's options when it gives none (only ever read)."""
+
+
 class RouterSettings:
     """The app settings that change matching."""
 
-    host_matching: bool = False
-    subdomain_matching: bool = False
-    strict_slashes: bool = True
-    provide_automatic_options: bool = True
+    __slots__ = (
+        "host_matching",
+        "provide_automatic_options",
+        "strict_slashes",
+        "subdomain_matching",
+    )
+
+    def __init__(self) -> None:
+        self.host_matching = False
+        self.subdomain_matching = False
+        self.strict_slashes = True
+        self.provide_automatic_options = True
 
 
 class Router:
@@ -293,7 +320,7 @@ class Router:
         endpoint: str,
         view: View | None,
         original: Callable[..., Any] | None,
-        options: RuleOptions = RuleOptions(),
+        options: RuleOptions = _NO_OPTIONS,
         last: bool = False,
     ) -> Rule:
         """Add an HTTP or websocket rule; with ``last``, the rule is tried

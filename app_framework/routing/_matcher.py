@@ -17,7 +17,6 @@ random rules and paths).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,10 +28,13 @@ RECENT_PATHS = 1024
 """How many paths' candidates each index remembers."""
 
 
-@dataclass
 class _Node:
-    rules: list[tuple[int, Rule]] = field(default_factory=list)
-    children: dict[str, _Node] = field(default_factory=dict)
+    # A plain class: a dataclass costs its module ~0.4 ms at import.
+    __slots__ = ("children", "rules")
+
+    def __init__(self) -> None:
+        self.rules: list[tuple[int, Rule]] = []
+        self.children: dict[str, _Node] = {}
 
 
 def _literal_segments(rule: str) -> list[str]:

@@ -7,7 +7,6 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -181,17 +180,33 @@ def _translate(
     return PLACEHOLDER.sub(replace, rule), builders, custom, instances
 
 
-@dataclass(frozen=True)
 class Pattern:
-    """A compiled path or host pattern: match, convert, format."""
+    """A compiled path or host pattern: match, convert, format.
 
-    regex: re.Pattern[str]
-    format: str
-    convertors: dict[str, Convertor[Any]]
-    builders: dict[str, Callable[[Any], str]]
-    converters: dict[str, BaseConverter]
-    """A werkzeug converter for each part (what werkzeug's rules keep and
-    OpenAPI generators read to type a path parameter)."""
+    :param converters: A werkzeug converter for each part (what werkzeug's
+        rules keep and OpenAPI generators read to type a path parameter).
+    """
+
+    # A plain class, not a dataclass: a frozen dataclass costs the import
+    # of app_framework ~1 ms (its methods are compiled at class creation).
+    __slots__ = ("builders", "converters", "convertors", "format", "regex")
+
+    def __init__(
+        self,
+        regex: re.Pattern[str],
+        format: str,
+        convertors: dict[str, Convertor[Any]],
+        builders: dict[str, Callable[[Any], str]],
+        converters: dict[str, BaseConverter],
+    ) -> None:
+        self.regex = regex
+        self.format = format
+        self.convertors = convertors
+        self.builders = builders
+        self.converters = converters
+
+    def __repr__(self) -> str:
+        return f"Pattern({self.regex.pattern!r}, {self.format!r})"
 
     @classmethod
     def compile(
