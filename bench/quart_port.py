@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
+import functools
 import importlib
 import importlib.util
 import io
@@ -183,6 +184,7 @@ def map_module(module: str) -> str:
     return ".".join(("app_framework", *parts))
 
 
+@functools.cache
 def _compat_modules() -> dict[str, str]:
     """Quart module -> app_framework module, as the compat alias maps them."""
     sys.path.insert(0, str(ROOT))  # this checkout's app_framework

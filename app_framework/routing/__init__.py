@@ -227,7 +227,8 @@ def check_static_host(static_host: str | None, host_matching: bool) -> None:
 
 class Match:
     """What routing decided for one request: the rule and its values, or
-    the error to raise, or (OPTIONS with no view) the methods allowed."""
+    the error to raise. ``allowed`` is set (every matching rule's methods)
+    when the rule is matched only to answer OPTIONS automatically."""
 
     __slots__ = ("allowed", "error", "rule", "view_args")
 
@@ -236,12 +237,11 @@ class Match:
         rule: Rule | None = None,
         view_args: dict[str, Any] | None = None,
         error: HTTPException | None = None,
-        allowed: frozenset[str] = frozenset(),
     ) -> None:
         self.rule = rule
         self.view_args = view_args if view_args is not None else {}
         self.error = error
-        self.allowed = allowed
+        self.allowed: frozenset[str] = frozenset()
 
 
 class SlashRedirect(RequestRedirect):
