@@ -86,6 +86,45 @@ def test_quart_cors_preflight_and_simple_request(tmp_path: Path) -> None:
     )
 
 
+def test_quart_cors_on_a_blueprint_answers_its_preflights(tmp_path: Path) -> None:
+    """cors() on both the app and a blueprint: a preflight to the
+    blueprint's route gets the blueprint's origin (its after_request runs
+    for the automatic OPTIONS answer, first, as in Quart)."""
+    run_script(
+        tmp_path,
+        """
+        import asyncio
+        from quart import Blueprint, Quart
+        from quart_cors import cors
+
+        app = cors(Quart(__name__), allow_origin="https://app.test")
+        partners = cors(Blueprint("partners", __name__),
+                        allow_origin=["https://partner.test"])
+
+        @partners.route("/partners/orders", methods=["GET", "POST"])
+        async def orders():
+            return "orders"
+
+        app.register_blueprint(partners)
+
+        async def main():
+            client = app.test_client()
+            asked = await client.options("/partners/orders", headers={
+                "Origin": "https://partner.test",
+                "Access-Control-Request-Method": "POST"})
+            assert asked.status_code == 200
+            allowed = asked.headers["Access-Control-Allow-Origin"]
+            assert allowed == "https://partner.test", allowed
+            asked = await client.options("/partners/orders", headers={
+                "Origin": "https://app.test",
+                "Access-Control-Request-Method": "POST"})
+            assert "Access-Control-Allow-Origin" not in asked.headers
+
+        asyncio.run(main())
+        """,
+    )
+
+
 def test_quart_auth_login_required_then_logged_in(tmp_path: Path) -> None:
     run_script(
         tmp_path,
